@@ -1,0 +1,52 @@
+/**
+ * Time as a dependency. Everything in roster that waits, expires or measures takes a Clock,
+ * so tests can drive it with {@link FakeClock} from `roster/testing` instead of sleeping.
+ */
+
+/** Opaque handle returned by {@link Clock.setTimeout}. */
+export type TimerHandle = { readonly __timer: unique symbol } | object;
+
+/** A source of time and timers. */
+export interface Clock {
+  /** Milliseconds since the epoch (wall clock for `systemClock`). */
+  now(): number;
+  /** Calls `fn` once after `ms` milliseconds (clamped to [0, 2^31-1]). */
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  /** Cancels a timer; unknown or fired handles are ignored. */
+  clearTimeout(handle: TimerHandle): void;
+}
+
+/** The largest delay Node's timers accept (about 24.8 days); larger values would fire at once. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** The real clock. Its timers are unref'd: a pending heartbeat never keeps a process alive. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout(fn, ms) {
+    const t = setTimeout(fn, Math.min(Math.max(0, ms), MAX_TIMER_MS));
+    t.unref();
+    return t;
+  },
+  clearTimeout(handle) {
+    clearTimeout(handle as ReturnType<typeof setTimeout>);
+  },
+};
+
+/** Resolves after `ms` on `clock`, or rejects with the signal's reason when it aborts. */
+export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clock.clearTimeout(handle);
+      reject(signal?.reason);
+    };
+    const handle = clock.setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,42 @@
+/**
+ * roster: service registration and discovery for TypeScript and Node.js.
+ * Exports are listed one by one (no `export *`): this file is the public API.
+ */
+export { type Clock, MAX_TIMER_MS, sleep, systemClock, type TimerHandle } from './clock.js';
+export { formatGoDuration, formatMs, parseGoDuration, toMilliseconds } from './duration.js';
+export {
+  AbortedError,
+  ClosedError,
+  ErrorCode,
+  InvalidArgumentError,
+  isRosterError,
+  LeaseLostError,
+  NoInstancesError,
+  NotFoundError,
+  RegistryUnavailableError,
+  RetriesExhaustedError,
+  RosterError,
+  TimeoutError,
+} from './errors.js';
+export { LIMITS } from './limits.js';
+export {
+  byId,
+  HEALTH_STATUSES,
+  type HealthCheck,
+  type HealthCheckBase,
+  type HealthStatus,
+  type HttpCheck,
+  type Instance,
+  isHealthStatus,
+  type NormalizedCheck,
+  type NormalizedCheckBase,
+  type NormalizedRegistration,
+  type Registration,
+  type Snapshot,
+  type TcpCheck,
+  type TtlCheck,
+  toInstance,
+  worstHealth,
+} from './model.js';
+export type { CallOptions, Lease, LeaseEvent, RegisterOptions, Registry } from './registry/registry.js';
+export { validateId, validateRegistration, validateServiceName } from './validate.js';

@@ -1,0 +1,95 @@
+/**
+ * The Registry contract: what every backend (memory, roster serve / Consul, etcd) provides.
+ * Backends only translate between this contract and their store; retries, caching and health
+ * policy live once, in the core (Resolver, Balancer). The contract suite in `roster/testing`
+ * (`registryContract`) checks every clause below against a real backend.
+ */
+import type { HealthStatus, Instance, Registration, Snapshot } from '../model.js';
+
+/** Options accepted by calls that may wait on the network. */
+export interface CallOptions {
+  /** Aborting rejects the call with AbortedError (or the signal's reason) and cancels its work. */
+  readonly signal?: AbortSignal;
+}
+
+/** What happened to a Lease; delivered to {@link Lease.onEvent} listeners in order. */
+export type LeaseEvent =
+  /** A renewal succeeded. */
+  | { readonly type: 'renewed'; readonly at: number }
+  /** A renewal failed for a transient reason; the Lease keeps trying. */
+  | { readonly type: 'renew-failed'; readonly at: number; readonly error: Error }
+  /** The registry no longer held the registration (expired, deleted, registry restarted empty). */
+  | { readonly type: 'forgotten'; readonly at: number }
+  /** After `forgotten`, the Lease registered the instance again. */
+  | { readonly type: 'restored'; readonly at: number }
+  /** The Lease ended: deregistered by its owner, or lost for good (then `lost` is aborted too). */
+  | { readonly type: 'ended'; readonly at: number; readonly reason: 'deregistered' | 'lost' | 'closed' };
+
+/**
+ * A held registration, returned by {@link Registry.register}.
+ *
+ * While held, the Lease renews the registration (when it has a TTL) and re-registers the
+ * instance when the registry forgot it. `await using lease = await registry.register(...)`
+ * deregisters it at the end of the scope.
+ */
+export interface Lease extends AsyncDisposable {
+  /** The instance as registered (health as given at registration). */
+  readonly instance: Instance;
+  /**
+   * Aborted when the registration is gone for good and the Lease will not restore it:
+   * after `deregister()`, after the registry client was closed, or when re-registration was
+   * refused (the reason is a LeaseLostError whose `cause` says why). Never aborted for a
+   * forgotten-then-restored registration; watch {@link onEvent} for those.
+   */
+  readonly lost: AbortSignal;
+  /**
+   * Reports the instance's own health (the self-check of backends that run no checks, and
+   * the TTL checks of those that do). Resolves once the registry has stored it.
+   * @throws LeaseLostError after the lease ended; RegistryUnavailableError when unreachable.
+   */
+  setHealth(status: HealthStatus, output?: string, options?: CallOptions): Promise<void>;
+  /**
+   * Removes the registration and stops renewing it. Idempotent; resolves when the registry
+   * has removed it (or it was already gone). `lost` is aborted afterwards.
+   */
+  deregister(options?: CallOptions): Promise<void>;
+  /** Subscribes to lease events; returns the function that unsubscribes. Listeners must not throw. */
+  onEvent(listener: (event: LeaseEvent) => void): () => void;
+}
+
+/** Registration options. */
+export interface RegisterOptions extends CallOptions {}
+
+/** A backend: the source of truth for instances, and its change stream. */
+export interface Registry {
+  /**
+   * Announces an instance (validated with `validateRegistration`); registering an existing id
+   * of the same service replaces it. Resolves when the registry has durably accepted it.
+   * @throws InvalidArgumentError (bad registration, names the field), RegistryUnavailableError
+   *   (retryable), ClosedError, AbortedError.
+   */
+  register(registration: Registration, options?: RegisterOptions): Promise<Lease>;
+  /**
+   * Removes an instance registered by anyone. Resolves `true` when it was removed, `false`
+   * when there was no such instance (an expected outcome, not an error).
+   */
+  deregister(service: string, id: string, options?: CallOptions): Promise<boolean>;
+  /** All instances of a service with their health (any health), sorted by id. Unknown service: empty. */
+  list(service: string, options?: CallOptions): Promise<Snapshot>;
+  /** Names of the services that have at least one instance, sorted. */
+  services(options?: CallOptions): Promise<readonly string[]>;
+  /**
+   * Watches one service. The first item is the current state (possibly empty); then one item
+   * per change, each with a higher revision. A consumer slower than the changes gets the newest
+   * snapshot, never a backlog. Transient backend errors are retried inside with backoff; the
+   * iteration ends when `signal` aborts or the registry closes (without throwing), and throws
+   * only for non-retryable errors.
+   */
+  watch(service: string, options?: CallOptions): AsyncIterable<Snapshot>;
+  /**
+   * Stops all background work of this client (renewals, watches) and releases connections.
+   * Does **not** deregister: registrations with a TTL then expire, as if the process died.
+   * Leases end with reason `closed`; later calls throw ClosedError.
+   */
+  close(): Promise<void>;
+}

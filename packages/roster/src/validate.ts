@@ -1,0 +1,258 @@
+/**
+ * validateRegistration(): the one gate every backend and the server put a Registration through.
+ * It checks types, charsets, lengths and ranges (see LIMITS), fills defaults, converts durations
+ * to milliseconds, and throws an InvalidArgumentError naming the first bad field.
+ */
+import { isIP } from 'node:net';
+import { toMilliseconds } from './duration.js';
+import { InvalidArgumentError } from './errors.js';
+import { LIMITS } from './limits.js';
+import { type HealthStatus, isHealthStatus, type NormalizedCheck, type NormalizedCheckBase, type NormalizedRegistration } from './model.js';
+
+const SERVICE_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
+const HOST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
+const META_KEY = /^[A-Za-z0-9_-]+$/;
+const ZONE = /^[A-Za-z0-9._-]*$/;
+const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+const fail = (field: string, problem: string): never => {
+  throw new InvalidArgumentError(field, problem);
+};
+
+const show = (v: unknown): string => {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  return String(v);
+};
+
+/** Throws unless `name` is a valid service name; returns it. */
+export function validateServiceName(name: unknown, field = 'service'): string {
+  if (typeof name !== 'string') return fail(field, `must be a string, got ${show(name)}`);
+  if (name.length === 0) return fail(field, 'must not be empty');
+  if (name.length > LIMITS.serviceNameMax) return fail(field, `must be at most ${LIMITS.serviceNameMax} characters, got ${name.length}`);
+  if (!SERVICE_NAME.test(name)) {
+    return fail(field, `${show(name)} is not a valid service name (letters, digits, ".", "_", "-"; starting and ending with a letter or digit)`);
+  }
+  return name;
+}
+
+/** Throws unless `id` is a valid instance or check id; returns it. */
+export function validateId(id: unknown, field = 'id'): string {
+  if (typeof id !== 'string') return fail(field, `must be a string, got ${show(id)}`);
+  if (id.length === 0) return fail(field, 'must not be empty');
+  if (id.length > LIMITS.idMax) return fail(field, `must be at most ${LIMITS.idMax} characters, got ${id.length}`);
+  if (CONTROL.test(id)) return fail(field, 'must not contain control characters');
+  if (id.trim() !== id) return fail(field, 'must not start or end with white space');
+  return id;
+}
+
+function validateAddress(address: unknown, field: string): string {
+  if (typeof address !== 'string') return fail(field, `must be a string, got ${show(address)}`);
+  if (address.length === 0) return fail(field, 'must not be empty');
+  if (address.length > LIMITS.addressMax) return fail(field, `must be at most ${LIMITS.addressMax} characters`);
+  if (address === '0.0.0.0' || address === '::' || address === '[::]') return fail(field, `${address} is not a reachable address`);
+  if (isIP(address) === 0 && !HOST_NAME.test(address)) return fail(field, `${show(address)} is neither an IP address nor a host name`);
+  return address;
+}
+
+function validatePort(port: unknown, field: string): number {
+  if (typeof port !== 'number' || !Number.isInteger(port)) return fail(field, `must be an integer, got ${show(port)}`);
+  if (port < 1 || port > 65_535) return fail(field, `must be between 1 and 65535, got ${port}`);
+  return port;
+}
+
+function intIn(value: unknown, field: string, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value)) return fail(field, `must be an integer, got ${show(value)}`);
+  if (value < min || value > max) return fail(field, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+/** A duration field: milliseconds or a Go string, within [min, LIMITS.durationMaxMs]. */
+function duration(value: unknown, field: string, minMs: number, allowZero = false): number {
+  const parsed = toMilliseconds(value);
+  if (!parsed.ok) return fail(field, parsed.error);
+  const ms = parsed.ms;
+  if (allowZero && ms === 0) return 0;
+  if (ms < minMs) return fail(field, `must be at least ${minMs} ms, got ${ms} ms`);
+  if (ms > LIMITS.durationMaxMs) return fail(field, `must be at most ${LIMITS.durationMaxMs} ms (about 24.8 days), got ${ms} ms`);
+  return ms;
+}
+
+function stringList(value: unknown, field: string, maxItems: number, maxLength: number): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) return fail(field, `must be an array of strings, got ${show(value)}`);
+  if (value.length > maxItems) return fail(field, `must have at most ${maxItems} entries, got ${value.length}`);
+  return value.map((v, i) => {
+    if (typeof v !== 'string') return fail(`${field}[${i}]`, `must be a string, got ${show(v)}`);
+    if (v.length === 0 || v.length > maxLength) return fail(`${field}[${i}]`, `must be 1 to ${maxLength} characters`);
+    if (CONTROL.test(v)) return fail(`${field}[${i}]`, 'must not contain control characters');
+    return v;
+  });
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function validateMeta(value: unknown, field: string): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  if (!isPlainObject(value)) return fail(field, `must be an object of strings, got ${show(value)}`);
+  const entries = Object.entries(value);
+  if (entries.length > LIMITS.metaPairsMax) return fail(field, `must have at most ${LIMITS.metaPairsMax} keys, got ${entries.length}`);
+  const out: Record<string, string> = Object.create(null);
+  for (const [k, v] of entries) {
+    if (k.length === 0 || k.length > LIMITS.metaKeyMax || !META_KEY.test(k)) {
+      return fail(`${field}.${k}`, `key must be 1 to ${LIMITS.metaKeyMax} characters of letters, digits, "_" and "-"`);
+    }
+    if (k.startsWith('consul-')) return fail(`${field}.${k}`, 'keys starting with "consul-" are reserved');
+    if (typeof v !== 'string') return fail(`${field}.${k}`, `value must be a string, got ${show(v)}`);
+    if (v.length > LIMITS.metaValueMax) return fail(`${field}.${k}`, `value must be at most ${LIMITS.metaValueMax} characters`);
+    out[k] = v;
+  }
+  return { ...out };
+}
+
+function validateHeaders(value: unknown, field: string): Record<string, readonly string[]> {
+  if (value === undefined || value === null) return {};
+  if (!isPlainObject(value)) return fail(field, `must be an object, got ${show(value)}`);
+  const entries = Object.entries(value);
+  if (entries.length > LIMITS.headersMax) return fail(field, `must have at most ${LIMITS.headersMax} headers`);
+  const out: Record<string, readonly string[]> = {};
+  for (const [name, raw] of entries) {
+    if (!HTTP_TOKEN.test(name)) return fail(`${field}.${name}`, 'is not a valid header name');
+    const values = Array.isArray(raw) ? raw : [raw];
+    out[name] = values.map((v, i) => {
+      const f = `${field}.${name}[${i}]`;
+      if (typeof v !== 'string') return fail(f, `must be a string, got ${show(v)}`);
+      if (/[\r\n\0]/.test(v)) return fail(f, 'must not contain CR, LF or NUL (header injection)');
+      if (v.length > LIMITS.headerValueMax) return fail(f, `must be at most ${LIMITS.headerValueMax} characters`);
+      return v;
+    });
+  }
+  return out;
+}
+
+function validateUrl(value: unknown, field: string): string {
+  if (typeof value !== 'string') return fail(field, `must be a string, got ${show(value)}`);
+  if (value.length > LIMITS.urlMax) return fail(field, `must be at most ${LIMITS.urlMax} characters`);
+  if (/[\s\0]/.test(value)) return fail(field, 'must not contain white space or control characters');
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return fail(field, `${show(value)} is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail(field, `must be an http or https URL, got ${url.protocol}`);
+  return value;
+}
+
+function validateTarget(value: unknown, field: string): string {
+  if (typeof value !== 'string') return fail(field, `must be "host:port", got ${show(value)}`);
+  const m = /^(.*):(\d{1,5})$/.exec(value);
+  if (!m) return fail(field, `must be "host:port", got ${show(value)}`);
+  const host = (m[1] ?? '').replace(/^\[(.*)\]$/, '$1');
+  validateAddress(host, field);
+  validatePort(Number(m[2]), field);
+  return value;
+}
+
+function validateCheck(raw: unknown, index: number, count: number, instanceId: string, service: string): NormalizedCheck {
+  const field = `checks[${index}]`;
+  if (!isPlainObject(raw)) return fail(field, `must be an object, got ${show(raw)}`);
+  const kind = raw.kind;
+  const id = raw.id === undefined ? (count === 1 ? `service:${instanceId}` : `service:${instanceId}:${index + 1}`) : validateId(raw.id, `${field}.id`);
+  let name = `Service '${service}' check`;
+  if (raw.name !== undefined) {
+    if (typeof raw.name !== 'string' || raw.name.length === 0 || raw.name.length > LIMITS.checkNameMax || CONTROL.test(raw.name)) {
+      return fail(`${field}.name`, `must be 1 to ${LIMITS.checkNameMax} printable characters`);
+    }
+    name = raw.name;
+  }
+  let status: HealthStatus = 'critical';
+  if (raw.status !== undefined) {
+    if (!isHealthStatus(raw.status)) return fail(`${field}.status`, `must be "passing", "warning" or "critical", got ${show(raw.status)}`);
+    status = raw.status;
+  }
+  const failuresBeforeCritical = intIn(raw.failuresBeforeCritical, `${field}.failuresBeforeCritical`, 0, LIMITS.thresholdMax, 0);
+  const failuresBeforeWarning = intIn(raw.failuresBeforeWarning, `${field}.failuresBeforeWarning`, 0, LIMITS.thresholdMax, failuresBeforeCritical);
+  if (failuresBeforeWarning > failuresBeforeCritical) {
+    return fail(`${field}.failuresBeforeWarning`, `must not exceed failuresBeforeCritical (${failuresBeforeCritical})`);
+  }
+  const base: NormalizedCheckBase = {
+    id,
+    name,
+    status,
+    deregisterCriticalAfterMs:
+      raw.deregisterCriticalAfter === undefined ? 0 : duration(raw.deregisterCriticalAfter, `${field}.deregisterCriticalAfter`, 1000, true),
+    successBeforePassing: intIn(raw.successBeforePassing, `${field}.successBeforePassing`, 0, LIMITS.thresholdMax, 0),
+    failuresBeforeCritical,
+    failuresBeforeWarning,
+  };
+  const timeout = (intervalMs: number): number =>
+    raw.timeout === undefined ? Math.min(LIMITS.defaultCheckTimeoutMs, intervalMs) : duration(raw.timeout, `${field}.timeout`, 1);
+  switch (kind) {
+    case 'http': {
+      const url = validateUrl(raw.url, `${field}.url`);
+      const intervalMs = duration(raw.interval, `${field}.interval`, LIMITS.intervalMinMs);
+      let method = 'GET';
+      if (raw.method !== undefined) {
+        if (typeof raw.method !== 'string' || !/^[A-Z]{1,16}$/.test(raw.method)) {
+          return fail(`${field}.method`, `must be an upper-case HTTP method, got ${show(raw.method)}`);
+        }
+        method = raw.method;
+      }
+      return { ...base, kind, url, intervalMs, timeoutMs: timeout(intervalMs), method, headers: validateHeaders(raw.headers, `${field}.headers`) };
+    }
+    case 'tcp': {
+      const target = validateTarget(raw.target, `${field}.target`);
+      const intervalMs = duration(raw.interval, `${field}.interval`, LIMITS.intervalMinMs);
+      return { ...base, kind, target, intervalMs, timeoutMs: timeout(intervalMs) };
+    }
+    case 'ttl':
+      if (raw.interval !== undefined) return fail(`${field}.interval`, 'a ttl check has no interval (it is renewed, not run)');
+      return { ...base, kind, ttlMs: duration(raw.ttl, `${field}.ttl`, LIMITS.ttlMinMs) };
+    default:
+      return fail(`${field}.kind`, `must be "http", "tcp" or "ttl", got ${show(kind)}`);
+  }
+}
+
+/**
+ * Validates a Registration (typed or straight from JSON) and returns it normalized.
+ * @throws InvalidArgumentError naming the first offending field (e.g. `port`, `checks[0].interval`).
+ */
+export function validateRegistration(input: unknown): NormalizedRegistration {
+  if (!isPlainObject(input)) return fail('registration', `must be an object, got ${show(input)}`);
+  const service = validateServiceName(input.service);
+  const address = validateAddress(input.address, 'address');
+  const port = validatePort(input.port, 'port');
+  const id = input.id === undefined ? `${service}-${address}-${port}` : validateId(input.id);
+  const tags = stringList(input.tags, 'tags', LIMITS.tagsMax, LIMITS.tagLengthMax);
+  const meta = validateMeta(input.meta, 'meta');
+  const weight = intIn(input.weight, 'weight', 1, LIMITS.weightMax, 1);
+  let zone = '';
+  if (input.zone !== undefined) {
+    if (typeof input.zone !== 'string' || input.zone.length > LIMITS.zoneMax || !ZONE.test(input.zone)) {
+      return fail('zone', `must be at most ${LIMITS.zoneMax} letters, digits, ".", "_" or "-", got ${show(input.zone)}`);
+    }
+    zone = input.zone;
+  }
+  let checks: NormalizedCheck[] = [];
+  if (input.checks !== undefined && input.checks !== null) {
+    if (!Array.isArray(input.checks)) return fail('checks', `must be an array, got ${show(input.checks)}`);
+    if (input.checks.length > LIMITS.checksMax) return fail('checks', `must have at most ${LIMITS.checksMax} entries, got ${input.checks.length}`);
+    const raw = input.checks as unknown[];
+    checks = raw.map((c, i) => validateCheck(c, i, raw.length, id, service));
+    const seen = new Set<string>();
+    checks.forEach((c, i) => {
+      if (seen.has(c.id)) fail(`checks[${i}].id`, `duplicate check id ${show(c.id)}`);
+      seen.add(c.id);
+    });
+  }
+  const ttlMs = input.ttl === undefined ? 0 : duration(input.ttl, 'ttl', LIMITS.ttlMinMs);
+  return { service, id, address, port, tags, meta, weight, zone, checks, ttlMs };
+}
