@@ -96,7 +96,14 @@ export interface Registration {
 
 /** A validated check with durations in milliseconds and defaults filled in. */
 export type NormalizedCheck =
-  | (NormalizedCheckBase & { readonly kind: 'http'; readonly url: string; readonly intervalMs: number; readonly timeoutMs: number; readonly method: string; readonly headers: Readonly<Record<string, readonly string[]>> })
+  | (NormalizedCheckBase & {
+      readonly kind: 'http';
+      readonly url: string;
+      readonly intervalMs: number;
+      readonly timeoutMs: number;
+      readonly method: string;
+      readonly headers: Readonly<Record<string, readonly string[]>>;
+    })
   | (NormalizedCheckBase & { readonly kind: 'tcp'; readonly target: string; readonly intervalMs: number; readonly timeoutMs: number })
   | (NormalizedCheckBase & { readonly kind: 'ttl'; readonly ttlMs: number });
 

@@ -35,7 +35,10 @@ export function validateServiceName(name: unknown, field = 'service'): string {
   if (name.length === 0) return fail(field, 'must not be empty');
   if (name.length > LIMITS.serviceNameMax) return fail(field, `must be at most ${LIMITS.serviceNameMax} characters, got ${name.length}`);
   if (!SERVICE_NAME.test(name)) {
-    return fail(field, `${show(name)} is not a valid service name (letters, digits, ".", "_", "-"; starting and ending with a letter or digit)`);
+    return fail(
+      field,
+      `${show(name)} is not a valid service name (letters, digits, ".", "_", "-"; starting and ending with a letter or digit)`,
+    );
   }
   return name;
 }
@@ -165,7 +168,12 @@ function validateCheck(raw: unknown, index: number, count: number, instanceId: s
   const field = `checks[${index}]`;
   if (!isPlainObject(raw)) return fail(field, `must be an object, got ${show(raw)}`);
   const kind = raw.kind;
-  const id = raw.id === undefined ? (count === 1 ? `service:${instanceId}` : `service:${instanceId}:${index + 1}`) : validateId(raw.id, `${field}.id`);
+  const id =
+    raw.id === undefined
+      ? count === 1
+        ? `service:${instanceId}`
+        : `service:${instanceId}:${index + 1}`
+      : validateId(raw.id, `${field}.id`);
   let name = `Service '${service}' check`;
   if (raw.name !== undefined) {
     if (typeof raw.name !== 'string' || raw.name.length === 0 || raw.name.length > LIMITS.checkNameMax || CONTROL.test(raw.name)) {
@@ -179,7 +187,13 @@ function validateCheck(raw: unknown, index: number, count: number, instanceId: s
     status = raw.status;
   }
   const failuresBeforeCritical = intIn(raw.failuresBeforeCritical, `${field}.failuresBeforeCritical`, 0, LIMITS.thresholdMax, 0);
-  const failuresBeforeWarning = intIn(raw.failuresBeforeWarning, `${field}.failuresBeforeWarning`, 0, LIMITS.thresholdMax, failuresBeforeCritical);
+  const failuresBeforeWarning = intIn(
+    raw.failuresBeforeWarning,
+    `${field}.failuresBeforeWarning`,
+    0,
+    LIMITS.thresholdMax,
+    failuresBeforeCritical,
+  );
   if (failuresBeforeWarning > failuresBeforeCritical) {
     return fail(`${field}.failuresBeforeWarning`, `must not exceed failuresBeforeCritical (${failuresBeforeCritical})`);
   }
@@ -206,7 +220,15 @@ function validateCheck(raw: unknown, index: number, count: number, instanceId: s
         }
         method = raw.method;
       }
-      return { ...base, kind, url, intervalMs, timeoutMs: timeout(intervalMs), method, headers: validateHeaders(raw.headers, `${field}.headers`) };
+      return {
+        ...base,
+        kind,
+        url,
+        intervalMs,
+        timeoutMs: timeout(intervalMs),
+        method,
+        headers: validateHeaders(raw.headers, `${field}.headers`),
+      };
     }
     case 'tcp': {
       const target = validateTarget(raw.target, `${field}.target`);
@@ -244,7 +266,8 @@ export function validateRegistration(input: unknown): NormalizedRegistration {
   let checks: NormalizedCheck[] = [];
   if (input.checks !== undefined && input.checks !== null) {
     if (!Array.isArray(input.checks)) return fail('checks', `must be an array, got ${show(input.checks)}`);
-    if (input.checks.length > LIMITS.checksMax) return fail('checks', `must have at most ${LIMITS.checksMax} entries, got ${input.checks.length}`);
+    if (input.checks.length > LIMITS.checksMax)
+      return fail('checks', `must have at most ${LIMITS.checksMax} entries, got ${input.checks.length}`);
     const raw = input.checks as unknown[];
     checks = raw.map((c, i) => validateCheck(c, i, raw.length, id, service));
     const seen = new Set<string>();
