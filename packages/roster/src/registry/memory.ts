@@ -1,0 +1,131 @@
+/**
+ * The memory backend: the whole Registry contract in one process. Useful as the simplest
+ * embedded registry and as the registry fake for testing client code (with a FakeClock).
+ */
+import { AbortedError, ClosedError, InvalidArgumentError } from '../errors.js';
+import { Latest } from '../internal/latest.js';
+import type { Instance, Registration, Snapshot } from '../model.js';
+import { validateId, validateRegistration, validateServiceName } from '../validate.js';
+import { KeptLease } from './kept-lease.js';
+import { MemoryStore } from './memory-store.js';
+import type { CallOptions, Lease, RegisterOptions, Registry } from './registry.js';
+
+/** Options of {@link memoryRegistry}. */
+export interface MemoryRegistryOptions {
+  /** Shared state; clients given the same store see each other's registrations. Default: a new store. */
+  readonly store?: MemoryStore;
+  /** How often a lease without TTL checks that its registration still exists (default 10 s). */
+  readonly checkEveryMs?: number;
+}
+
+/** Creates a memory registry client. */
+export function memoryRegistry(options: MemoryRegistryOptions = {}): Registry {
+  const checkEveryMs = options.checkEveryMs ?? 10_000;
+  if (!Number.isFinite(checkEveryMs) || checkEveryMs < 1) throw new InvalidArgumentError('checkEveryMs', 'must be a positive number');
+  return new MemoryRegistry(options.store ?? new MemoryStore(), checkEveryMs);
+}
+
+function checkSignal(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortedError(signal.reason);
+}
+
+class MemoryRegistry implements Registry {
+  readonly #store: MemoryStore;
+  readonly #checkEveryMs: number;
+  readonly #leases = new Set<KeptLease>();
+  readonly #watches = new Set<() => void>();
+  #closed = false;
+
+  constructor(store: MemoryStore, checkEveryMs: number) {
+    this.#store = store;
+    this.#checkEveryMs = checkEveryMs;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ClosedError('memory registry');
+  }
+
+  async register(registration: Registration, options: RegisterOptions = {}): Promise<Lease> {
+    this.#assertOpen();
+    checkSignal(options.signal);
+    const reg = validateRegistration(registration);
+    const store = this.#store;
+    const instance: Instance = store.put(reg, 'passing');
+    const lease = new KeptLease({
+      instance,
+      clock: store.clock,
+      renewEveryMs: reg.ttlMs > 0 ? reg.ttlMs / 3 : this.#checkEveryMs,
+      onEnd: (l) => this.#leases.delete(l),
+      driver: {
+        register: async (health) => {
+          store.put(reg, health);
+        },
+        renew: async (health) => (store.renew(reg.service, reg.id, health) ? 'ok' : 'forgotten'),
+        setHealth: async (health) => (store.renew(reg.service, reg.id, health) ? 'ok' : 'forgotten'),
+        remove: async () => {
+          store.remove(reg.service, reg.id);
+        },
+      },
+    });
+    this.#leases.add(lease);
+    return lease;
+  }
+
+  async deregister(service: string, id: string, options: CallOptions = {}): Promise<boolean> {
+    this.#assertOpen();
+    checkSignal(options.signal);
+    return this.#store.remove(validateServiceName(service), validateId(id));
+  }
+
+  async list(service: string, options: CallOptions = {}): Promise<Snapshot> {
+    this.#assertOpen();
+    checkSignal(options.signal);
+    return this.#store.snapshot(validateServiceName(service));
+  }
+
+  async services(options: CallOptions = {}): Promise<readonly string[]> {
+    this.#assertOpen();
+    checkSignal(options.signal);
+    return this.#store.services();
+  }
+
+  watch(service: string, options: CallOptions = {}): AsyncIterable<Snapshot> {
+    this.#assertOpen();
+    validateServiceName(service);
+    const { signal } = options;
+    return {
+      [Symbol.asyncIterator]: () => {
+        const channel = new Latest<Snapshot>();
+        if (this.#closed || signal?.aborted) {
+          channel.end();
+          return channel[Symbol.asyncIterator]();
+        }
+        channel.push(this.#store.snapshot(service));
+        const unsubscribe = this.#store.subscribe(service, (s) => channel.push(s));
+        const stop = () => {
+          unsubscribe();
+          signal?.removeEventListener('abort', stop);
+          this.#watches.delete(stop);
+          channel.end();
+        };
+        signal?.addEventListener('abort', stop, { once: true });
+        this.#watches.add(stop);
+        const inner = channel[Symbol.asyncIterator]();
+        return {
+          next: () => inner.next(),
+          return: () => {
+            stop();
+            return inner.return?.() ?? Promise.resolve({ value: undefined, done: true });
+          },
+        };
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const lease of [...this.#leases]) lease.close();
+    for (const stop of [...this.#watches]) stop();
+  }
+}
