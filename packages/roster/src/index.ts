@@ -38,5 +38,8 @@ export {
   toInstance,
   worstHealth,
 } from './model.js';
+export { KeptLease, type KeptLeaseOptions, type LeaseDriver, type RenewOutcome } from './registry/kept-lease.js';
+export { type MemoryRegistryOptions, memoryRegistry } from './registry/memory.js';
+export { MemoryStore } from './registry/memory-store.js';
 export type { CallOptions, Lease, LeaseEvent, RegisterOptions, Registry } from './registry/registry.js';
 export { validateId, validateRegistration, validateServiceName } from './validate.js';
