@@ -38,3 +38,16 @@ export function probeTimeout(timeoutMs: number): TimeoutError {
 export function abortText(reason: unknown): string {
   return reason instanceof TimeoutError ? reason.message : 'aborted';
 }
+
+/**
+ * One line of text for an error from a socket or request: its message, or for an
+ * `AggregateError` (Node tries every address of a host name) the messages of its parts.
+ */
+export function errorText(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) {
+    const parts = [...new Set(error.errors.map((e) => errorText(e)))];
+    return error.message ? `${error.message}: ${parts.join('; ')}` : parts.join('; ');
+  }
+  if (error instanceof Error) return error.message || (error as NodeJS.ErrnoException).code || error.name;
+  return String(error);
+}
