@@ -1,0 +1,207 @@
+/**
+ * The in-memory catalog of the single node: its services and checks, with lookups by service
+ * name and by service ID, and the indexes. Requests read it directly. It is changed only through
+ * a {@link Batch} (see batch.ts), which writes the same change to the store in the same
+ * synchronous turn, so no request ever sees a change that is not committed.
+ */
+import type { HealthStatus } from 'roster';
+import { Indexes, type IndexSnapshot } from './indexes.js';
+import { type CheckRecord, type NodeInfo, SERF_HEALTH_CHECK_ID, STATIC_DEFINITION, type ServiceRecord } from './types.js';
+
+/** Initial contents of a catalog. */
+export interface CatalogState {
+  readonly node: NodeInfo;
+  readonly services: readonly ServiceRecord[];
+  readonly checks: readonly CheckRecord[];
+  readonly indexes: IndexSnapshot;
+}
+
+/** The single-node catalog in memory. */
+export class Catalog {
+  #node: NodeInfo;
+  #indexes: Indexes;
+  readonly #services = new Map<string, ServiceRecord>();
+  readonly #checks = new Map<string, CheckRecord>();
+  /** Lower-cased service name → IDs of its instances. */
+  readonly #byName = new Map<string, Set<string>>();
+  /** Service ID → IDs of its checks. */
+  readonly #checksOf = new Map<string, Set<string>>();
+  #serfHealth: CheckRecord;
+
+  constructor(state: CatalogState) {
+    this.#node = state.node;
+    this.#indexes = new Indexes(state.indexes);
+    this.#serfHealth = serfHealth(state.node);
+    for (const s of state.services) this.setService(s);
+    for (const c of state.checks) this.setCheck(c);
+  }
+
+  /** Replaces the whole contents (after a failed commit, from the store). */
+  reset(state: CatalogState): void {
+    this.#services.clear();
+    this.#checks.clear();
+    this.#byName.clear();
+    this.#checksOf.clear();
+    this.#node = state.node;
+    this.#indexes = new Indexes(state.indexes);
+    this.#serfHealth = serfHealth(state.node);
+    for (const s of state.services) this.setService(s);
+    for (const c of state.checks) this.setCheck(c);
+  }
+
+  get node(): NodeInfo {
+    return this.#node;
+  }
+
+  get indexes(): Indexes {
+    return this.#indexes;
+  }
+
+  /** Number of service instances. */
+  get serviceCount(): number {
+    return this.#services.size;
+  }
+
+  service(id: string): ServiceRecord | undefined {
+    return this.#services.get(id);
+  }
+
+  /** Every service instance, in registration order. */
+  services(): IterableIterator<ServiceRecord> {
+    return this.#services.values();
+  }
+
+  /** Instances of one service name (case-insensitive), sorted by ID. */
+  instancesOf(name: string): ServiceRecord[] {
+    const ids = this.#byName.get(name.toLowerCase());
+    if (!ids) return [];
+    const out: ServiceRecord[] = [];
+    for (const id of ids) {
+      const s = this.#services.get(id);
+      if (s) out.push(s);
+    }
+    return out.sort((a, b) => compare(a.id, b.id));
+  }
+
+  /** Distinct lower-cased names of the services that have instances. */
+  serviceNames(): IterableIterator<string> {
+    return this.#byName.keys();
+  }
+
+  check(id: string): CheckRecord | undefined {
+    return id === SERF_HEALTH_CHECK_ID ? this.#serfHealth : this.#checks.get(id);
+  }
+
+  /** Every check of the node, node checks (serfHealth first) then the rest, in insertion order. */
+  *checks(): IterableIterator<CheckRecord> {
+    yield this.#serfHealth;
+    yield* this.#checks.values();
+  }
+
+  /** Node-level checks (serfHealth, node maintenance, standalone node checks), sorted by ID. */
+  nodeChecks(): CheckRecord[] {
+    const out = [this.#serfHealth];
+    const own = this.#checksOf.get('');
+    if (own) for (const id of own) out.push(this.#checks.get(id)!);
+    return out.sort((a, b) => compare(a.id, b.id));
+  }
+
+  /** Checks of one service instance, sorted by ID. */
+  checksOf(serviceId: string): CheckRecord[] {
+    const ids = this.#checksOf.get(serviceId);
+    if (!ids || serviceId === '') return [];
+    const out: CheckRecord[] = [];
+    for (const id of ids) out.push(this.#checks.get(id)!);
+    return out.sort((a, b) => compare(a.id, b.id));
+  }
+
+  /** Inserts or replaces a service (memory only; for {@link Batch} and start-up). */
+  setService(record: ServiceRecord): void {
+    const previous = this.#services.get(record.id);
+    if (previous && previous.name.toLowerCase() !== record.name.toLowerCase()) this.#unlinkName(previous);
+    this.#services.set(record.id, record);
+    const key = record.name.toLowerCase();
+    let ids = this.#byName.get(key);
+    if (!ids) {
+      ids = new Set();
+      this.#byName.set(key, ids);
+    }
+    ids.add(record.id);
+  }
+
+  /** Removes a service (memory only; its checks are removed separately). */
+  removeService(id: string): void {
+    const previous = this.#services.get(id);
+    if (!previous) return;
+    this.#services.delete(id);
+    this.#unlinkName(previous);
+  }
+
+  /** Inserts or replaces a check (memory only). */
+  setCheck(record: CheckRecord): void {
+    if (record.id === SERF_HEALTH_CHECK_ID) return;
+    const previous = this.#checks.get(record.id);
+    if (previous && previous.serviceId !== record.serviceId) this.#unlinkCheck(previous);
+    this.#checks.set(record.id, record);
+    let ids = this.#checksOf.get(record.serviceId);
+    if (!ids) {
+      ids = new Set();
+      this.#checksOf.set(record.serviceId, ids);
+    }
+    ids.add(record.id);
+  }
+
+  /** Removes a check (memory only). */
+  removeCheck(id: string): void {
+    const previous = this.#checks.get(id);
+    if (!previous) return;
+    this.#checks.delete(id);
+    this.#unlinkCheck(previous);
+  }
+
+  /** Aggregated status of an instance's checks plus the node checks (worst wins). */
+  healthOf(serviceId: string): HealthStatus {
+    let worst: HealthStatus = 'passing';
+    for (const c of this.nodeChecks()) worst = worse(worst, c.status);
+    for (const c of this.checksOf(serviceId)) worst = worse(worst, c.status);
+    return worst;
+  }
+
+  #unlinkName(record: ServiceRecord): void {
+    const key = record.name.toLowerCase();
+    const ids = this.#byName.get(key);
+    ids?.delete(record.id);
+    if (ids?.size === 0) this.#byName.delete(key);
+  }
+
+  #unlinkCheck(record: CheckRecord): void {
+    const ids = this.#checksOf.get(record.serviceId);
+    ids?.delete(record.id);
+    if (ids?.size === 0) this.#checksOf.delete(record.serviceId);
+  }
+}
+
+function serfHealth(node: NodeInfo): CheckRecord {
+  return {
+    id: SERF_HEALTH_CHECK_ID,
+    name: 'Serf Health Status',
+    notes: '',
+    serviceId: '',
+    status: 'passing',
+    output: 'Agent alive and reachable',
+    definition: STATIC_DEFINITION,
+    createIndex: node.createIndex,
+    modifyIndex: node.createIndex,
+  };
+}
+
+/** The worse of two statuses. */
+export function worse(a: HealthStatus, b: HealthStatus): HealthStatus {
+  if (a === 'critical' || b === 'critical') return 'critical';
+  if (a === 'warning' || b === 'warning') return 'warning';
+  return 'passing';
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

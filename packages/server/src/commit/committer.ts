@@ -1,0 +1,127 @@
+/**
+ * Group commit. Every change of the catalog is an operation submitted here; operations that
+ * arrive in the same turn of the event loop run together in one store transaction, and each
+ * caller's promise settles only after that transaction committed (ack after durable). With
+ * `sync: 'full'` one fsync is thus shared by every write that arrived while the last one ran.
+ *
+ * Operations run synchronously, in submission order, inside the transaction: they read the
+ * catalog, may refuse with an ApiError (an expected outcome for that caller only), and change
+ * the catalog through the Batch. Any other exception aborts the whole transaction; the catalog is
+ * then reloaded from the store and every caller of the batch gets a 500.
+ */
+import { performance } from 'node:perf_hooks';
+import { Batch } from '../catalog/batch.js';
+import type { Catalog } from '../catalog/catalog.js';
+import { ApiError, ServerErrorCode } from '../errors.js';
+import type { Store } from '../store/store.js';
+
+/** A change of the catalog; returns what the caller gets. Runs inside the store transaction. */
+export type Operation<T> = (batch: Batch) => T;
+
+/** Options of the {@link Committer}. */
+export interface CommitterOptions {
+  readonly catalog: Catalog;
+  readonly store: Store;
+  /** Called after every commit that changed something (wakes waiters, emits events). Must not throw. */
+  readonly onCommit: (batch: Batch) => void;
+  /** Called after a failed transaction; must bring the catalog back to what the store holds. */
+  readonly recover: (cause: unknown) => void;
+  /** Observes the duration of each store transaction, in seconds (metrics). */
+  readonly observeCommit?: (seconds: number, operations: number) => void;
+}
+
+interface Pending {
+  readonly op: Operation<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Serialises and batches the changes of the catalog. */
+export class Committer {
+  readonly #opts: CommitterOptions;
+  #queue: Pending[] = [];
+  #scheduled = false;
+  #closed = false;
+
+  constructor(options: CommitterOptions) {
+    this.#opts = options;
+  }
+
+  /** Operations waiting for the next commit. */
+  get pending(): number {
+    return this.#queue.length;
+  }
+
+  /**
+   * Queues an operation for the next group commit.
+   * With `immediate`, and when nothing else is queued, runs it at once (for heartbeats, which
+   * usually write nothing, so waiting for a batch would only add latency).
+   * Rejects with ApiError 503 after {@link close}.
+   */
+  submit<T>(op: Operation<T>, options: { immediate?: boolean } = {}): Promise<T> {
+    if (this.#closed) {
+      return Promise.reject(new ApiError(503, ServerErrorCode.ShuttingDown, 'Server is shutting down'));
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ op, resolve: resolve as (value: unknown) => void, reject });
+      if (options.immediate && this.#queue.length === 1) {
+        this.flush();
+        return;
+      }
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => {
+          this.#scheduled = false;
+          this.flush();
+        });
+      }
+    });
+  }
+
+  /** Commits everything queued now (synchronously). */
+  flush(): void {
+    if (this.#queue.length === 0) return;
+    const queue = this.#queue;
+    this.#queue = [];
+    const { catalog, store } = this.#opts;
+    const batch = new Batch(catalog, store);
+    const results: ({ ok: true; value: unknown } | { ok: false; error: ApiError })[] = [];
+    const started = performance.now();
+    try {
+      store.transaction(() => {
+        for (const item of queue) {
+          batch.beginOperation();
+          try {
+            results.push({ ok: true, value: item.op(batch) });
+          } catch (error) {
+            if (!(error instanceof ApiError)) throw error;
+            results.push({ ok: false, error });
+          }
+        }
+        batch.persistIndexes();
+      });
+    } catch (cause) {
+      this.#opts.recover(cause);
+      const error = new ApiError(
+        500,
+        ServerErrorCode.StoreFailed,
+        `Store failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+      );
+      for (const item of queue) item.reject(error);
+      return;
+    }
+    if (batch.writes > 0) this.#opts.observeCommit?.((performance.now() - started) / 1000, queue.length);
+    if (batch.touched.size > 0 || batch.changes.length > 0) this.#opts.onCommit(batch);
+    queue.forEach((item, i) => {
+      const r = results[i]!;
+      if (r.ok) item.resolve(r.value);
+      else item.reject(r.error);
+    });
+  }
+
+  /** Commits what is queued and refuses new operations. Idempotent. */
+  close(): void {
+    this.flush();
+    this.#closed = true;
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Errors of roster serve. An ApiError is an expected refusal of a request: it carries the HTTP
+ * status and the exact text body Consul would send (clients string-match some of them), plus a
+ * stable `code` (documented in docs/errors.md) for logs and metrics.
+ */
+
+/** Stable error codes of the server. Never renamed; new ones may be added. */
+export const ServerErrorCode = {
+  BadRequest: 'ROSTER_SERVER_BAD_REQUEST',
+  DecodeFailed: 'ROSTER_SERVER_DECODE_FAILED',
+  InvalidService: 'ROSTER_SERVER_INVALID_SERVICE',
+  InvalidCheck: 'ROSTER_SERVER_INVALID_CHECK',
+  NotFound: 'ROSTER_SERVER_NOT_FOUND',
+  NotTtl: 'ROSTER_SERVER_CHECK_NOT_TTL',
+  MethodNotAllowed: 'ROSTER_SERVER_METHOD_NOT_ALLOWED',
+  PermissionDenied: 'ROSTER_SERVER_PERMISSION_DENIED',
+  AclNotFound: 'ROSTER_SERVER_ACL_NOT_FOUND',
+  PayloadTooLarge: 'ROSTER_SERVER_PAYLOAD_TOO_LARGE',
+  NoPathToDatacenter: 'ROSTER_SERVER_NO_PATH_TO_DATACENTER',
+  StoreFailed: 'ROSTER_SERVER_STORE_FAILED',
+  ShuttingDown: 'ROSTER_SERVER_SHUTTING_DOWN',
+  DataDirLocked: 'ROSTER_SERVER_DATA_DIR_LOCKED',
+  Internal: 'ROSTER_SERVER_INTERNAL',
+} as const;
+
+/** One of the values of {@link ServerErrorCode}. */
+export type ServerErrorCode = (typeof ServerErrorCode)[keyof typeof ServerErrorCode];
+
+/** A request the server refuses: answered with `status` and `message` as a text/plain body. */
+export class ApiError extends Error {
+  /** HTTP status code of the answer. */
+  readonly status: number;
+  /** Stable machine-readable code. */
+  readonly code: ServerErrorCode;
+  /** Extra response headers (e.g. `Allow` on 405). */
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(status: number, code: ServerErrorCode, message: string, headers: Readonly<Record<string, string>> = {}) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.headers = headers;
+  }
+}
+
+/** 400 with Consul's `Request decode failed: <detail>` wording. */
+export function decodeFailed(detail: string): ApiError {
+  return new ApiError(400, ServerErrorCode.DecodeFailed, `Request decode failed: ${detail}`);
+}
+
+/** 400 with a free text (Consul's wording where it has one). */
+export function badRequest(message: string, code: ServerErrorCode = ServerErrorCode.BadRequest): ApiError {
+  return new ApiError(400, code, message);
+}
+
+/** 400 `Invalid check: <reason>`. */
+export function invalidCheck(reason: string): ApiError {
+  return new ApiError(400, ServerErrorCode.InvalidCheck, `Invalid check: ${reason}`);
+}
+
+/** 404 with a free text. */
+export function notFound(message: string): ApiError {
+  return new ApiError(404, ServerErrorCode.NotFound, message);
+}
+
+/** 404 for an unknown service ID on deregister and maintenance (Consul's wording). */
+export function unknownServiceId(id: string): ApiError {
+  return notFound(`Unknown service ID "${id}". Ensure that the service ID is passed, not the service name.`);
+}
+
+/** 404 for an unknown check ID (Consul's wording). */
+export function unknownCheckId(id: string): ApiError {
+  return notFound(`Unknown check ID "${id}". Ensure that the check ID is passed, not the check name.`);
+}
+
+/** 500 for a TTL update of a check that is not a TTL check (clients string-match this). */
+export function notTtl(id: string): ApiError {
+  return new ApiError(500, ServerErrorCode.NotTtl, `CheckID "${id}" does not have associated TTL`);
+}
+
+/** A failure of the server itself (store, start-up), not of one request. */
+export class ServerError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: ServerErrorCode;
+  constructor(code: ServerErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ServerError';
+    this.code = code;
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * The durable copy of the catalog: one SQLite database (better-sqlite3, WAL) in the data dir.
+ * The server reads it once at start-up; afterwards every acknowledged change is written here in a
+ * committed transaction before the answer goes out. Reads are served from memory, never from here.
+ *
+ * Durability: `sync: 'full'` (default) makes SQLite fsync the WAL at every commit, so an
+ * acknowledged change survives a power loss as well as a process kill; `sync: 'normal'` skips the
+ * fsync: a `kill -9` still loses nothing (the WAL is in the OS page cache), a power loss may lose
+ * the last commits. The database is opened in exclusive locking mode: a second server on the same
+ * data dir fails to start instead of corrupting the catalog's meaning.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { IndexSnapshot } from '../catalog/indexes.js';
+import type { CheckRecord, ServiceRecord } from '../catalog/types.js';
+import { ServerError, ServerErrorCode } from '../errors.js';
+
+/** How hard a commit is pushed to disk. */
+export type SyncMode = 'full' | 'normal';
+
+/** Options of {@link Store.open}. */
+export interface StoreOptions {
+  /** Directory of the database; created when missing. */
+  readonly dir: string;
+  /** Default `full`. */
+  readonly sync?: SyncMode;
+}
+
+/** Everything the store holds, as loaded at start-up. */
+export interface StoredState {
+  readonly meta: ReadonlyMap<string, string>;
+  readonly services: readonly ServiceRecord[];
+  readonly checks: readonly CheckRecord[];
+  readonly indexes: IndexSnapshot;
+}
+
+/** File name of the database inside the data dir. */
+export const DATABASE_FILE = 'roster.db';
+const SCHEMA_VERSION = '1';
+
+/** The SQLite store. Synchronous: every method returns when SQLite has done the work. */
+export class Store {
+  readonly #db: Database.Database;
+  readonly #putService: Database.Statement<[string, string]>;
+  readonly #deleteService: Database.Statement<[string]>;
+  readonly #putCheck: Database.Statement<[string, string]>;
+  readonly #deleteCheck: Database.Statement<[string]>;
+  readonly #putIndex: Database.Statement<[string, number]>;
+  readonly #putMeta: Database.Statement<[string, string]>;
+  #closed = false;
+
+  private constructor(db: Database.Database) {
+    this.#db = db;
+    this.#putService = db.prepare('INSERT OR REPLACE INTO services (id, data) VALUES (?, ?)');
+    this.#deleteService = db.prepare('DELETE FROM services WHERE id = ?');
+    this.#putCheck = db.prepare('INSERT OR REPLACE INTO checks (id, data) VALUES (?, ?)');
+    this.#deleteCheck = db.prepare('DELETE FROM checks WHERE id = ?');
+    this.#putIndex = db.prepare('INSERT OR REPLACE INTO indexes (key, value) VALUES (?, ?)');
+    this.#putMeta = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
+  }
+
+  /**
+   * Opens (or creates) the database in `options.dir`.
+   * @throws ServerError `ROSTER_SERVER_DATA_DIR_LOCKED` when another server holds it,
+   *   `ROSTER_SERVER_STORE_FAILED` when it cannot be opened or has an unknown schema.
+   */
+  static open(options: StoreOptions): Store {
+    let db: Database.Database;
+    try {
+      mkdirSync(options.dir, { recursive: true });
+      // A short busy timeout: the only contender for the lock is another server (refused).
+      db = new Database(join(options.dir, DATABASE_FILE), { timeout: 200 });
+    } catch (cause) {
+      throw new ServerError(ServerErrorCode.StoreFailed, `cannot open the store in ${options.dir}: ${String(cause)}`, { cause });
+    }
+    try {
+      db.pragma('locking_mode = EXCLUSIVE');
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${options.sync === 'normal' ? 'NORMAL' : 'FULL'}`);
+      // Take the exclusive lock now (a write transaction), not at the first change.
+      db.exec('BEGIN IMMEDIATE; COMMIT');
+    } catch (cause) {
+      db.close();
+      const busy = (cause as { code?: string }).code === 'SQLITE_BUSY';
+      throw new ServerError(
+        busy ? ServerErrorCode.DataDirLocked : ServerErrorCode.StoreFailed,
+        busy ? `the data dir ${options.dir} is in use by another roster server` : `cannot open the store: ${String(cause)}`,
+        { cause },
+      );
+    }
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS services (id TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS checks (id TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS indexes (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+    `);
+    const version = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema'").get();
+    if (version === undefined) {
+      db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION);
+    } else if (version.value !== SCHEMA_VERSION) {
+      db.close();
+      throw new ServerError(
+        ServerErrorCode.StoreFailed,
+        `unknown store schema version ${version.value} (this server knows ${SCHEMA_VERSION})`,
+      );
+    }
+    return new Store(db);
+  }
+
+  /** Reads everything (start-up). */
+  load(): StoredState {
+    const meta = new Map<string, string>();
+    for (const row of this.#db.prepare<[], { key: string; value: string }>('SELECT key, value FROM meta').iterate()) {
+      meta.set(row.key, row.value);
+    }
+    const services = this.#db
+      .prepare<[], { data: string }>('SELECT data FROM services')
+      .all()
+      .map((r) => JSON.parse(r.data) as ServiceRecord);
+    const checks = this.#db
+      .prepare<[], { data: string }>('SELECT data FROM checks')
+      .all()
+      .map((r) => JSON.parse(r.data) as CheckRecord);
+    let current = 0;
+    const tables: Record<string, number> = {};
+    for (const row of this.#db.prepare<[], { key: string; value: number }>('SELECT key, value FROM indexes').iterate()) {
+      if (row.key === 'current') current = row.value;
+      else tables[row.key] = row.value;
+    }
+    return { meta, services, checks, indexes: { current, tables } };
+  }
+
+  /**
+   * Runs `fn` in one transaction: committed (and, with `sync: 'full'`, fsync'd) when it returns,
+   * rolled back when it throws.
+   */
+  transaction<T>(fn: () => T): T {
+    return this.#db.transaction(fn)();
+  }
+
+  putService(record: ServiceRecord): void {
+    this.#putService.run(record.id, JSON.stringify(record));
+  }
+
+  deleteService(id: string): void {
+    this.#deleteService.run(id);
+  }
+
+  putCheck(record: CheckRecord): void {
+    this.#putCheck.run(record.id, JSON.stringify(record));
+  }
+
+  deleteCheck(id: string): void {
+    this.#deleteCheck.run(id);
+  }
+
+  /** Stores one index value (`current` is the global counter). */
+  putIndex(key: string, value: number): void {
+    this.#putIndex.run(key, value);
+  }
+
+  putMeta(key: string, value: string): void {
+    this.#putMeta.run(key, value);
+  }
+
+  /** True after {@link close}. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Checkpoints the WAL into the database file and closes it. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#db.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      this.#db.close();
+    }
+  }
+}
