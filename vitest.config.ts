@@ -12,7 +12,9 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^roster$/, replacement: src('./packages/roster/src/index.ts') },
-      { find: /^roster\/(.*)$/, replacement: src('./packages/roster/src/$1/index.ts') },
+      { find: /^roster\/testing$/, replacement: src('./packages/roster/src/testing/index.ts') },
+      { find: /^roster\/consul$/, replacement: src('./packages/roster/src/registry/consul/index.ts') },
+      { find: /^roster\/etcd$/, replacement: src('./packages/roster/src/registry/etcd/index.ts') },
       { find: /^@roster\/server$/, replacement: src('./packages/server/src/index.ts') },
     ],
   },

@@ -38,6 +38,7 @@ export {
   toInstance,
   worstHealth,
 } from './model.js';
+export { type ConnectOptions, connect } from './registry/connect.js';
 export { KeptLease, type KeptLeaseOptions, type LeaseDriver, type RenewOutcome } from './registry/kept-lease.js';
 export { type MemoryRegistryOptions, memoryRegistry } from './registry/memory.js';
 export { MemoryStore } from './registry/memory-store.js';

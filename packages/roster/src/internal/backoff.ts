@@ -1,0 +1,18 @@
+/**
+ * Exponential backoff with full jitter: attempt n waits a random time in [0, min(max, base·2^n)].
+ * Randomness is injected so tests get exact delay tables.
+ */
+
+/** Parameters of {@link backoffDelay}. */
+export interface BackoffOptions {
+  /** First ceiling (attempt 0), ms. */
+  readonly baseMs: number;
+  /** Largest ceiling, ms. */
+  readonly maxMs: number;
+}
+
+/** Delay before retry number `attempt` (0-based), given a random number in [0, 1). */
+export function backoffDelay(attempt: number, options: BackoffOptions, random: () => number): number {
+  const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** Math.min(attempt, 30));
+  return Math.floor(random() * ceiling);
+}

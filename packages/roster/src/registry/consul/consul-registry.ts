@@ -1,0 +1,272 @@
+/**
+ * The Consul backend: the Registry contract over Consul's HTTP API (and so over roster serve).
+ * Registration goes through the agent endpoints with a TTL *self check* the Lease renews;
+ * discovery reads `/v1/health/service/<name>`; watch runs blocking queries with index-reset
+ * handling and jittered backoff.
+ */
+import { type Clock, sleep, systemClock } from '../../clock.js';
+import { formatMs } from '../../duration.js';
+import { AbortedError, ClosedError, InvalidArgumentError, isRosterError } from '../../errors.js';
+import { type BackoffOptions, backoffDelay } from '../../internal/backoff.js';
+import { Latest } from '../../internal/latest.js';
+import { byId, type HealthStatus, type Instance, type Registration, type Snapshot, toInstance } from '../../model.js';
+import { validateId, validateRegistration, validateServiceName } from '../../validate.js';
+import { KeptLease, type LeaseDriver, type RenewOutcome } from '../kept-lease.js';
+import type { CallOptions, Lease, RegisterOptions, Registry } from '../registry.js';
+import { decodeServiceEntry, encodeRegistration, renewedCheckIds } from './consul-codec.js';
+import { ConsulHttp, type ConsulHttpOptions, consulError } from './consul-http.js';
+
+/** Options of {@link consulRegistry}. */
+export interface ConsulRegistryOptions extends Partial<Pick<ConsulHttpOptions, 'token' | 'datacenter' | 'timeoutMs' | 'dispatcher'>> {
+  /** Consul (or roster serve) address: `http://host:8500`, or `consul://host:8500`. Default `http://127.0.0.1:8500`. */
+  readonly url?: string;
+  readonly clock?: Clock;
+  /** Randomness for backoff jitter, [0, 1). */
+  readonly random?: () => number;
+  /** `wait` of each blocking query in a watch (default 60 s; Consul caps at 10 min). */
+  readonly watchWaitMs?: number;
+  /** Backoff between failed watch or renewal calls (default 100 ms doubling to 10 s, full jitter). */
+  readonly backoff?: BackoffOptions;
+  /** How often a Lease without TTL checks that its registration still exists (default 10 s). */
+  readonly checkEveryMs?: number;
+  /** How long a TTL registration stays critical before Consul removes it (default 1 min, Consul's minimum). */
+  readonly deregisterAfterMs?: number;
+}
+
+/** `consul://host:port` → `http://host:port`; `consul+https://` → `https://`; http(s) URLs as they are. */
+export function consulBaseUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new InvalidArgumentError('url', `${JSON.stringify(url)} is not a URL`);
+  }
+  const scheme = { 'consul:': 'http:', 'consul+http:': 'http:', 'consul+https:': 'https:', 'http:': 'http:', 'https:': 'https:' }[
+    parsed.protocol
+  ];
+  if (!scheme)
+    throw new InvalidArgumentError('url', `scheme must be consul://, consul+https://, http:// or https://, got ${parsed.protocol}//`);
+  return `${scheme}//${parsed.host || '127.0.0.1:8500'}`;
+}
+
+/** Creates a Registry client for Consul or roster serve. */
+export function consulRegistry(options: ConsulRegistryOptions = {}): Registry {
+  const positive = (field: keyof ConsulRegistryOptions, value: number | undefined, min: number) => {
+    if (value !== undefined && (!Number.isFinite(value) || value < min)) throw new InvalidArgumentError(field, `must be a number ≥ ${min}`);
+  };
+  positive('watchWaitMs', options.watchWaitMs, 1000);
+  positive('checkEveryMs', options.checkEveryMs, 100);
+  positive('deregisterAfterMs', options.deregisterAfterMs, 1000);
+  positive('timeoutMs', options.timeoutMs, 1);
+  const params = options.url ? new URL(options.url).searchParams : new URLSearchParams();
+  const http = new ConsulHttp({
+    baseUrl: consulBaseUrl(options.url ?? 'http://127.0.0.1:8500'),
+    token: options.token ?? params.get('token') ?? process.env.CONSUL_HTTP_TOKEN,
+    datacenter: options.datacenter ?? params.get('dc') ?? undefined,
+    timeoutMs: options.timeoutMs,
+    dispatcher: options.dispatcher,
+  });
+  return new ConsulRegistry(http, {
+    clock: options.clock ?? systemClock,
+    random: options.random ?? Math.random,
+    watchWaitMs: options.watchWaitMs ?? 60_000,
+    backoff: options.backoff ?? { baseMs: 100, maxMs: 10_000 },
+    checkEveryMs: options.checkEveryMs ?? 10_000,
+    deregisterAfterMs: options.deregisterAfterMs ?? 60_000,
+  });
+}
+
+interface Settings {
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly watchWaitMs: number;
+  readonly backoff: BackoffOptions;
+  readonly checkEveryMs: number;
+  readonly deregisterAfterMs: number;
+}
+
+const enc = encodeURIComponent;
+const TTL_VERB: Record<HealthStatus, string> = { passing: 'pass', warning: 'warn', critical: 'fail' };
+
+class ConsulRegistry implements Registry {
+  readonly #http: ConsulHttp;
+  readonly #s: Settings;
+  readonly #life = new AbortController();
+  readonly #leases = new Set<KeptLease>();
+
+  constructor(http: ConsulHttp, settings: Settings) {
+    this.#http = http;
+    this.#s = settings;
+  }
+
+  #open(signal?: AbortSignal): AbortSignal {
+    if (this.#life.signal.aborted) throw new ClosedError('consul registry');
+    if (signal?.aborted) throw new AbortedError(signal.reason);
+    return signal ? AbortSignal.any([signal, this.#life.signal]) : this.#life.signal;
+  }
+
+  async register(registration: Registration, options: RegisterOptions = {}): Promise<Lease> {
+    const reg = validateRegistration(registration);
+    const signal = this.#open(options.signal);
+    const http = this.#http;
+    const put = async (health: HealthStatus, output: string, s: AbortSignal) => {
+      const body = encodeRegistration(reg, { health, output, deregisterAfterMs: this.#s.deregisterAfterMs });
+      const res = await http.send({
+        method: 'PUT',
+        path: '/v1/agent/service/register',
+        query: { 'replace-existing-checks': 'true' },
+        body,
+        signal: s,
+      });
+      if (res.status !== 200) throw consulError(res.status, res.body, `register ${reg.service}/${reg.id}`);
+    };
+    const report = async (health: HealthStatus, output: string, s: AbortSignal): Promise<RenewOutcome> => {
+      for (const checkId of renewedCheckIds(reg)) {
+        const res = await http.send({
+          method: 'PUT',
+          path: `/v1/agent/check/${TTL_VERB[health]}/${enc(checkId)}`,
+          query: { note: output },
+          signal: s,
+        });
+        if (res.status === 404) return 'forgotten';
+        // A check that exists but is no TTL check means someone replaced our registration.
+        if (res.status === 500 && /does not have associated TTL/.test(String(res.body))) return 'forgotten';
+        if (res.status !== 200) throw consulError(res.status, res.body, `renew ${reg.service}/${reg.id}`);
+      }
+      return 'ok';
+    };
+    await put('passing', '', signal);
+    const driver: LeaseDriver = {
+      register: put,
+      renew: report,
+      setHealth: report,
+      remove: async (s) => {
+        const res = await http.send({ method: 'PUT', path: `/v1/agent/service/deregister/${enc(reg.id)}`, signal: s });
+        if (res.status !== 200 && res.status !== 404) throw consulError(res.status, res.body, `deregister ${reg.service}/${reg.id}`);
+      },
+    };
+    const lease = new KeptLease({
+      instance: toInstance(reg, 'passing'),
+      driver,
+      clock: this.#s.clock,
+      renewEveryMs: reg.ttlMs > 0 ? reg.ttlMs / 3 : this.#s.checkEveryMs,
+      onEnd: (l) => this.#leases.delete(l),
+    });
+    this.#leases.add(lease);
+    return lease;
+  }
+
+  async deregister(service: string, id: string, options: CallOptions = {}): Promise<boolean> {
+    validateServiceName(service);
+    validateId(id);
+    const signal = this.#open(options.signal);
+    const found = await this.#http.send({ method: 'GET', path: `/v1/catalog/service/${enc(service)}`, signal });
+    if (found.status !== 200) throw consulError(found.status, found.body, `deregister ${service}/${id}`);
+    const entry = (Array.isArray(found.body) ? found.body : []).find((e) => e?.ServiceID === id && e?.ServiceName === service);
+    if (!entry) return false;
+    const self = await this.#http.send({ method: 'GET', path: '/v1/agent/self', signal });
+    const localNode = (self.body as { Config?: { NodeName?: unknown } })?.Config?.NodeName;
+    const res =
+      entry.Node === localNode
+        ? await this.#http.send({ method: 'PUT', path: `/v1/agent/service/deregister/${enc(id)}`, signal })
+        : await this.#http.send({ method: 'PUT', path: '/v1/catalog/deregister', body: { Node: entry.Node, ServiceID: id }, signal });
+    if (res.status === 404) return false;
+    if (res.status !== 200) throw consulError(res.status, res.body, `deregister ${service}/${id}`);
+    return true;
+  }
+
+  async list(service: string, options: CallOptions = {}): Promise<Snapshot> {
+    validateServiceName(service);
+    return this.#fetch(service, 0, this.#open(options.signal));
+  }
+
+  async #fetch(service: string, index: number, signal: AbortSignal): Promise<Snapshot> {
+    const wait = this.#s.watchWaitMs;
+    const res = await this.#http.send({
+      method: 'GET',
+      path: `/v1/health/service/${enc(service)}`,
+      query: index > 0 ? { index, wait: formatMs(wait) } : {},
+      signal,
+      // Consul may hold a blocking query for wait + wait/16 of jitter.
+      timeoutMs: index > 0 ? wait + wait / 16 + 10_000 : undefined,
+    });
+    if (res.status !== 200) throw consulError(res.status, res.body, `list ${service}`);
+    const instances = (Array.isArray(res.body) ? res.body : [])
+      .map(decodeServiceEntry)
+      .filter((i): i is Instance => i !== undefined && i.service.toLowerCase() === service.toLowerCase())
+      .sort(byId);
+    return { service, instances, revision: Math.max(1, res.index) };
+  }
+
+  async services(options: CallOptions = {}): Promise<readonly string[]> {
+    const res = await this.#http.send({ method: 'GET', path: '/v1/catalog/services', signal: this.#open(options.signal) });
+    if (res.status !== 200) throw consulError(res.status, res.body, 'services');
+    // Real Consul servers list themselves as the service "consul"; it is not one of ours.
+    return Object.keys((res.body as Record<string, unknown>) ?? {})
+      .filter((name) => name !== 'consul')
+      .sort();
+  }
+
+  watch(service: string, options: CallOptions = {}): AsyncIterable<Snapshot> {
+    validateServiceName(service);
+    this.#open();
+    return {
+      [Symbol.asyncIterator]: () => {
+        const channel = new Latest<Snapshot>();
+        const stop = new AbortController();
+        const signal = AbortSignal.any([stop.signal, this.#life.signal, ...(options.signal ? [options.signal] : [])]);
+        void this.#watchLoop(service, channel, signal);
+        const inner = channel[Symbol.asyncIterator]();
+        return {
+          next: () => inner.next(),
+          return: () => {
+            stop.abort();
+            return inner.return?.() ?? Promise.resolve({ value: undefined, done: true });
+          },
+        };
+      },
+    };
+  }
+
+  async #watchLoop(service: string, channel: Latest<Snapshot>, signal: AbortSignal): Promise<void> {
+    const onAbort = () => channel.end();
+    signal.addEventListener('abort', onAbort, { once: true });
+    let index = 0;
+    let last: string | undefined;
+    let failures = 0;
+    try {
+      while (!signal.aborted) {
+        let snap: Snapshot;
+        try {
+          snap = await this.#fetch(service, index, signal);
+          failures = 0;
+        } catch (error) {
+          if (signal.aborted) break;
+          if (isRosterError(error) && !error.retryable) {
+            channel.end(error);
+            return;
+          }
+          await sleep(this.#s.clock, backoffDelay(failures++, this.#s.backoff, this.#s.random), signal).catch(() => {});
+          continue;
+        }
+        // An index lower than ours means the registry restarted or reset: start over from 0.
+        index = snap.revision < index ? 0 : snap.revision;
+        const key = JSON.stringify(snap.instances);
+        if (key !== last) {
+          last = key;
+          channel.push(snap);
+        }
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      channel.end();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#life.signal.aborted) return;
+    for (const lease of [...this.#leases]) lease.close();
+    this.#life.abort(new ClosedError('consul registry'));
+    await this.#http.close();
+  }
+}
