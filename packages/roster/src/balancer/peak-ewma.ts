@@ -1,0 +1,91 @@
+/**
+ * P2C with peak EWMA latency (Finagle's and Linkerd's "peak EWMA"): of two random instances take
+ * the one with the lower `latency × (inflight + 1) / weight`, where latency is an exponentially
+ * weighted moving average that jumps up to any slower observation at once (peak sensitive) and
+ * decays with time, so a slow instance is avoided quickly and retried once its estimate decays.
+ */
+import { MAX_TIMER_MS } from '../clock.js';
+import type { Clock } from '../clock.js';
+import type { Instance } from '../model.js';
+import type { CallOutcome, InstanceLoad, Picker, PickerInput, Strategy } from './balancer.js';
+import { durationOption, optionsBag, randomOption } from './options.js';
+
+/** Options of {@link peakEwma}. Durations: milliseconds or Go strings (`"10s"`). */
+export interface PeakEwmaOptions {
+  /** Uniform numbers in [0, 1). Default `Math.random`. */
+  readonly random?: () => number;
+  /** Time constant τ of the decay: an estimate not refreshed for τ keeps 1/e of its weight. Default 10 s. */
+  readonly decay?: number | string;
+  /** Latency assumed for an instance with no observation yet. Default 30 ms. */
+  readonly defaultLatency?: number | string;
+}
+
+class PeakEwmaPicker implements Picker {
+  readonly instances: readonly Instance[];
+  readonly #n: number;
+  readonly #loads: readonly InstanceLoad[];
+  readonly #weights: Float64Array;
+  readonly #random: () => number;
+  readonly #clock: Clock;
+  readonly #decayMs: number;
+  readonly #defaultMs: number;
+
+  constructor(input: PickerInput, random: () => number, decayMs: number, defaultMs: number) {
+    this.instances = input.instances;
+    this.#n = input.instances.length;
+    this.#loads = input.loads;
+    this.#weights = Float64Array.from(input.weights);
+    this.#random = random;
+    this.#clock = input.clock;
+    this.#decayMs = decayMs;
+    this.#defaultMs = defaultMs;
+  }
+
+  #cost(i: number, now: number): number {
+    const load = this.#loads[i]!;
+    const latency = load.latencyMs;
+    // The decay is applied on read, not stored: the picker never writes shared state.
+    const estimate = latency !== latency ? this.#defaultMs : latency * Math.exp((load.latencyAt - now) / this.#decayMs);
+    return (estimate * (load.inflight + 1)) / this.#weights[i]!;
+  }
+
+  pick(): Instance | undefined {
+    const n = this.#n;
+    if (n === 1) return this.instances[0];
+    const a = (this.#random() * n) | 0;
+    let b = a + 1 + ((this.#random() * (n - 1)) | 0);
+    if (b >= n) b -= n;
+    const now = this.#clock.now();
+    return this.#cost(a, now) <= this.#cost(b, now) ? this.instances[a] : this.instances[b];
+  }
+}
+
+/**
+ * P2C + peak EWMA latency. Needs `Balancer.start`/`finish` around every call, with the call's
+ * latency; every started call must finish (report timeouts with the time waited), or an instance
+ * that hangs keeps its old estimate. A failed call never lowers an estimate, so an instance that
+ * fails fast does not attract traffic. O(1) per pick: two random numbers, one clock read.
+ * @throws InvalidArgumentError for a bad option.
+ */
+export function peakEwma(options?: PeakEwmaOptions): Strategy {
+  const o = optionsBag('peakEwma', options);
+  const random = randomOption('peakEwma.random', o.random);
+  const decayMs = durationOption('peakEwma.decay', o.decay, 10_000, 1, MAX_TIMER_MS);
+  const defaultMs = durationOption('peakEwma.defaultLatency', o.defaultLatency, 30, 0, MAX_TIMER_MS);
+  return {
+    name: 'peak-ewma',
+    build: (input: PickerInput): Picker => new PeakEwmaPicker(input, random, decayMs, defaultMs),
+    observe(load: InstanceLoad, outcome: CallOutcome, now: number): void {
+      const prev = load.latencyMs;
+      let rtt = Math.max(0, outcome.latencyMs);
+      if (prev !== prev) {
+        load.latencyMs = outcome.ok ? rtt : Math.max(rtt, defaultMs);
+      } else {
+        if (!outcome.ok) rtt = Math.max(rtt, prev);
+        const w = Math.exp(-Math.max(0, now - load.latencyAt) / decayMs);
+        load.latencyMs = rtt > prev ? rtt : prev * w + rtt * (1 - w);
+      }
+      load.latencyAt = now;
+    },
+  };
+}

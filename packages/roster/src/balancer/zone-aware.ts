@@ -1,0 +1,96 @@
+/**
+ * Zone-aware preference: calls stay in the caller's zone (lower latency, no cross-zone traffic
+ * costs) while the zone is healthy enough, spill over to the other zones as it degrades, and
+ * give up locality below a panic threshold.
+ *
+ * With `h` = offered / all instances of the local zone (offered: not critical, not ejected):
+ * - h = 1: every call goes to the local zone;
+ * - panicThreshold ≤ h < 1: a share h of the calls stays local, the rest spills to the other
+ *   zones (the local zone keeps the share of the traffic its healthy part can carry);
+ * - h < panicThreshold, or no local instance offered: locality is given up, every offered
+ *   instance of every zone is used alike.
+ * "Panic" here is about locality only: critical and ejected instances stay out (the balancer's rule).
+ */
+import type { Instance } from '../model.js';
+import type { Picker, PickerInput, Strategy } from './balancer.js';
+import { hash32 } from './hash32.js';
+import { numberOption, optionsBag, randomOption } from './options.js';
+import { InvalidArgumentError } from '../errors.js';
+
+/** Options of {@link zoneAware}. */
+export interface ZoneAwareOptions {
+  /** The caller's zone (`Instance.zone` of the local instances). Required, not empty. */
+  readonly zone: string;
+  /** The strategy used within the chosen group of instances. Required. */
+  readonly strategy: Strategy;
+  /** Percent of the local zone that must be offered to keep preferring it, 0–100. Default 50. */
+  readonly panicThreshold?: number;
+  /** Decides local or spill-over for picks without a key. Default `Math.random`. */
+  readonly random?: () => number;
+}
+
+/** Sends a share of the picks to `local`, the rest to `remote`. */
+class SpillPicker implements Picker {
+  readonly instances: readonly Instance[];
+  readonly #local: Picker;
+  readonly #remote: Picker;
+  readonly #share: number;
+  readonly #random: () => number;
+
+  constructor(instances: readonly Instance[], local: Picker, remote: Picker, share: number, random: () => number) {
+    this.instances = instances;
+    this.#local = local;
+    this.#remote = remote;
+    this.#share = share;
+    this.#random = random;
+  }
+
+  pick(key?: string): Instance | undefined {
+    // A key decides by its hash, so that it keeps its side (and its instance under consistent hashing).
+    const u = key === undefined ? this.#random() : hash32(key, 0x5a6f6e65) / 4294967296;
+    return u < this.#share ? this.#local.pick(key) : this.#remote.pick(key);
+  }
+}
+
+/** The part of `input` whose indexes are listed. */
+function subset(input: PickerInput, indexes: readonly number[]): PickerInput {
+  return {
+    ...input,
+    instances: indexes.map((i) => input.instances[i]!),
+    weights: indexes.map((i) => input.weights[i]!),
+    loads: indexes.map((i) => input.loads[i]!),
+  };
+}
+
+/**
+ * Zone-aware preference around an inner strategy (see the file header for the rules). The
+ * per-pick cost is the inner picker's, plus one random number (or key hash) while spilling over.
+ * @throws InvalidArgumentError for a missing or bad option.
+ */
+export function zoneAware(options: ZoneAwareOptions): Strategy {
+  const o = optionsBag('zoneAware', options);
+  if (typeof o.zone !== 'string' || o.zone === '') throw new InvalidArgumentError('zoneAware.zone', 'must be a non-empty string');
+  const inner = o.strategy;
+  if (typeof inner !== 'object' || inner === null || typeof inner.build !== 'function') {
+    throw new InvalidArgumentError('zoneAware.strategy', 'must be a strategy, e.g. roundRobin()');
+  }
+  const zone = o.zone;
+  const panic = numberOption('zoneAware.panicThreshold', o.panicThreshold, 50, 0, 100) / 100;
+  const random = randomOption('zoneAware.random', o.random);
+  const strategy: Strategy = {
+    name: `zone-aware(${inner.name})`,
+    build(input: PickerInput): Picker {
+      let localAll = 0;
+      for (const instance of input.all) if (instance.zone === zone) localAll++;
+      const local: number[] = [];
+      const remote: number[] = [];
+      input.instances.forEach((instance, i) => (instance.zone === zone ? local : remote).push(i));
+      const share = localAll === 0 ? 0 : local.length / localAll;
+      if (local.length === 0 || share < panic) return inner.build(input);
+      if (share === 1 || remote.length === 0) return inner.build(subset(input, local));
+      return new SpillPicker(input.instances, inner.build(subset(input, local)), inner.build(subset(input, remote)), share, random);
+    },
+  };
+  if (inner.observe) strategy.observe = inner.observe.bind(inner);
+  return strategy;
+}
