@@ -100,7 +100,13 @@ class DefaultBalancer implements Balancer {
         entries.set(instance.id, {
           instance,
           load: { inflight: 0, latencyMs: Number.NaN, latencyAt: now },
-          outlier: this.#ejection?.newState() ?? { consecutiveFailures: 0, consecutiveGatewayErrors: 0, times: 0, ejectedUntil: 0, unejectedAt: 0 },
+          outlier: this.#ejection?.newState() ?? {
+            consecutiveFailures: 0,
+            consecutiveGatewayErrors: 0,
+            times: 0,
+            ejectedUntil: 0,
+            unejectedAt: 0,
+          },
           // The first list is the pool as it is: nothing to ramp up against.
           joinedAt: first ? NEVER : now,
         });

@@ -9,7 +9,8 @@ import { InvalidArgumentError } from '../errors.js';
 /** A number in [min, max] (finite), or `fallback` when `value` is undefined. */
 export function numberOption(field: string, value: unknown, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new InvalidArgumentError(field, `must be a finite number, got ${show(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new InvalidArgumentError(field, `must be a finite number, got ${show(value)}`);
   if (value < min || value > max) throw new InvalidArgumentError(field, `must be between ${min} and ${max}, got ${value}`);
   return value;
 }
@@ -26,14 +27,16 @@ export function durationOption(field: string, value: unknown, fallbackMs: number
   if (value === undefined) return fallbackMs;
   const parsed = toMilliseconds(value);
   if (!parsed.ok) throw new InvalidArgumentError(field, parsed.error);
-  if (parsed.ms < minMs || parsed.ms > maxMs) throw new InvalidArgumentError(field, `must be between ${minMs} ms and ${maxMs} ms, got ${parsed.ms} ms`);
+  if (parsed.ms < minMs || parsed.ms > maxMs)
+    throw new InvalidArgumentError(field, `must be between ${minMs} ms and ${maxMs} ms, got ${parsed.ms} ms`);
   return parsed.ms;
 }
 
 /** A source of uniform numbers in [0, 1); `Math.random` when undefined. */
 export function randomOption(field: string, value: unknown): () => number {
   if (value === undefined) return Math.random;
-  if (typeof value !== 'function') throw new InvalidArgumentError(field, `must be a function returning a number in [0, 1), got ${show(value)}`);
+  if (typeof value !== 'function')
+    throw new InvalidArgumentError(field, `must be a function returning a number in [0, 1), got ${show(value)}`);
   return value as () => number;
 }
 

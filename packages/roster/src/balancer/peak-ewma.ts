@@ -45,7 +45,7 @@ class PeakEwmaPicker implements Picker {
     const load = this.#loads[i]!;
     const latency = load.latencyMs;
     // The decay is applied on read, not stored: the picker never writes shared state.
-    const estimate = latency !== latency ? this.#defaultMs : latency * Math.exp((load.latencyAt - now) / this.#decayMs);
+    const estimate = Number.isNaN(latency) ? this.#defaultMs : latency * Math.exp((load.latencyAt - now) / this.#decayMs);
     return (estimate * (load.inflight + 1)) / this.#weights[i]!;
   }
 
@@ -78,7 +78,7 @@ export function peakEwma(options?: PeakEwmaOptions): Strategy {
     observe(load: InstanceLoad, outcome: CallOutcome, now: number): void {
       const prev = load.latencyMs;
       let rtt = Math.max(0, outcome.latencyMs);
-      if (prev !== prev) {
+      if (Number.isNaN(prev)) {
         load.latencyMs = outcome.ok ? rtt : Math.max(rtt, defaultMs);
       } else {
         if (!outcome.ok) rtt = Math.max(rtt, prev);

@@ -20,6 +20,10 @@ describe('random', () => {
     { u: 0.25, id: 'i1' },
     { u: 0.9999999, id: 'i3' },
   ])('maps random $u to $id of 4', ({ u, id }) => {
-    expect(random({ random: () => u }).build(inputOf(instances(4))).pick()?.id).toBe(id);
+    expect(
+      random({ random: () => u })
+        .build(inputOf(instances(4)))
+        .pick()?.id,
+    ).toBe(id);
   });
 });

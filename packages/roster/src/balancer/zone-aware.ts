@@ -84,7 +84,7 @@ export function zoneAware(options: ZoneAwareOptions): Strategy {
       for (const instance of input.all) if (instance.zone === zone) localAll++;
       const local: number[] = [];
       const remote: number[] = [];
-      input.instances.forEach((instance, i) => (instance.zone === zone ? local : remote).push(i));
+      for (let i = 0; i < input.instances.length; i++) (input.instances[i]!.zone === zone ? local : remote).push(i);
       const share = localAll === 0 ? 0 : local.length / localAll;
       if (local.length === 0 || share < panic) return inner.build(input);
       if (share === 1 || remote.length === 0) return inner.build(subset(input, local));
