@@ -18,6 +18,7 @@ export {
   RosterError,
   TimeoutError,
 } from './errors.js';
+export { CHANNELS } from './diagnostics.js';
 export { LIMITS } from './limits.js';
 export {
   byId,
@@ -42,5 +43,8 @@ export { type ConnectOptions, connect } from './registry/connect.js';
 export { KeptLease, type KeptLeaseOptions, type LeaseDriver, type RenewOutcome } from './registry/kept-lease.js';
 export { type MemoryRegistryOptions, memoryRegistry } from './registry/memory.js';
 export { MemoryStore } from './registry/memory-store.js';
-export type { CallOptions, Lease, LeaseEvent, RegisterOptions, Registry } from './registry/registry.js';
+export type { CallOptions, Lease, LeaseEvent, RegisterOptions, Registry, WatchOptions } from './registry/registry.js';
+export { diffSnapshots, isEmptyDiff, type SnapshotDiff } from './resolver/diff.js';
+export { Resolver, type ResolverOptions, type ResolverState, type ResolverUpdate, type SnapshotSource } from './resolver/resolver.js';
+export { acquireResolver, type ResolverHandle } from './resolver/shared-resolvers.js';
 export { validateId, validateRegistration, validateServiceName } from './validate.js';

@@ -60,6 +60,15 @@ export interface Lease extends AsyncDisposable {
 /** Registration options. */
 export interface RegisterOptions extends CallOptions {}
 
+/** Options of {@link Registry.watch}. */
+export interface WatchOptions extends CallOptions {
+  /**
+   * Told about each transient error the watch retries internally (registry unreachable, 5xx),
+   * so a consumer can report that its view may be stale. Must not throw.
+   */
+  readonly onError?: (error: Error) => void;
+}
+
 /** A backend: the source of truth for instances, and its change stream. */
 export interface Registry {
   /**
@@ -83,9 +92,9 @@ export interface Registry {
    * per change, each with a higher revision. A consumer slower than the changes gets the newest
    * snapshot, never a backlog. Transient backend errors are retried inside with backoff; the
    * iteration ends when `signal` aborts or the registry closes (without throwing), and throws
-   * only for non-retryable errors.
+   * only for non-retryable errors; retried errors are reported to `options.onError`.
    */
-  watch(service: string, options?: CallOptions): AsyncIterable<Snapshot>;
+  watch(service: string, options?: WatchOptions): AsyncIterable<Snapshot>;
   /**
    * Stops all background work of this client (renewals, watches) and releases connections.
    * Does **not** deregister: registrations with a TTL then expire, as if the process died.

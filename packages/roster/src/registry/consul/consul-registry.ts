@@ -12,7 +12,7 @@ import { Latest } from '../../internal/latest.js';
 import { byId, type HealthStatus, type Instance, type Registration, type Snapshot, toInstance } from '../../model.js';
 import { validateId, validateRegistration, validateServiceName } from '../../validate.js';
 import { KeptLease, type LeaseDriver, type RenewOutcome } from '../kept-lease.js';
-import type { CallOptions, Lease, RegisterOptions, Registry } from '../registry.js';
+import type { CallOptions, Lease, RegisterOptions, Registry, WatchOptions } from '../registry.js';
 import { decodeServiceEntry, encodeRegistration, renewedCheckIds } from './consul-codec.js';
 import { ConsulHttp, type ConsulHttpOptions, consulError } from './consul-http.js';
 
@@ -207,7 +207,7 @@ class ConsulRegistry implements Registry {
       .sort();
   }
 
-  watch(service: string, options: CallOptions = {}): AsyncIterable<Snapshot> {
+  watch(service: string, options: WatchOptions = {}): AsyncIterable<Snapshot> {
     validateServiceName(service);
     this.#open();
     return {
@@ -215,7 +215,7 @@ class ConsulRegistry implements Registry {
         const channel = new Latest<Snapshot>();
         const stop = new AbortController();
         const signal = AbortSignal.any([stop.signal, this.#life.signal, ...(options.signal ? [options.signal] : [])]);
-        void this.#watchLoop(service, channel, signal);
+        void this.#watchLoop(service, channel, signal, options.onError);
         const inner = channel[Symbol.asyncIterator]();
         return {
           next: () => inner.next(),
@@ -228,7 +228,7 @@ class ConsulRegistry implements Registry {
     };
   }
 
-  async #watchLoop(service: string, channel: Latest<Snapshot>, signal: AbortSignal): Promise<void> {
+  async #watchLoop(service: string, channel: Latest<Snapshot>, signal: AbortSignal, onError?: (error: Error) => void): Promise<void> {
     const onAbort = () => channel.end();
     signal.addEventListener('abort', onAbort, { once: true });
     let index = 0;
@@ -246,6 +246,7 @@ class ConsulRegistry implements Registry {
             channel.end(error);
             return;
           }
+          onError?.(error instanceof Error ? error : new Error(String(error)));
           await sleep(this.#s.clock, backoffDelay(failures++, this.#s.backoff, this.#s.random), signal).catch(() => {});
           continue;
         }

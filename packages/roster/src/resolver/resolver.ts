@@ -1,0 +1,208 @@
+/**
+ * Resolver: the client-side, watch-driven cache of one service (DESIGN.md §4).
+ * `current()` is synchronous and never waits on the registry; a transient error never clears
+ * the cache (the last good snapshot is served, marked stale with its age); a watch that fails
+ * is restarted with jittered backoff; an optional file keeps the last good snapshot for cold
+ * starts while the registry is down.
+ */
+import { type Clock, sleep, systemClock } from '../clock.js';
+import { resolverErrorChannel, resolverUpdateChannel } from '../diagnostics.js';
+import { AbortedError, ErrorCode, InvalidArgumentError, isRosterError, RegistryUnavailableError } from '../errors.js';
+import { type BackoffOptions, backoffDelay } from '../internal/backoff.js';
+import type { Snapshot } from '../model.js';
+import type { Registry } from '../registry/registry.js';
+import { validateServiceName } from '../validate.js';
+import { diffSnapshots, isEmptyDiff, type SnapshotDiff } from './diff.js';
+import { loadSnapshot, saveSnapshot } from './snapshot-file.js';
+
+/** Where a published snapshot came from. */
+export type SnapshotSource = 'registry' | 'disk';
+
+/** What subscribers receive on every change. */
+export interface ResolverUpdate {
+  readonly snapshot: Snapshot;
+  readonly diff: SnapshotDiff;
+  readonly source: SnapshotSource;
+}
+
+/** The Resolver's view, for health reporting. */
+export interface ResolverState {
+  readonly snapshot: Snapshot | undefined;
+  readonly source: SnapshotSource | undefined;
+  /** True while the registry cannot be reached (or the snapshot came from disk). */
+  readonly stale: boolean;
+  /** Milliseconds since the view was last confirmed by the registry (or saved to disk). */
+  readonly ageMs: number;
+  readonly lastError: Error | undefined;
+}
+
+/** Options of {@link Resolver}. */
+export interface ResolverOptions {
+  readonly registry: Registry;
+  readonly service: string;
+  readonly clock?: Clock;
+  /** Randomness for backoff jitter, [0, 1). */
+  readonly random?: () => number;
+  /** Backoff before restarting a failed watch (default 100 ms doubling to 10 s, full jitter). */
+  readonly backoff?: BackoffOptions;
+  /** File that keeps the last good snapshot across restarts (optional). */
+  readonly snapshotFile?: string;
+}
+
+/** Watch-driven cache of one service. Starts watching on construction; `close()` stops it. */
+export class Resolver {
+  readonly service: string;
+  readonly #registry: Registry;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  readonly #backoff: BackoffOptions;
+  readonly #file: string | undefined;
+  readonly #life = new AbortController();
+  readonly #listeners = new Set<(update: ResolverUpdate) => void>();
+  readonly #waiters = new Set<(s: Snapshot) => void>();
+  #snapshot: Snapshot | undefined;
+  #source: SnapshotSource | undefined;
+  #confirmedAt = 0;
+  #stale = false;
+  #lastError: Error | undefined;
+  #saving: Promise<void> = Promise.resolve();
+
+  constructor(options: ResolverOptions) {
+    this.service = validateServiceName(options.service);
+    if (typeof options.registry?.watch !== 'function') throw new InvalidArgumentError('registry', 'must be a Registry');
+    this.#registry = options.registry;
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? Math.random;
+    this.#backoff = options.backoff ?? { baseMs: 100, maxMs: 10_000 };
+    if (!(this.#backoff.baseMs > 0) || !(this.#backoff.maxMs >= this.#backoff.baseMs)) {
+      throw new InvalidArgumentError('backoff', 'needs baseMs > 0 and maxMs ≥ baseMs');
+    }
+    this.#file = options.snapshotFile;
+    void this.#run();
+  }
+
+  /** The newest snapshot, or undefined before the first one. Never waits. */
+  current(): Snapshot | undefined {
+    return this.#snapshot;
+  }
+
+  /** The view with its freshness. */
+  state(): ResolverState {
+    return {
+      snapshot: this.#snapshot,
+      source: this.#source,
+      stale: this.#stale || this.#source === 'disk',
+      ageMs: this.#snapshot ? this.#clock.now() - this.#confirmedAt : 0,
+      lastError: this.#lastError,
+    };
+  }
+
+  /** Resolves with the first snapshot (from the registry, or from the snapshot file). */
+  ready(signal?: AbortSignal): Promise<Snapshot> {
+    if (this.#snapshot) return Promise.resolve(this.#snapshot);
+    if (signal?.aborted) return Promise.reject(new AbortedError(signal.reason));
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        this.#waiters.delete(done);
+        reject(new AbortedError(signal?.reason));
+      };
+      const done = (s: Snapshot) => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(s);
+      };
+      this.#waiters.add(done);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Calls `listener` on every change (not with the current state); returns the unsubscriber. */
+  subscribe(listener: (update: ResolverUpdate) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Stops watching. The last snapshot stays readable. */
+  close(): void {
+    this.#life.abort();
+  }
+
+  get closed(): boolean {
+    return this.#life.signal.aborted;
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#life.signal;
+    if (this.#file) {
+      const saved = await loadSnapshot(this.#file, this.service);
+      if (saved && !this.#snapshot) {
+        this.#confirmedAt = saved.savedAt;
+        this.#publish(saved.snapshot, 'disk');
+      }
+    }
+    let attempt = 0;
+    while (!signal.aborted) {
+      try {
+        const watch = this.#registry.watch(this.service, { signal, onError: (e) => this.#failed(e) });
+        for await (const snapshot of watch) {
+          attempt = 0;
+          this.#accept(snapshot);
+        }
+        if (signal.aborted) return;
+        this.#failed(new RegistryUnavailableError(`watch of ${this.service} ended`));
+      } catch (error) {
+        if (signal.aborted) return;
+        if (isRosterError(error) && error.code === ErrorCode.Closed) return;
+        this.#failed(error instanceof Error ? error : new Error(String(error)));
+      }
+      await sleep(this.#clock, backoffDelay(attempt++, this.#backoff, this.#random), signal).catch(() => {});
+    }
+  }
+
+  #accept(snapshot: Snapshot): void {
+    this.#confirmedAt = this.#clock.now();
+    this.#stale = false;
+    this.#lastError = undefined;
+    const prev = this.#snapshot;
+    if (prev && this.#source === 'registry' && snapshot.revision === prev.revision) return;
+    this.#publish(snapshot, 'registry');
+    if (this.#file) {
+      const file = this.#file;
+      const at = this.#confirmedAt;
+      this.#saving = this.#saving.then(() => saveSnapshot(file, snapshot, at)).catch(() => {});
+    }
+  }
+
+  #publish(snapshot: Snapshot, source: SnapshotSource): void {
+    const diff = diffSnapshots(this.#snapshot, snapshot);
+    const sourceChanged = this.#source !== source;
+    this.#snapshot = snapshot;
+    this.#source = source;
+    for (const waiter of this.#waiters) waiter(snapshot);
+    this.#waiters.clear();
+    if (isEmptyDiff(diff) && !sourceChanged) return;
+    const update: ResolverUpdate = { snapshot, diff, source };
+    if (resolverUpdateChannel.hasSubscribers) {
+      resolverUpdateChannel.publish({
+        service: this.service,
+        revision: snapshot.revision,
+        instances: snapshot.instances.length,
+        source,
+        diff,
+      });
+    }
+    for (const listener of this.#listeners) listener(update);
+  }
+
+  #failed(error: Error): void {
+    this.#lastError = error;
+    if (!this.#stale) this.#stale = true;
+    if (resolverErrorChannel.hasSubscribers) {
+      resolverErrorChannel.publish({ service: this.service, error, staleForMs: this.#clock.now() - this.#confirmedAt });
+    }
+  }
+
+  /** Resolves once pending snapshot-file writes are done (tests, shutdown). */
+  flushed(): Promise<void> {
+    return this.#saving;
+  }
+}
