@@ -93,5 +93,5 @@ export class Indexes {
 
 /** Consul never hands out index 0: it would make clients' "changed?" test (0 == 0) fail. */
 export function atLeastOne(index: number): number {
-  return index < 1 ? 1 : index;
+  return Math.max(index, 1);
 }
