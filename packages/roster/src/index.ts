@@ -19,6 +19,22 @@ export {
   TimeoutError,
 } from './errors.js';
 export { CHANNELS } from './diagnostics.js';
+export {
+  type ActiveCheck,
+  type CheckRunner,
+  type CheckRunnerOptions,
+  type CheckUpdate,
+  FIRST_RUN_SPREAD_MS,
+  PROBE_ABANDON_MS,
+  startCheck,
+} from './health/check-runner.js';
+export { type CriticalReaper, type CriticalReaperOptions, REAP_MIN_INTERVAL_MS, startCriticalReaper } from './health/critical-reaper.js';
+export { CriticalTracker } from './health/critical-tracker.js';
+export { HTTP_MAX_REDIRECTS, HTTP_OUTPUT_MAX_BYTES, type HttpProbeSpec, httpProbe } from './health/http-probe.js';
+export { type Probe, type ProbeResult, probeTimeout } from './health/probe.js';
+export { parseTcpTarget, type TcpProbeSpec, type TcpTarget, tcpProbe } from './health/tcp-probe.js';
+export { type ThresholdOptions, Thresholds } from './health/thresholds.js';
+export { startTtlTimer, type TtlTimer, type TtlTimerOptions, ttlExpiredOutput } from './health/ttl-timer.js';
 export { LIMITS } from './limits.js';
 export {
   byId,
