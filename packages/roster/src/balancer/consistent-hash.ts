@@ -20,7 +20,7 @@ export interface ConsistentHashOptions {
   readonly boundedLoad?: number | false;
   /** Virtual nodes per instance, 1–4096: more spread keys more evenly and cost memory. Default 128. */
   readonly virtualNodes?: number;
-  /** For picks without a key (a random point on the ring). Default `Math.random`. */
+  /** For picks without a key (a random point on the ring). Default: a fast generator seeded from the OS. */
   readonly random?: () => number;
 }
 

@@ -100,6 +100,26 @@ describe('createBalancer: pickers and loads', () => {
   });
 });
 
+describe('createBalancer: time for the pickers', () => {
+  it('advances the pool time on updates, finished calls and timers', () => {
+    const clock = new ManualClock(0);
+    const strategy = spy();
+    const balancer = createBalancer({ clock, strategy, slowStart: slowStart({ window: 1000 }) });
+    const [a, b] = instances(2);
+    balancer.update([a!]);
+    const pool = strategy.inputs.at(-1)!.pool;
+    expect(pool.observedAt).toBe(0);
+    clock.advance(50);
+    balancer.start(a!);
+    expect(pool.observedAt).toBe(0); // start does not read the clock
+    balancer.finish(a!, success);
+    expect(pool.observedAt).toBe(50);
+    balancer.update([a!, b!]);
+    clock.advance(100); // a slow start step
+    expect(pool.observedAt).toBe(150);
+  });
+});
+
 describe('createBalancer: outlier ejection', () => {
   it('ejects after consecutive failures and brings the instance back after the ejection time', () => {
     const clock = new ManualClock();

@@ -47,7 +47,7 @@ class DefaultBalancer implements Balancer {
   readonly #ejection: OutlierEjection | undefined;
   readonly #slowStart: SlowStart | undefined;
   readonly #quorum: number;
-  readonly #pool: PoolLoad = { inflight: 0 };
+  readonly #pool: PoolLoad;
   readonly #pickerListeners = new Set<(picker: Picker) => void>();
   readonly #eventListeners = new Set<(event: BalancerEvent) => void>();
   #entries = new Map<string, Entry>();
@@ -66,6 +66,7 @@ class DefaultBalancer implements Balancer {
     this.#strategy = strategy;
     this.#clock = o.clock ?? systemClock;
     if (typeof this.#clock.now !== 'function') throw new InvalidArgumentError('clock', 'must be a Clock');
+    this.#pool = { inflight: 0, observedAt: this.#clock.now() };
     this.#ejection = o.outlierEjection === false ? undefined : (o.outlierEjection ?? new OutlierEjection());
     if (this.#ejection !== undefined && !(this.#ejection instanceof OutlierEjection)) {
       throw new InvalidArgumentError('outlierEjection', 'must come from outlierEjection({...}) or be false');
@@ -133,6 +134,7 @@ class DefaultBalancer implements Balancer {
       this.#pool.inflight--;
     }
     const now = this.#clock.now();
+    this.#pool.observedAt = now;
     this.#strategy.observe?.(entry.load, outcome, now);
     const ejection = this.#ejection;
     // Outcomes of calls started before an ejection do not count again.
@@ -179,6 +181,7 @@ class DefaultBalancer implements Balancer {
 
   /** Unejects what is due, decides what is offered, publishes a new picker, sets the next wake-up. */
   #rebuild(now: number): void {
+    this.#pool.observedAt = now;
     const ejection = this.#ejection;
     const healthy: Entry[] = [];
     const ejected: Entry[] = [];

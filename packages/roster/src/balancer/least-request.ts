@@ -9,7 +9,7 @@ import { optionsBag, randomOption } from './options.js';
 
 /** Options of {@link leastRequest}. */
 export interface LeastRequestOptions {
-  /** Uniform numbers in [0, 1). Default `Math.random`. */
+  /** Uniform numbers in [0, 1). Default: a fast generator seeded from the OS. */
   readonly random?: () => number;
 }
 

@@ -3,8 +3,17 @@
  * throws `InvalidArgumentError(field, problem)` naming the option when it is out of range.
  * Internal to balancer/.
  */
+import { getRandomValues } from 'node:crypto';
 import { toMilliseconds } from '../duration.js';
 import { InvalidArgumentError } from '../errors.js';
+import { mulberry32 } from './mulberry32.js';
+
+/**
+ * The default source of randomness of every strategy: one fast generator per process, seeded
+ * from the OS. Not `Math.random`: on Node 20 each call of it allocates a heap number, which
+ * would break the allocation-free pick.
+ */
+const defaultRandom = mulberry32(getRandomValues(new Uint32Array(1))[0]!);
 
 /** A number in [min, max] (finite), or `fallback` when `value` is undefined. */
 export function numberOption(field: string, value: unknown, fallback: number, min: number, max: number): number {
@@ -32,9 +41,9 @@ export function durationOption(field: string, value: unknown, fallbackMs: number
   return parsed.ms;
 }
 
-/** A source of uniform numbers in [0, 1); `Math.random` when undefined. */
+/** A source of uniform numbers in [0, 1); a process-wide seeded generator when undefined. */
 export function randomOption(field: string, value: unknown): () => number {
-  if (value === undefined) return Math.random;
+  if (value === undefined) return defaultRandom;
   if (typeof value !== 'function')
     throw new InvalidArgumentError(field, `must be a function returning a number in [0, 1), got ${show(value)}`);
   return value as () => number;

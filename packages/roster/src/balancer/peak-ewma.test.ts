@@ -48,16 +48,33 @@ describe('peakEwma picker', () => {
     expect(picker.pick()?.id).toBe('new');
   });
 
-  it('decays a stale estimate on the clock, so a once-slow instance is tried again', () => {
-    const clock = new ManualClock(0);
+  it('decays a stale estimate with time, so a once-slow instance is tried again', () => {
     const list = [instance('was-slow'), instance('steady')];
     const loads = [load(500, 0), load(20, 0)];
-    const picker = peakEwma({ random: mulberry32(1), decay: '1s' }).build(inputOf(list, { clock, loads }));
+    const input = inputOf(list, { loads, pool: { inflight: 0, observedAt: 0 } });
+    const picker = peakEwma({ random: mulberry32(1), decay: '1s' }).build(input);
     expect(picker.pick()?.id).toBe('steady');
     // steady keeps getting fresh 20 ms samples; was-slow gets none and decays: 500·e^(-t/1s) < 20 after ~3.3 s.
-    clock.advance(4000);
-    loads[1]!.latencyAt = clock.now();
+    input.pool.observedAt = 4000; // the balancer's latest event (a finished call)
+    loads[1]!.latencyAt = 4000;
     expect(picker.pick()?.id).toBe('was-slow');
+  });
+
+  it('reads the time the balancer saw last, not the clock (no clock read per pick)', () => {
+    const clock = new ManualClock(0);
+    let reads = 0;
+    const counting = {
+      now: () => {
+        reads++;
+        return clock.now();
+      },
+      setTimeout: clock.setTimeout.bind(clock),
+      clearTimeout: clock.clearTimeout.bind(clock),
+    };
+    const picker = peakEwma().build(inputOf(instances(5), { clock: counting }));
+    reads = 0;
+    for (let k = 0; k < 100; k++) picker.pick();
+    expect(reads).toBe(0);
   });
 
   it('sends most traffic away from one slow instance of five', () => {

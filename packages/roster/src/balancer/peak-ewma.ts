@@ -5,14 +5,13 @@
  * decays with time, so a slow instance is avoided quickly and retried once its estimate decays.
  */
 import { MAX_TIMER_MS } from '../clock.js';
-import type { Clock } from '../clock.js';
 import type { Instance } from '../model.js';
-import type { CallOutcome, InstanceLoad, Picker, PickerInput, Strategy } from './balancer.js';
+import type { CallOutcome, InstanceLoad, Picker, PickerInput, PoolLoad, Strategy } from './balancer.js';
 import { durationOption, optionsBag, randomOption } from './options.js';
 
 /** Options of {@link peakEwma}. Durations: milliseconds or Go strings (`"10s"`). */
 export interface PeakEwmaOptions {
-  /** Uniform numbers in [0, 1). Default `Math.random`. */
+  /** Uniform numbers in [0, 1). Default: a fast generator seeded from the OS. */
   readonly random?: () => number;
   /** Time constant τ of the decay: an estimate not refreshed for τ keeps 1/e of its weight. Default 10 s. */
   readonly decay?: number | string;
@@ -26,7 +25,7 @@ class PeakEwmaPicker implements Picker {
   readonly #loads: readonly InstanceLoad[];
   readonly #weights: Float64Array;
   readonly #random: () => number;
-  readonly #clock: Clock;
+  readonly #pool: PoolLoad;
   readonly #decayMs: number;
   readonly #defaultMs: number;
 
@@ -36,7 +35,7 @@ class PeakEwmaPicker implements Picker {
     this.#loads = input.loads;
     this.#weights = Float64Array.from(input.weights);
     this.#random = random;
-    this.#clock = input.clock;
+    this.#pool = input.pool;
     this.#decayMs = decayMs;
     this.#defaultMs = defaultMs;
   }
@@ -55,7 +54,7 @@ class PeakEwmaPicker implements Picker {
     const a = (this.#random() * n) | 0;
     let b = a + 1 + ((this.#random() * (n - 1)) | 0);
     if (b >= n) b -= n;
-    const now = this.#clock.now();
+    const now = this.#pool.observedAt;
     return this.#cost(a, now) <= this.#cost(b, now) ? this.instances[a] : this.instances[b];
   }
 }
@@ -64,7 +63,8 @@ class PeakEwmaPicker implements Picker {
  * P2C + peak EWMA latency. Needs `Balancer.start`/`finish` around every call, with the call's
  * latency; every started call must finish (report timeouts with the time waited), or an instance
  * that hangs keeps its old estimate. A failed call never lowers an estimate, so an instance that
- * fails fast does not attract traffic. O(1) per pick: two random numbers, one clock read.
+ * fails fast does not attract traffic. The decay runs to the time of the balancer's latest event
+ * (`PoolLoad.observedAt`), not a clock read per pick. O(1) per pick: two random numbers.
  * @throws InvalidArgumentError for a bad option.
  */
 export function peakEwma(options?: PeakEwmaOptions): Strategy {

@@ -5,7 +5,7 @@ import { optionsBag, randomOption } from './options.js';
 
 /** Options of {@link random}. */
 export interface RandomOptions {
-  /** Uniform numbers in [0, 1). Default `Math.random`; inject a seeded one (mulberry32) in tests. */
+  /** Uniform numbers in [0, 1). Default: a fast generator seeded from the OS; inject a seeded one (mulberry32) in tests. */
   readonly random?: () => number;
 }
 

@@ -7,7 +7,7 @@ import { optionsBag, randomOption } from './options.js';
 export interface RoundRobinOptions {
   /**
    * Chooses where each new picker starts in the list, so that many clients that got the same
-   * list at the same time do not all start with the first instance. Default `Math.random`;
+   * list at the same time do not all start with the first instance. Default: a fast generator seeded from the OS;
    * `() => 0` always starts at the first.
    */
   readonly random?: () => number;

@@ -16,7 +16,7 @@ import { optionsBag, randomOption } from './options.js';
 export interface SmoothWeightedRoundRobinOptions {
   /**
    * Chooses where each new picker starts in the period, so that many clients do not move in
-   * lockstep. Default `Math.random`; `() => 0` starts at the beginning (the nginx sequence).
+   * lockstep. Default: a fast generator seeded from the OS; `() => 0` starts at the beginning (the nginx sequence).
    */
   readonly random?: () => number;
 }

@@ -105,7 +105,7 @@ export function inputOf(list: readonly Instance[], overrides: Partial<PickerInpu
     instances: list,
     weights: list.map((i) => i.weight),
     loads: list.map(() => ({ inflight: 0, latencyMs: Number.NaN, latencyAt: clock.now() })),
-    pool: { inflight: 0 },
+    pool: { inflight: 0, observedAt: clock.now() },
     all: list,
     clock,
     ...overrides,

@@ -8,7 +8,7 @@ import { optionsBag, randomOption } from './options.js';
 
 /** Options of {@link weightedRandom}. */
 export interface WeightedRandomOptions {
-  /** Uniform numbers in [0, 1). Default `Math.random`. */
+  /** Uniform numbers in [0, 1). Default: a fast generator seeded from the OS. */
   readonly random?: () => number;
 }
 
