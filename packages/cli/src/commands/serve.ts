@@ -1,0 +1,90 @@
+/**
+ * `roster serve`: starts the registry server (Consul-compatible HTTP API) and runs until
+ * SIGTERM/SIGINT, then shuts down gracefully (a second signal exits at once).
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { createServer, type ServerOptions, type SyncMode } from '@roster/server';
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65_535) throw new InvalidArgumentError('must be an integer 0-65535');
+  return n;
+}
+
+function sync(value: string): SyncMode {
+  if (value !== 'full' && value !== 'normal') throw new InvalidArgumentError('must be "full" or "normal"');
+  return value;
+}
+
+/** The `serve` command. */
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('run the registry server (Consul-compatible HTTP API, durable state in SQLite)')
+    .addOption(new Option('--bind <address>', 'listen address').env('ROSTER_BIND').default('127.0.0.1'))
+    .addOption(new Option('--port <port>', 'listen port (0 = any free port)').env('ROSTER_PORT').default(8500).argParser(port))
+    .addOption(new Option('--data-dir <dir>', 'data directory').env('ROSTER_DATA_DIR').default('.roster-data'))
+    .addOption(
+      new Option('--log-level <level>', 'log level')
+        .env('ROSTER_LOG_LEVEL')
+        .default('info')
+        .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    )
+    .addOption(new Option('--node-name <name>', 'node name (default: the host name)').env('ROSTER_NODE_NAME'))
+    .addOption(new Option('--node-address <address>', 'node address reported to clients').env('ROSTER_NODE_ADDRESS'))
+    .addOption(new Option('--datacenter <name>', 'datacenter name').env('ROSTER_DATACENTER').default('dc1'))
+    .addOption(
+      new Option('--sync <mode>', 'full: fsync every commit (survives power loss); normal: survives process kill only')
+        .env('ROSTER_SYNC')
+        .default('full')
+        .argParser(sync),
+    )
+    .addOption(new Option('--strict-methods', "answer 405 to python-consul 0.7.1's GET on write endpoints, as Consul does"))
+    .action(async (opts: Record<string, unknown>) => {
+      const options: ServerOptions = {
+        bind: opts.bind as string,
+        port: opts.port as number,
+        dataDir: opts.dataDir as string,
+        logLevel: opts.logLevel as string,
+        datacenter: opts.datacenter as string,
+        sync: opts.sync as SyncMode,
+        legacyGet: opts.strictMethods !== true,
+        ...(opts.nodeName === undefined ? {} : { nodeName: opts.nodeName as string }),
+        ...(opts.nodeAddress === undefined ? {} : { nodeAddress: opts.nodeAddress as string }),
+      };
+      let server: ReturnType<typeof createServer>;
+      try {
+        server = createServer(options);
+      } catch (error) {
+        process.stderr.write(`roster serve: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) {
+          process.stderr.write(`roster serve: ${signal} again, exiting now\n`);
+          process.exit(1);
+        }
+        stopping = true;
+        server.close().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            process.stderr.write(`roster serve: shutdown failed: ${String(error)}\n`);
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+      try {
+        const address = await server.listen();
+        process.stdout.write(`roster serve listening on ${address.url} (data dir ${server.options.dataDir}, index ${server.index})\n`);
+      } catch (error) {
+        process.stderr.write(
+          `roster serve: cannot listen on ${options.bind}:${options.port}: ${error instanceof Error ? error.message : String(error)}\n`,
+        );
+        await server.close();
+        process.exitCode = 1;
+      }
+    });
+}

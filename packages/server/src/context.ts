@@ -1,0 +1,27 @@
+/** What every route handler can reach: the server's parts, wired once by createServer. */
+import type { Logger } from 'pino';
+import type { Waiters } from './blocking/waiters.js';
+import type { Catalog } from './catalog/catalog.js';
+import type { CheckSupervisor } from './checks/check-supervisor.js';
+import type { Committer } from './commit/committer.js';
+import type { EventStream } from './events/event-stream.js';
+import type { Metrics } from './metrics/metrics.js';
+import type { ResolvedOptions } from './options.js';
+
+/** The server's parts, shared by the routes. */
+export interface ServerContext {
+  readonly options: ResolvedOptions;
+  readonly catalog: Catalog;
+  readonly committer: Committer;
+  readonly waiters: Waiters;
+  readonly checks: CheckSupervisor;
+  readonly events: EventStream;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  /** Server start time (clock ms). */
+  readonly startedAt: number;
+  /** True once shutdown began: blocking queries are answered at once. */
+  readonly closing: () => boolean;
+  /** Registers a function to run when shutdown begins (end SSE streams); returns its removal. */
+  readonly onClose: (fn: () => void) => () => void;
+}

@@ -1,0 +1,198 @@
+/**
+ * The Fastify application: one catch-all route that hands every request to the Consul router
+ * (prefix routing with percent-decoded rest-of-path IDs, exact method lists with 405 + Allow,
+ * OPTIONS), bodies read raw whatever their Content-Type, and answers written with Consul's
+ * headers and content types.
+ */
+import type { ServerResponse } from 'node:http';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import type { ServerContext } from '../context.js';
+import { ApiError, ServerErrorCode } from '../errors.js';
+import { parseConsistency, tokenOf } from './query.js';
+import type { ApiReply, ApiRequest, Route, Router } from './route.js';
+
+const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'PATCH'];
+const JSON_TYPE = 'application/json';
+const TEXT_TYPE = 'text/plain; charset=utf-8';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    rosterRoute: string;
+  }
+}
+
+/** Builds the Fastify instance (not listening yet). */
+export function buildApp(ctx: ServerContext, router: Router, logger: Logger): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // Per-request log lines cost more than a small read itself; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: ctx.options.bodyLimit,
+    // A held blocking query lasts up to 10 min + jitter: no server-side timeout may cut it.
+    requestTimeout: 0,
+    connectionTimeout: 0,
+    keepAliveTimeout: 75_000,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    exposeHeadRoutes: false,
+    routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 8192 },
+  });
+  app.decorateRequest('rosterRoute', '');
+  app.removeAllContentTypeParsers();
+  // Consul parses bodies as JSON whatever the Content-Type (python-consul sends none).
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  const handler = (request: FastifyRequest, reply: FastifyReply) => handle(ctx, router, request, reply);
+  app.route({ method: METHODS, url: '/', handler });
+  app.route({ method: METHODS, url: '/*', handler });
+
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    if (error instanceof ApiError) return sendError(reply, error);
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return sendError(
+        reply,
+        new ApiError(413, ServerErrorCode.PayloadTooLarge, `Request body too large (limit ${ctx.options.bodyLimit} bytes)`),
+      );
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) return sendError(reply, new ApiError(status, ServerErrorCode.BadRequest, error.message));
+    request.log.error({ err: error, route: request.rosterRoute }, 'request failed');
+    return sendError(reply, new ApiError(500, ServerErrorCode.Internal, 'Internal server error'));
+  });
+
+  app.addHook('onResponse', (request, reply, done) => {
+    ctx.metrics.request(request.rosterRoute || 'unknown', request.method, reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
+  return app;
+}
+
+async function handle(ctx: ServerContext, router: Router, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  reply.header('X-Consul-Default-ACL-Policy', 'allow');
+  const url = request.raw.url ?? '/';
+  const q = url.indexOf('?');
+  const rawPath = q < 0 ? url : url.slice(0, q);
+  const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+  let path: string;
+  try {
+    path = decodeURIComponent(rawPath);
+  } catch {
+    return sendError(
+      reply,
+      new ApiError(400, ServerErrorCode.BadRequest, `Invalid URL path: bad percent-encoding in ${JSON.stringify(rawPath)}`),
+    );
+  }
+  const route = router.match(path);
+  if (!route) {
+    request.rosterRoute = 'not-found';
+    if (path === '/') return sendText(reply, 200, 'roster serve: a Consul-compatible service registry. The API is under /v1/.\n');
+    if (path.startsWith('/v1/'))
+      return sendError(reply, new ApiError(404, ServerErrorCode.NotFound, 'Invalid URL path: not a recognized HTTP API endpoint\n'));
+    return sendError(reply, new ApiError(404, ServerErrorCode.NotFound, '404 page not found\n'));
+  }
+  request.rosterRoute = route.name;
+  const allowed = allowedMethods(route, ctx.options.legacyGet);
+  const allow = ['OPTIONS', ...route.methods].join(',');
+  if (request.method === 'OPTIONS') {
+    reply.header('Allow', allow);
+    return void reply.code(200).send();
+  }
+  if (!allowed.includes(request.method)) {
+    return sendError(reply, new ApiError(405, ServerErrorCode.MethodNotAllowed, `method ${request.method} not allowed`, { Allow: allow }));
+  }
+  const rest = route.path.endsWith('/') ? path.slice(route.path.length) : '';
+  const res = reply.raw;
+  const api: ApiRequest = {
+    method: request.method,
+    path,
+    rest,
+    query,
+    body: Buffer.isBuffer(request.body) ? request.body : undefined,
+    headers: request.headers,
+    token: tokenOf(query, request.headers),
+    onAbort(callback) {
+      res.once('close', () => {
+        if (!res.writableFinished) callback();
+      });
+    },
+  };
+  let result: ApiReply;
+  try {
+    result = await route.handle(api);
+  } catch (error) {
+    if (error instanceof ApiError) {
+      // Reads carry the index headers on their error answers too (python-consul reads them on 404).
+      if (isIndexedRoute(route)) addIndexHeaders(reply, ctx.catalog.indexes.current, query);
+      return sendError(reply, error);
+    }
+    throw error;
+  }
+  send(reply, result, query);
+}
+
+function allowedMethods(route: Route, legacyGet: boolean): readonly string[] {
+  return route.legacyGet && legacyGet ? [...route.methods, 'GET'] : route.methods;
+}
+
+function isIndexedRoute(route: Route): boolean {
+  return route.path.startsWith('/v1/catalog/') || route.path.startsWith('/v1/health/');
+}
+
+function addIndexHeaders(reply: FastifyReply, index: number, query: URLSearchParams): void {
+  let consistency = 'leader';
+  try {
+    consistency = parseConsistency(query);
+  } catch {
+    // The error answer itself says what is wrong; keep the default here.
+  }
+  reply.header('X-Consul-Index', String(Math.max(1, index)));
+  reply.header('X-Consul-KnownLeader', 'true');
+  reply.header('X-Consul-LastContact', '0');
+  reply.header('X-Consul-Effective-Consistency', consistency);
+}
+
+function send(reply: FastifyReply, result: ApiReply, query: URLSearchParams): void {
+  switch (result.kind) {
+    case 'none':
+      if (!reply.raw.destroyed) reply.raw.destroy();
+      return;
+    case 'empty':
+      reply.code(200).send();
+      return;
+    case 'text':
+      reply
+        .code(result.status ?? 200)
+        .header('Content-Type', result.contentType)
+        .send(Buffer.from(result.body));
+      return;
+    case 'stream':
+      reply.hijack();
+      startStream(reply.raw, result.start);
+      return;
+    case 'json': {
+      if (result.index !== undefined) addIndexHeaders(reply, result.index, query);
+      for (const [k, v] of Object.entries(result.headers ?? {})) reply.header(k, v);
+      const text = query.has('pretty') ? `${JSON.stringify(result.body, null, 4)}\n` : JSON.stringify(result.body);
+      reply
+        .code(result.status ?? 200)
+        .header('Content-Type', JSON_TYPE)
+        .send(Buffer.from(text ?? 'null'));
+      return;
+    }
+  }
+}
+
+function startStream(res: ServerResponse, start: (res: ServerResponse) => void): void {
+  res.setHeader('X-Consul-Default-ACL-Policy', 'allow');
+  start(res);
+}
+
+function sendError(reply: FastifyReply, error: ApiError): void {
+  for (const [k, v] of Object.entries(error.headers)) reply.header(k, v);
+  reply.code(error.status).header('Content-Type', TEXT_TYPE).send(Buffer.from(error.message));
+}
+
+function sendText(reply: FastifyReply, status: number, text: string): void {
+  reply.code(status).header('Content-Type', TEXT_TYPE).send(Buffer.from(text));
+}

@@ -1,0 +1,189 @@
+/**
+ * Decoding of Consul's check fields (`CheckType`, spec §4.3, §6.1, §6.6) into a roster
+ * HealthCheck (validated by the library, so the server and the library agree on every limit)
+ * plus the Consul-only details the server keeps in the check's definition.
+ */
+import type { HealthCheck, HealthStatus, NormalizedCheck } from 'roster';
+import { isHealthStatus } from 'roster';
+import type { CheckDefinition } from '../../catalog/types.js';
+import { badRequest, invalidCheck } from '../../errors.js';
+import type { Fields } from './fields.js';
+
+/** Default and largest `OutputMaxSize`, in bytes. */
+export const OUTPUT_MAX_SIZE_DEFAULT = 4096;
+export const OUTPUT_MAX_SIZE_LIMIT = 65_536;
+
+/** Settings the decoder needs from the server. */
+export interface CheckDecodeOptions {
+  /** Shortest `DeregisterCriticalServiceAfter` (Consul: 1 minute); shorter values are raised to it. */
+  readonly deregisterCriticalMinMs: number;
+}
+
+/** A decoded check: the roster form to validate, and the extras to keep. */
+export interface DecodedCheck {
+  readonly check: HealthCheck;
+  readonly notes: string;
+  readonly extras: Pick<CheckDefinition, 'body' | 'disableRedirects' | 'tlsSkipVerify' | 'tlsServerName' | 'outputMaxSize'>;
+}
+
+const UNSUPPORTED: readonly (readonly [string[], string])[] = [
+  [['Args', 'ScriptArgs', 'script_args', 'Script', 'Shell'], 'script checks are not supported (roster never runs commands)'],
+  [['DockerContainerID', 'docker_container_id'], 'Docker checks are not supported'],
+  [['GRPC', 'GRPCUseTLS', 'grpc_use_tls'], 'gRPC checks are not supported'],
+  [['H2PING', 'H2PingUseTLS', 'h2ping_use_tls'], 'H2PING checks are not supported'],
+  [['UDP'], 'UDP checks are not supported'],
+  [['AliasNode', 'AliasService', 'alias_node', 'alias_service'], 'alias checks are not supported'],
+  [['OSService', 'os_service'], 'OSService checks are not supported'],
+];
+
+/** True when a check object carries nothing (Consul skips those in `Checks`). */
+export function isEmptyCheck(f: Fields): boolean {
+  for (const key of f.keys()) {
+    const v = f.raw(key);
+    if (v === undefined || v === '' || v === 0 || v === false) continue;
+    if (Array.isArray(v) && v.length === 0) continue;
+    if (typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0) continue;
+    return false;
+  }
+  return true;
+}
+
+/**
+ * Decodes the check fields of `f` (a `Check`, an entry of `Checks`, or a check definition).
+ * @param statusError the 400 text for a bad `Status` (it differs between endpoints).
+ * @throws ApiError 400 (decode errors, `Invalid check: ...`, bad status).
+ */
+export function decodeCheck(f: Fields, id: string | undefined, statusError: string, options: CheckDecodeOptions): DecodedCheck {
+  for (const [keys, reason] of UNSUPPORTED) {
+    const v = f.raw(keys[0]!, ...keys.slice(1));
+    if (v !== undefined && v !== '' && v !== false && !(Array.isArray(v) && v.length === 0)) throw invalidCheck(reason);
+  }
+  if (f.bool('TCPUseTLS', 'tcp_use_tls') === true) throw invalidCheck('TCP checks over TLS are not supported');
+
+  const status = f.string('Status');
+  if (status !== undefined && status !== '' && !isHealthStatus(status)) throw badRequest(statusError);
+  const http = f.string('HTTP') ?? '';
+  const tcp = f.string('TCP') ?? '';
+  const ttlMs = f.duration('TTL') ?? 0;
+  let intervalMs = f.duration('Interval') ?? 0;
+  const timeoutMs = f.duration('Timeout');
+  let deregisterMs = f.duration('DeregisterCriticalServiceAfter', 'deregister_critical_service_after') ?? 0;
+  const outputMaxSize = f.int('OutputMaxSize', 'output_max_size') ?? 0;
+
+  const intervalCheck = http !== '' || tcp !== '';
+  if (intervalMs > 0 && ttlMs > 0) throw invalidCheck('Interval and TTL cannot both be specified');
+  if (intervalCheck && intervalMs <= 0) throw invalidCheck('Interval must be > 0 for Script, HTTP, H2PING, TCP, UDP or OSService checks');
+  if (!intervalCheck && ttlMs <= 0) throw invalidCheck('TTL must be > 0 for TTL checks');
+  if (outputMaxSize < 0) throw invalidCheck('MaxOutputMaxSize must be positive');
+  if (outputMaxSize > OUTPUT_MAX_SIZE_LIMIT) throw invalidCheck(`OutputMaxSize must be at most ${OUTPUT_MAX_SIZE_LIMIT}`);
+  // Consul raises a short interval to 1 s (with a warning) and a short deregister time to its minimum.
+  if (intervalCheck && intervalMs < 1000) intervalMs = 1000;
+  if (deregisterMs > 0 && deregisterMs < options.deregisterCriticalMinMs) deregisterMs = options.deregisterCriticalMinMs;
+
+  const base = {
+    ...(id === undefined ? {} : { id }),
+    ...(f.string('Name') ? { name: f.string('Name') } : {}),
+    ...(status ? { status: status as HealthStatus } : {}),
+    ...(deregisterMs > 0 ? { deregisterCriticalAfter: deregisterMs } : {}),
+    ...optionalInt('successBeforePassing', f.int('SuccessBeforePassing', 'success_before_passing')),
+    ...optionalInt('failuresBeforeWarning', f.int('FailuresBeforeWarning', 'failures_before_warning')),
+    ...optionalInt('failuresBeforeCritical', f.int('FailuresBeforeCritical', 'failures_before_critical')),
+  };
+  let check: HealthCheck;
+  if (http !== '') {
+    const header = decodeHeader(f);
+    const method = f.string('Method');
+    check = {
+      ...base,
+      kind: 'http',
+      url: http,
+      interval: intervalMs,
+      ...(timeoutMs !== undefined && timeoutMs > 0 ? { timeout: timeoutMs } : {}),
+      ...(method ? { method } : {}),
+      ...(header ? { headers: header } : {}),
+    };
+  } else if (tcp !== '') {
+    check = {
+      ...base,
+      kind: 'tcp',
+      target: tcp,
+      interval: intervalMs,
+      ...(timeoutMs !== undefined && timeoutMs > 0 ? { timeout: timeoutMs } : {}),
+    };
+  } else {
+    check = { ...base, kind: 'ttl', ttl: ttlMs };
+  }
+  const body = f.string('Body');
+  const tlsServerName = f.string('TLSServerName', 'tls_server_name');
+  return {
+    check,
+    notes: f.string('Notes') ?? '',
+    extras: {
+      ...(body ? { body } : {}),
+      ...(f.bool('DisableRedirects', 'disable_redirects') ? { disableRedirects: true } : {}),
+      ...(f.bool('TLSSkipVerify', 'tls_skip_verify') ? { tlsSkipVerify: true } : {}),
+      ...(tlsServerName ? { tlsServerName } : {}),
+      outputMaxSize: outputMaxSize > 0 ? outputMaxSize : OUTPUT_MAX_SIZE_DEFAULT,
+    },
+  };
+}
+
+function optionalInt<K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, number>);
+}
+
+/** `Header`: `map[string][]string`; a plain string value is accepted as a one-element list. */
+function decodeHeader(f: Fields): Record<string, string[]> | undefined {
+  const raw = f.raw('Header');
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw badRequest('Request decode failed: json: cannot unmarshal into Header of type map[string][]string');
+  const out: Record<string, string[]> = {};
+  for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
+    const values = Array.isArray(value) ? value : [value];
+    for (const v of values) {
+      if (typeof v !== 'string') throw badRequest(`Request decode failed: json: cannot unmarshal into Header.${name} of type string`);
+    }
+    out[name] = values as string[];
+  }
+  return out;
+}
+
+/** Builds the stored definition from a validated check and the decoded extras. */
+export function toDefinition(normalized: NormalizedCheck, extras: DecodedCheck['extras']): CheckDefinition {
+  const common = {
+    deregisterCriticalAfterMs: normalized.deregisterCriticalAfterMs,
+    successBeforePassing: normalized.successBeforePassing,
+    failuresBeforeWarning: normalized.failuresBeforeWarning,
+    failuresBeforeCritical: normalized.failuresBeforeCritical,
+    outputMaxSize: extras.outputMaxSize,
+  };
+  switch (normalized.kind) {
+    case 'http':
+      return {
+        type: 'http',
+        http: normalized.url,
+        method: normalized.method,
+        header: normalized.headers,
+        ...(extras.body === undefined ? {} : { body: extras.body }),
+        ...(extras.disableRedirects ? { disableRedirects: true } : {}),
+        ...(extras.tlsSkipVerify ? { tlsSkipVerify: true } : {}),
+        ...(extras.tlsServerName === undefined ? {} : { tlsServerName: extras.tlsServerName }),
+        intervalMs: normalized.intervalMs,
+        timeoutMs: normalized.timeoutMs,
+        ttlMs: 0,
+        ...common,
+      };
+    case 'tcp':
+      return {
+        type: 'tcp',
+        tcp: normalized.target,
+        intervalMs: normalized.intervalMs,
+        timeoutMs: normalized.timeoutMs,
+        ttlMs: 0,
+        ...common,
+      };
+    case 'ttl':
+      return { type: 'ttl', intervalMs: 0, timeoutMs: 0, ttlMs: normalized.ttlMs, ...common };
+  }
+}

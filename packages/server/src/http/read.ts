@@ -1,0 +1,59 @@
+/**
+ * Reads of the catalog and health endpoints: consistency and datacenter checks, the blocking
+ * query (spec §5.1), and the JSON answer with the index headers.
+ */
+import type { IndexKey } from '../catalog/indexes.js';
+import { parseBlockingParams } from '../blocking/blocking-params.js';
+import type { ServerContext } from '../context.js';
+import { ApiError, badRequest, ServerErrorCode } from '../errors.js';
+import { FilterError } from '../filter/filter-error.js';
+import { compileFilter, type FilterPredicate } from '../filter/compile-filter.js';
+import { parseConsistency } from './query.js';
+import type { ApiReply, ApiRequest } from './route.js';
+
+/** What a blocking read needs: the index keys it depends on, its index, and how to render. */
+export interface ReadSpec {
+  readonly keys: readonly IndexKey[];
+  /** The resource's current index (≥ 1). */
+  readonly index: () => number;
+  /** The answer body, computed after any wait. */
+  readonly render: () => unknown;
+}
+
+/** `?dc=` other than ours → 500 `No path to datacenter` (as Consul). */
+export function checkDatacenter(ctx: ServerContext, req: ApiRequest): void {
+  const dc = req.query.get('dc');
+  if (dc !== null && dc !== '' && dc !== ctx.options.datacenter) {
+    throw new ApiError(500, ServerErrorCode.NoPathToDatacenter, 'No path to datacenter');
+  }
+}
+
+/** The `?filter=` predicate. @throws ApiError 400 for an invalid expression. */
+export function filterOf(req: ApiRequest): FilterPredicate | undefined {
+  try {
+    return compileFilter(req.query.get('filter'));
+  } catch (error) {
+    if (error instanceof FilterError) throw badRequest(`Failed to create boolean expression evaluator: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
+ * Answers a read, holding it first when `?index=N` asks to wait for a change past N. Held
+ * queries wake only on a commit that touches one of `spec.keys` and moves the index past N; on
+ * timeout, on shutdown, they answer with the current data and index. An `index` ahead of the
+ * server's global index (it cannot come from this server: the index never goes backwards, even
+ * across restarts) is answered at once, so a client that watched another server catches up.
+ */
+export async function blockingRead(ctx: ServerContext, req: ApiRequest, spec: ReadSpec): Promise<ApiReply> {
+  checkDatacenter(ctx, req);
+  parseConsistency(req.query);
+  const params = parseBlockingParams(req.query, ctx.options.random);
+  if (params.index > 0 && !ctx.closing() && params.index <= ctx.catalog.indexes.current && spec.index() <= params.index) {
+    const hold = ctx.waiters.hold(spec.keys, params.index, spec.index, params.waitMs);
+    req.onAbort(() => hold.cancel());
+    const reason = await hold.done;
+    if (reason === 'cancelled') return { kind: 'none' };
+  }
+  return { kind: 'json', body: spec.render(), index: spec.index() };
+}

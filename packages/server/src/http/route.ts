@@ -1,0 +1,82 @@
+/**
+ * The route model of the Consul API: a route owns an exact path or a prefix (ending in `/`) and
+ * a fixed method list; for a prefix route the rest of the percent-decoded path is the ID (it may
+ * contain `/`). Handlers get an ApiRequest and return an ApiReply; they never touch Fastify.
+ */
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+
+/** Methods the API uses. */
+export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
+
+/** What a handler sees of a request. */
+export interface ApiRequest {
+  readonly method: string;
+  /** Percent-decoded path. */
+  readonly path: string;
+  /** For prefix routes: the decoded rest of the path after the prefix (may contain `/`). */
+  readonly rest: string;
+  readonly query: URLSearchParams;
+  /** Raw body (any Content-Type), undefined when none was sent. */
+  readonly body: Buffer | undefined;
+  readonly headers: IncomingHttpHeaders;
+  /** The ACL token (spec §7 precedence), `''` for none. */
+  readonly token: string;
+  /** Registers a callback for the client going away before the answer was sent. */
+  onAbort(callback: () => void): void;
+}
+
+/** What a handler answers. */
+export type ApiReply =
+  /** JSON body; with `index`, the blocking-query headers (X-Consul-Index etc.) are added. */
+  | {
+      readonly kind: 'json';
+      readonly body: unknown;
+      readonly index?: number;
+      readonly status?: number;
+      readonly headers?: Record<string, string>;
+    }
+  /** 200 with an empty body (agent writes). */
+  | { readonly kind: 'empty' }
+  /** A text body (metrics, plain answers). */
+  | { readonly kind: 'text'; readonly body: string; readonly contentType: string; readonly status?: number }
+  /** The handler takes over the raw response (server-sent events). */
+  | { readonly kind: 'stream'; readonly start: (res: ServerResponse) => void }
+  /** Nothing to send: the client already went away. */
+  | { readonly kind: 'none' };
+
+/** One endpoint (or endpoint family for a prefix). */
+export interface Route {
+  /** Exact path, or a prefix ending with `/`. */
+  readonly path: string;
+  readonly methods: readonly HttpMethod[];
+  /**
+   * Also accept GET (python-consul 0.7.1 sends GET to legacy write endpoints; real Consul
+   * answers 405; a documented deviation).
+   */
+  readonly legacyGet?: boolean;
+  /** Short name for logs and metrics (e.g. `agent/service/register`). */
+  readonly name: string;
+  readonly handle: (request: ApiRequest) => ApiReply | Promise<ApiReply>;
+}
+
+/** Finds the route of a path: exact paths first, then the longest matching prefix (Go's ServeMux). */
+export class Router {
+  readonly #exact = new Map<string, Route>();
+  #prefixes: Route[] = [];
+
+  add(route: Route): void {
+    if (route.path.endsWith('/')) {
+      this.#prefixes.push(route);
+      this.#prefixes.sort((a, b) => b.path.length - a.path.length);
+    } else {
+      this.#exact.set(route.path, route);
+    }
+  }
+
+  match(path: string): Route | undefined {
+    const exact = this.#exact.get(path);
+    if (exact) return exact;
+    for (const route of this.#prefixes) if (path.startsWith(route.path)) return route;
+    return undefined;
+  }
+}

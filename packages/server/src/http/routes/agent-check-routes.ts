@@ -1,0 +1,85 @@
+/** `/v1/agent/check/*` and `/v1/agent/checks` (spec §6.5–6.8). */
+import { type HealthStatus, isHealthStatus } from 'roster';
+import { SERF_HEALTH_CHECK_ID } from '../../catalog/types.js';
+import type { ServerContext } from '../../context.js';
+import { badRequest } from '../../errors.js';
+import { deregisterCheck } from '../../operations/deregister-check.js';
+import { registerCheck } from '../../operations/register-check.js';
+import { updateTtl } from '../../operations/update-check.js';
+import { decodeCheckDefinition } from '../decode/decode-check-definition.js';
+import { parseJsonObject } from '../decode/fields.js';
+import { filterOf } from '../read.js';
+import type { ApiRequest, Route } from '../route.js';
+import { checkShape } from '../shapes/check-shape.js';
+
+/** The routes. */
+export function agentCheckRoutes(ctx: ServerContext): Route[] {
+  const { catalog, committer, options } = ctx;
+
+  const ttlUpdate = async (id: string, status: HealthStatus, output: string) => {
+    // Heartbeats usually change nothing: run at once instead of waiting for a group commit.
+    await committer.submit(updateTtl(id, status, output), { immediate: true });
+    ctx.checks.renewTtl(id);
+    return { kind: 'empty' } as const;
+  };
+  const ttlRoute = (verb: 'pass' | 'warn' | 'fail', status: HealthStatus): Route => ({
+    path: `/v1/agent/check/${verb}/`,
+    methods: ['PUT'],
+    legacyGet: true,
+    name: `agent/check/${verb}`,
+    handle: (req: ApiRequest) => ttlUpdate(req.rest, status, req.query.get('note') ?? ''),
+  });
+
+  return [
+    {
+      path: '/v1/agent/check/register',
+      methods: ['PUT'],
+      name: 'agent/check/register',
+      async handle(req) {
+        const check = decodeCheckDefinition(req.body, { deregisterCriticalMinMs: options.deregisterCriticalMinMs });
+        await committer.submit(registerCheck(check));
+        return { kind: 'empty' };
+      },
+    },
+    {
+      path: '/v1/agent/check/deregister/',
+      methods: ['PUT'],
+      legacyGet: true,
+      name: 'agent/check/deregister',
+      async handle(req) {
+        await committer.submit(deregisterCheck(req.rest));
+        return { kind: 'empty' };
+      },
+    },
+    ttlRoute('pass', 'passing'),
+    ttlRoute('warn', 'warning'),
+    ttlRoute('fail', 'critical'),
+    {
+      path: '/v1/agent/check/update/',
+      methods: ['PUT'],
+      name: 'agent/check/update',
+      handle(req) {
+        const f = parseJsonObject(req.body, 'agent.checkUpdate');
+        const status = f.string('Status') ?? '';
+        if (!isHealthStatus(status)) throw badRequest(`Invalid check status: '${status}'`);
+        return ttlUpdate(req.rest, status, f.string('Output') ?? '');
+      },
+    },
+    {
+      path: '/v1/agent/checks',
+      methods: ['GET'],
+      name: 'agent/checks',
+      handle(req) {
+        const filter = filterOf(req);
+        const out: Record<string, unknown> = {};
+        for (const c of catalog.checks()) {
+          // serfHealth belongs to the cluster membership, not to the agent's local checks.
+          if (c.id === SERF_HEALTH_CHECK_ID) continue;
+          const shape = checkShape(c, catalog);
+          if (!filter || filter(shape)) out[c.id] = shape;
+        }
+        return { kind: 'json', body: out };
+      },
+    },
+  ];
+}

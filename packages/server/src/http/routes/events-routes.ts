@@ -1,0 +1,49 @@
+/**
+ * `GET /v1/roster/events`: the event stream as server-sent events (roster's own endpoint, not
+ * Consul's). Each event: `id: <index>`, `event: <type>`, `data: <JSON>`; a comment line every
+ * 15 s keeps proxies from closing an idle stream. Ends when the server shuts down.
+ */
+import type { ServerContext } from '../../context.js';
+import type { Route } from '../route.js';
+
+/** Seconds between keep-alive comments. */
+export const SSE_KEEPALIVE_MS = 15_000;
+
+/** The route. */
+export function eventsRoutes(ctx: ServerContext): Route[] {
+  return [
+    {
+      path: '/v1/roster/events',
+      methods: ['GET'],
+      name: 'roster/events',
+      handle() {
+        return {
+          kind: 'stream',
+          start(res) {
+            res.writeHead(200, {
+              'Content-Type': 'text/event-stream; charset=utf-8',
+              'Cache-Control': 'no-cache',
+              Connection: 'keep-alive',
+              'X-Consul-Index': String(Math.max(1, ctx.catalog.indexes.current)),
+            });
+            res.write(`: roster events, index ${ctx.catalog.indexes.current}\n\n`);
+            const unsubscribe = ctx.events.subscribe((event) => {
+              res.write(`id: ${event.index}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+            });
+            const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), SSE_KEEPALIVE_MS);
+            keepAlive.unref();
+            let removeOnClose = () => {};
+            const end = () => {
+              removeOnClose();
+              unsubscribe();
+              clearInterval(keepAlive);
+              if (!res.writableEnded) res.end();
+            };
+            res.once('close', end);
+            removeOnClose = ctx.onClose(end);
+          },
+        };
+      },
+    },
+  ];
+}

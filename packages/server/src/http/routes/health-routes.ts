@@ -1,0 +1,134 @@
+/** `/v1/health/*` (spec §6.16–6.18). All are blocking queries. */
+import { serviceKey } from '../../catalog/indexes.js';
+import type { CheckRecord } from '../../catalog/types.js';
+import type { ServerContext } from '../../context.js';
+import { badRequest } from '../../errors.js';
+import { parseGoBool } from '../query.js';
+import { blockingRead, filterOf } from '../read.js';
+import type { ApiRequest, Route } from '../route.js';
+import { checkShape } from '../shapes/check-shape.js';
+import { nodeShape } from '../shapes/node-shape.js';
+import { nodeServiceShape } from '../shapes/service-shape.js';
+import { isThisNode, nodeMetaMatches, tagMatcher } from './select.js';
+
+/** `?passing`: present and empty means true; otherwise Go's ParseBool. */
+function passingOf(req: ApiRequest): boolean {
+  const raw = req.query.get('passing');
+  if (raw === null) return false;
+  if (raw === '') return true;
+  const value = parseGoBool(raw);
+  if (value === undefined) throw badRequest('Invalid value for ?passing');
+  return value;
+}
+
+/** The routes. */
+export function healthRoutes(ctx: ServerContext): Route[] {
+  const { catalog } = ctx;
+  const indexes = () => catalog.indexes;
+  const shapes = (checks: readonly CheckRecord[]) => checks.map((c) => checkShape(c, catalog));
+  return [
+    {
+      path: '/v1/health/service/',
+      methods: ['GET'],
+      name: 'health/service',
+      handle(req) {
+        const name = req.rest;
+        if (name === '') throw badRequest('Missing service name');
+        const passing = passingOf(req);
+        const filter = filterOf(req);
+        const tags = tagMatcher(req);
+        return blockingRead(ctx, req, {
+          keys: [serviceKey(name)],
+          index: () => indexes().forService(name),
+          render() {
+            if (!nodeMetaMatches(req, catalog.node)) return [];
+            const node = nodeShape(catalog.node);
+            const nodeChecks = catalog.nodeChecks();
+            const nodePassing = nodeChecks.every((c) => c.status === 'passing');
+            if (passing && !nodePassing) return [];
+            const nodeCheckShapes = shapes(nodeChecks);
+            const out: unknown[] = [];
+            for (const s of catalog.instancesOf(name)) {
+              if (!tags(s)) continue;
+              const own = catalog.checksOf(s.id);
+              // ?passing keeps an entry only when every check, node checks included, passes.
+              if (passing && !own.every((c) => c.status === 'passing')) continue;
+              const entry = { Node: node, Service: nodeServiceShape(s), Checks: [...nodeCheckShapes, ...shapes(own)] };
+              if (!filter || filter(entry)) out.push(entry);
+            }
+            return out;
+          },
+        });
+      },
+    },
+    {
+      path: '/v1/health/checks/',
+      methods: ['GET'],
+      name: 'health/checks',
+      handle(req) {
+        const name = req.rest;
+        if (name === '') throw badRequest('Missing service name');
+        const filter = filterOf(req);
+        return blockingRead(ctx, req, {
+          keys: [serviceKey(name)],
+          index: () => indexes().forService(name),
+          render() {
+            if (!nodeMetaMatches(req, catalog.node)) return [];
+            const out: unknown[] = [];
+            for (const s of catalog.instancesOf(name)) {
+              for (const shape of shapes(catalog.checksOf(s.id))) if (!filter || filter(shape)) out.push(shape);
+            }
+            return out;
+          },
+        });
+      },
+    },
+    {
+      path: '/v1/health/state/',
+      methods: ['GET'],
+      name: 'health/state',
+      handle(req) {
+        const state = req.rest;
+        if (state === '') throw badRequest('Missing check state');
+        const filter = filterOf(req);
+        return blockingRead(ctx, req, {
+          keys: ['checks'],
+          index: () => indexes().forTable('checks'),
+          render() {
+            if (!nodeMetaMatches(req, catalog.node)) return [];
+            const out: unknown[] = [];
+            for (const c of catalog.checks()) {
+              if (state !== 'any' && c.status !== state) continue;
+              const shape = checkShape(c, catalog);
+              if (!filter || filter(shape)) out.push(shape);
+            }
+            return out;
+          },
+        });
+      },
+    },
+    {
+      path: '/v1/health/node/',
+      methods: ['GET'],
+      name: 'health/node',
+      handle(req) {
+        const name = req.rest;
+        if (name === '') throw badRequest('Missing node name');
+        const filter = filterOf(req);
+        return blockingRead(ctx, req, {
+          keys: ['nodes', 'checks'],
+          index: () => indexes().max('nodes', 'checks'),
+          render() {
+            if (!isThisNode(name, catalog.node)) return [];
+            const out: unknown[] = [];
+            for (const c of catalog.checks()) {
+              const shape = checkShape(c, catalog);
+              if (!filter || filter(shape)) out.push(shape);
+            }
+            return out;
+          },
+        });
+      },
+    },
+  ];
+}

@@ -1,0 +1,12 @@
+/**
+ * @roster/server: `roster serve`, a Consul-compatible service registry in one process.
+ * Exports are listed one by one (no `export *`): this file is the public API.
+ */
+export type { RemovalReason } from './catalog/change.js';
+export { ApiError, ServerError, ServerErrorCode } from './errors.js';
+export type { EventListener } from './events/event-stream.js';
+export type { DeregisterEvent, HealthEvent, RegisterEvent, RosterEvent } from './events/roster-event.js';
+export { DEFAULT_BODY_LIMIT, DEFAULT_PORT, type ResolvedOptions, type ServerOptions } from './options.js';
+export { createServer, type RosterServer, type ServerAddress } from './server.js';
+export type { SyncMode } from './store/store.js';
+export { VERSION } from './version.js';

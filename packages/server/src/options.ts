@@ -1,0 +1,119 @@
+/**
+ * Options of roster serve, validated once at construction (naming the bad option), with every
+ * default in one place.
+ */
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { type Clock, InvalidArgumentError, systemClock } from 'roster';
+import type { SyncMode } from './store/store.js';
+
+/** Options of {@link createServer}. */
+export interface ServerOptions {
+  /** Listen address; default `127.0.0.1`. */
+  readonly bind?: string;
+  /** Listen port; default 8500; 0 picks a free port. */
+  readonly port?: number;
+  /** Data directory (SQLite); default `.roster-data` in the working directory. */
+  readonly dataDir?: string;
+  /** pino level: fatal, error, warn, info, debug, trace, silent; default `info`. */
+  readonly logLevel?: string;
+  /** Clock for blocking-query waits, check schedules, TTLs and the reaper; default the system clock. */
+  readonly clock?: Clock;
+  /** Random numbers in [0, 1) (blocking-query jitter, first check delay); default `Math.random`. */
+  readonly random?: () => number;
+  /** Node name; default the host name. */
+  readonly nodeName?: string;
+  /** Address of the node as clients see it; default `127.0.0.1`. */
+  readonly nodeAddress?: string;
+  /** Datacenter name; default `dc1`. */
+  readonly datacenter?: string;
+  /** Extra node meta (keys must not start with `consul-`). */
+  readonly nodeMeta?: Readonly<Record<string, string>>;
+  /** `full` (default): fsync at every commit (survives power loss); `normal`: survives process kill only. */
+  readonly sync?: SyncMode;
+  /** Largest request body in bytes; default 1 MiB (larger → 413). */
+  readonly bodyLimit?: number;
+  /** Shortest DeregisterCriticalServiceAfter (Consul's check_deregister_interval_min); default 1 minute. */
+  readonly deregisterCriticalMinMs?: number;
+  /** Accept python-consul 0.7.1's GET on legacy write endpoints; default true (false = Consul-strict 405). */
+  readonly legacyGet?: boolean;
+}
+
+/** Options with every default applied. */
+export interface ResolvedOptions {
+  readonly bind: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly logLevel: string;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly nodeName: string;
+  readonly nodeAddress: string;
+  readonly datacenter: string;
+  readonly nodeMeta: Readonly<Record<string, string>>;
+  readonly sync: SyncMode;
+  readonly bodyLimit: number;
+  readonly deregisterCriticalMinMs: number;
+  readonly legacyGet: boolean;
+}
+
+/** Default port, as Consul's. */
+export const DEFAULT_PORT = 8500;
+/** Default request body limit: 1 MiB. */
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+const NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$/;
+
+/** Applies defaults and validates. @throws InvalidArgumentError naming the option. */
+export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
+  const port = options.port ?? DEFAULT_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new InvalidArgumentError('port', `must be an integer 0-65535, got ${port}`);
+  const logLevel = options.logLevel ?? 'info';
+  if (!LOG_LEVELS.has(logLevel))
+    throw new InvalidArgumentError('logLevel', `must be one of ${[...LOG_LEVELS].join(', ')}, got ${JSON.stringify(logLevel)}`);
+  const sync = options.sync ?? 'full';
+  if (sync !== 'full' && sync !== 'normal')
+    throw new InvalidArgumentError('sync', `must be "full" or "normal", got ${JSON.stringify(sync)}`);
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  if (!Number.isInteger(bodyLimit) || bodyLimit < 1024)
+    throw new InvalidArgumentError('bodyLimit', `must be an integer ≥ 1024, got ${bodyLimit}`);
+  const deregisterCriticalMinMs = options.deregisterCriticalMinMs ?? 60_000;
+  if (!Number.isFinite(deregisterCriticalMinMs) || deregisterCriticalMinMs < 0) {
+    throw new InvalidArgumentError('deregisterCriticalMinMs', `must be ≥ 0, got ${deregisterCriticalMinMs}`);
+  }
+  const nodeName = options.nodeName ?? (sanitizeHostName(hostname()) || 'roster');
+  if (!NAME.test(nodeName))
+    throw new InvalidArgumentError('nodeName', `must be 1-64 letters, digits, ".", "_" or "-", got ${JSON.stringify(nodeName)}`);
+  const datacenter = options.datacenter ?? 'dc1';
+  if (!NAME.test(datacenter))
+    throw new InvalidArgumentError('datacenter', `must be 1-64 letters, digits, ".", "_" or "-", got ${JSON.stringify(datacenter)}`);
+  const nodeMeta = { ...(options.nodeMeta ?? {}) };
+  for (const [k, v] of Object.entries(nodeMeta)) {
+    if (k.startsWith('consul-')) throw new InvalidArgumentError(`nodeMeta.${k}`, 'keys starting with "consul-" are reserved');
+    if (typeof v !== 'string') throw new InvalidArgumentError(`nodeMeta.${k}`, 'must be a string');
+  }
+  return {
+    bind: options.bind ?? '127.0.0.1',
+    port,
+    dataDir: resolve(options.dataDir ?? '.roster-data'),
+    logLevel,
+    clock: options.clock ?? systemClock,
+    random: options.random ?? Math.random,
+    nodeName,
+    nodeAddress: options.nodeAddress ?? '127.0.0.1',
+    datacenter,
+    nodeMeta,
+    sync,
+    bodyLimit,
+    deregisterCriticalMinMs,
+    legacyGet: options.legacyGet ?? true,
+  };
+}
+
+function sanitizeHostName(name: string): string {
+  return name
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '')
+    .slice(0, 64);
+}

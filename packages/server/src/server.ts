@@ -1,0 +1,181 @@
+/**
+ * createServer(): roster serve in one object. Opens the store, loads the catalog, starts the
+ * checks, and serves the Consul-compatible API with Fastify. `listen()` starts accepting,
+ * `close()` shuts down gracefully: stop accepting, answer held queries with the current index,
+ * commit what is queued, close the store.
+ */
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import pino from 'pino';
+import { Waiters } from './blocking/waiters.js';
+import { bootstrapCatalog, type NodeIdentity } from './catalog/bootstrap.js';
+import { Catalog } from './catalog/catalog.js';
+import { CheckSupervisor } from './checks/check-supervisor.js';
+import { Committer } from './commit/committer.js';
+import type { ServerContext } from './context.js';
+import { type EventListener, EventStream } from './events/event-stream.js';
+import { eventsFromChanges } from './events/events-from-changes.js';
+import { buildApp } from './http/app.js';
+import { Router } from './http/route.js';
+import { agentCheckRoutes } from './http/routes/agent-check-routes.js';
+import { agentRoutes } from './http/routes/agent-routes.js';
+import { agentServiceRoutes } from './http/routes/agent-service-routes.js';
+import { catalogRoutes } from './http/routes/catalog-routes.js';
+import { eventsRoutes } from './http/routes/events-routes.js';
+import { healthRoutes } from './http/routes/health-routes.js';
+import { statusRoutes } from './http/routes/status-routes.js';
+import { Metrics } from './metrics/metrics.js';
+import { type ResolvedOptions, resolveOptions, type ServerOptions } from './options.js';
+import { Store } from './store/store.js';
+import { VERSION } from './version.js';
+
+/** Where the server listens. */
+export interface ServerAddress {
+  readonly host: string;
+  readonly port: number;
+  /** `http://host:port` (IPv6 hosts in brackets). */
+  readonly url: string;
+}
+
+/** A roster serve instance. */
+export interface RosterServer {
+  /** Starts accepting connections; resolves with the address (port 0 → the port picked). */
+  listen(): Promise<ServerAddress>;
+  /** Graceful shutdown; idempotent (later calls return the same promise). */
+  close(): Promise<void>;
+  /** The address after `listen()`, else undefined. */
+  readonly address: ServerAddress | undefined;
+  /** The effective options. */
+  readonly options: ResolvedOptions;
+  /** The current global catalog index. */
+  readonly index: number;
+  /** Subscribes to register / deregister / health events; returns the unsubscribe function. */
+  subscribe(listener: EventListener): () => void;
+  /** Sends a request in process (no socket): Fastify's `inject`. */
+  inject(request: InjectOptions): Promise<LightMyRequestResponse>;
+  /** Runs a server-run (HTTP/TCP) check now; undefined when no such check runs. */
+  runCheck(checkId: string): Promise<unknown> | undefined;
+}
+
+/**
+ * Creates the server: validates options, opens the data dir (exclusively), loads the catalog
+ * and starts its checks. Does not listen yet.
+ * @throws InvalidArgumentError for a bad option; ServerError `ROSTER_SERVER_DATA_DIR_LOCKED`
+ *   when another server uses the data dir, `ROSTER_SERVER_STORE_FAILED` when it cannot be opened.
+ */
+export function createServer(options: ServerOptions = {}): RosterServer {
+  const opts = resolveOptions(options);
+  const logger = pino({ level: opts.logLevel, base: { name: 'roster' } });
+  const store = Store.open({ dir: opts.dataDir, sync: opts.sync });
+  const identity: NodeIdentity = { name: opts.nodeName, address: opts.nodeAddress, datacenter: opts.datacenter, meta: opts.nodeMeta };
+  let catalog: Catalog;
+  try {
+    catalog = new Catalog(bootstrapCatalog(store, identity));
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  const metrics = new Metrics(() => catalog);
+  const waiters = new Waiters(opts.clock, (delta) => metrics.blocking(delta));
+  const events = new EventStream((error) => logger.error({ err: error }, 'event listener failed'));
+  const closeHandlers = new Set<() => void>();
+  let closing = false;
+
+  // The supervisor and the committer refer to each other; the supervisor is assigned right below.
+  let checks: CheckSupervisor | undefined;
+  const committer = new Committer({
+    catalog,
+    store,
+    onCommit(batch) {
+      waiters.wake(batch.touched);
+      checks?.apply(batch.changes);
+      if (events.size > 0) for (const event of eventsFromChanges(batch.changes, catalog, opts.clock.now())) events.publish(event);
+    },
+    recover(cause) {
+      logger.error({ err: cause }, 'store transaction failed; reloading the catalog from the store');
+      catalog.reset(bootstrapCatalog(store, identity));
+    },
+    observeCommit: (seconds, operations) => metrics.commit(seconds, operations),
+  });
+  const supervisor = new CheckSupervisor({
+    catalog,
+    committer,
+    clock: opts.clock,
+    random: opts.random,
+    onRun: (type, status) => metrics.checkRun(type, status),
+    onError: (error, context) => logger.warn({ err: error }, `check supervisor: ${context}`),
+  });
+  checks = supervisor;
+  supervisor.startAll();
+
+  const ctx: ServerContext = {
+    options: opts,
+    catalog,
+    committer,
+    waiters,
+    checks: supervisor,
+    events,
+    metrics,
+    log: logger,
+    startedAt: opts.clock.now(),
+    closing: () => closing,
+    onClose(fn) {
+      closeHandlers.add(fn);
+      return () => closeHandlers.delete(fn);
+    },
+  };
+  const router = new Router();
+  for (const route of [
+    ...agentServiceRoutes(ctx),
+    ...agentCheckRoutes(ctx),
+    ...agentRoutes(ctx, VERSION),
+    ...catalogRoutes(ctx),
+    ...healthRoutes(ctx),
+    ...statusRoutes(ctx),
+    ...eventsRoutes(ctx),
+  ]) {
+    router.add(route);
+  }
+  const app: FastifyInstance = buildApp(ctx, router, logger);
+  let address: ServerAddress | undefined;
+  let closed: Promise<void> | undefined;
+
+  const shutdown = async (): Promise<void> => {
+    closing = true;
+    for (const fn of [...closeHandlers]) fn();
+    const appClosed = app.close();
+    waiters.releaseAll();
+    await appClosed;
+    supervisor.stop();
+    committer.close();
+    store.close();
+    logger.info('roster serve stopped');
+    logger.flush();
+  };
+
+  return {
+    async listen() {
+      if (closing) throw new Error('the server is closed');
+      await app.listen({ host: opts.bind, port: opts.port });
+      const info = app.server.address();
+      const port = typeof info === 'object' && info !== null ? info.port : opts.port;
+      const host = opts.bind;
+      address = { host, port, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}` };
+      logger.info({ address: address.url, dataDir: opts.dataDir, index: catalog.indexes.current }, 'roster serve listening');
+      return address;
+    },
+    close() {
+      closed ??= shutdown();
+      return closed;
+    },
+    get address() {
+      return address;
+    },
+    options: opts,
+    get index() {
+      return catalog.indexes.current;
+    },
+    subscribe: (listener) => events.subscribe(listener),
+    inject: (request) => app.inject(request),
+    runCheck: (checkId) => supervisor.runNow(checkId),
+  };
+}
