@@ -1,0 +1,33 @@
+/**
+ * announce(): the agent of a service process. One call registers the instance and keeps it
+ * honest until the process ends.
+ */
+import type { AnnounceOptions } from './announce-options.js';
+import { normalizeAnnounceOptions } from './normalize-announce-options.js';
+import type { Announcement } from './announcement.js';
+import { LiveAnnouncement } from './live-announcement.js';
+
+/**
+ * Registers this process's instance of `service` and keeps it registered:
+ * - a TTL heartbeat (default `ttl: '10s'`, renewed by the Lease every ttl/3) and/or an HTTP
+ *   `check` the registry runs;
+ * - re-registration when the registry forgot the instance (the Lease's `forgotten`/`restored`
+ *   events, surfaced through `onEvent`);
+ * - an event-loop-lag watchdog that reports `warning` while the loop lags (`lagWatchdog`);
+ * - on SIGTERM/SIGINT (`signals`), `drain()` or the end of an `await using` scope, a drain:
+ *   report `critical` (`draining`), wait `drain.propagationMs` so watchers see it, stop the
+ *   `server` and let its requests finish (at most `drain.timeoutMs`), deregister; after a signal,
+ *   end the process (`exitOnSignal`).
+ *
+ * ```ts
+ * await using announcement = await announce({ registry: connect('consul://127.0.0.1:8500'), service: 'orders', server });
+ * attachHealth(server, announcement);
+ * ```
+ * @throws InvalidArgumentError naming the bad option (nothing is registered then); the errors
+ *   of `Registry.register` (RegistryUnavailableError, ClosedError).
+ */
+export async function announce(options: AnnounceOptions): Promise<Announcement> {
+  const settings = normalizeAnnounceOptions(options);
+  const lease = await settings.registry.register(settings.registration);
+  return new LiveAnnouncement(lease, settings);
+}

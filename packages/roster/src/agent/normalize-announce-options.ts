@@ -1,0 +1,186 @@
+/**
+ * Validation of `announce()`'s options: once, before anything is registered, with an
+ * InvalidArgumentError naming the option (`check.interval`, `drain.timeoutMs`), every default
+ * filled in.
+ */
+import os from 'node:os';
+import { type Clock, MAX_TIMER_MS, systemClock } from '../clock.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { HttpCheck, Registration } from '../model.js';
+import type { Registry } from '../registry/registry.js';
+import { validateRegistration } from '../validate.js';
+import { ANNOUNCE_DEFAULTS, type AnnounceOptions } from './announce-options.js';
+import { defaultAddress } from './default-address.js';
+import type { LagSource } from './lag-watchdog.js';
+import type { HttpServer } from './server-drainer.js';
+
+/** The validated options, every default filled in. */
+export interface AnnounceSettings {
+  readonly registry: Registry;
+  readonly registration: Registration;
+  readonly server: HttpServer | undefined;
+  readonly propagationMs: number;
+  readonly drainTimeoutMs: number;
+  readonly signals: readonly NodeJS.Signals[];
+  readonly exitOnSignal: boolean;
+  readonly exitGraceMs: number;
+  readonly lag:
+    | { readonly thresholdMs: number; readonly intervalMs: number; readonly recoverAfter: number; readonly source?: LagSource }
+    | undefined;
+  readonly clock: Clock;
+}
+
+const KEYS = new Set(
+  'registry service port address id tags meta weight zone ttl check server drain signals exitOnSignal exitGraceMs lagWatchdog clock'.split(
+    ' ',
+  ),
+);
+const CHECK_KEYS = new Set(['http', 'interval', 'timeout', 'deregisterCriticalAfter']);
+const DRAIN_KEYS = new Set(['propagationMs', 'timeoutMs']);
+const LAG_KEYS = new Set(['thresholdMs', 'intervalMs', 'recoverAfter', 'source']);
+const UNCATCHABLE = new Set(['SIGKILL', 'SIGSTOP']);
+
+const fail = (field: string, problem: string): never => {
+  throw new InvalidArgumentError(field, problem);
+};
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function onlyKeys(value: Record<string, unknown>, allowed: Set<string>, prefix: string): void {
+  for (const key of Object.keys(value)) {
+    if (!allowed.has(key)) fail(`${prefix}${key}`, `unknown option (known: ${[...allowed].join(', ')})`);
+  }
+}
+
+function ms(value: unknown, field: string, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value)) return fail(field, `must be a number of milliseconds, got ${String(value)}`);
+  if (value < min || value > MAX_TIMER_MS) return fail(field, `must be between ${min} and ${MAX_TIMER_MS} ms, got ${value}`);
+  return value;
+}
+
+function isServer(value: unknown): value is HttpServer {
+  if (!isObject(value)) return false;
+  return ['close', 'closeAllConnections', 'closeIdleConnections', 'prependListener', 'getConnections', 'address'].every(
+    (m) => typeof value[m] === 'function',
+  );
+}
+
+function checkUrl(http: unknown, address: string, port: number): string {
+  if (typeof http !== 'string' || http === '') return fail('check.http', 'must be a path like "/health" or an http(s) URL');
+  if (!http.startsWith('/')) return http;
+  const host = address.includes(':') ? `[${address}]` : address;
+  return `http://${host}:${port}${http}`;
+}
+
+/** Moves a field name of `validateRegistration` onto the option it came from (`checks[0].url` → `check.http`). */
+function optionField(field: string): string {
+  return field.replace(/^checks\[0\]\.url$/, 'check.http').replace(/^checks\[0\]/, 'check');
+}
+
+/**
+ * Validates `announce()`'s options and fills defaults.
+ * @throws InvalidArgumentError naming the first bad option.
+ */
+export function normalizeAnnounceOptions(options: unknown): AnnounceSettings {
+  if (!isObject(options)) return fail('options', 'must be an object');
+  onlyKeys(options, KEYS, '');
+  const o = options as unknown as AnnounceOptions;
+  if (!isObject(o.registry) || typeof o.registry.register !== 'function') fail('registry', 'must be a Registry (e.g. connect(url))');
+  if (o.server !== undefined && !isServer(o.server)) fail('server', 'must be a node:http or node:https Server (with Fastify: app.server)');
+  const listening = o.server?.listening ? o.server.address() : undefined;
+
+  let port = o.port;
+  if (port === undefined) {
+    if (typeof listening !== 'object' || listening === null) return fail('port', 'is required unless `server` is listening on a TCP port');
+    port = listening.port;
+  }
+  const address = o.address ?? defaultAddress(listening, os.networkInterfaces());
+
+  const ttl = o.ttl === undefined ? ANNOUNCE_DEFAULTS.ttl : o.ttl;
+  if (ttl === false && o.check === undefined)
+    fail('ttl', 'can be false only with a `check`: nothing would remove the instance of a crashed process');
+  let check: HttpCheck | undefined;
+  if (o.check !== undefined) {
+    if (!isObject(o.check)) return fail('check', 'must be an object like { http: "/health", interval: "10s" }');
+    onlyKeys(o.check, CHECK_KEYS, 'check.');
+    const c = o.check;
+    check = {
+      kind: 'http',
+      url: checkUrl(c.http, String(address), Number(port)),
+      interval: c.interval ?? ANNOUNCE_DEFAULTS.checkInterval,
+      ...(c.timeout === undefined ? {} : { timeout: c.timeout }),
+      ...(c.deregisterCriticalAfter === undefined ? {} : { deregisterCriticalAfter: c.deregisterCriticalAfter }),
+    };
+  }
+  const registration: Registration = {
+    service: o.service,
+    address,
+    port,
+    ...(o.id === undefined ? {} : { id: o.id }),
+    ...(o.tags === undefined ? {} : { tags: o.tags }),
+    ...(o.meta === undefined ? {} : { meta: o.meta }),
+    ...(o.weight === undefined ? {} : { weight: o.weight }),
+    ...(o.zone === undefined ? {} : { zone: o.zone }),
+    ...(check === undefined ? {} : { checks: [check] }),
+    ...(ttl === false ? {} : { ttl }),
+  };
+  let ttlMs = 0;
+  try {
+    ttlMs = validateRegistration(registration).ttlMs;
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) {
+      throw new InvalidArgumentError(optionField(error.field), error.message.slice(error.field.length + 2), { cause: error });
+    }
+    throw error;
+  }
+
+  const drain = o.drain ?? {};
+  if (!isObject(drain)) return fail('drain', 'must be an object');
+  onlyKeys(drain, DRAIN_KEYS, 'drain.');
+  const signals = o.signals === false ? [] : (o.signals ?? ANNOUNCE_DEFAULTS.signals);
+  if (!Array.isArray(signals)) return fail('signals', 'must be an array of signal names or false');
+  signals.forEach((s: unknown, i) => {
+    if (typeof s !== 'string' || !(s in os.constants.signals)) fail(`signals[${i}]`, `not a signal name: ${String(s)}`);
+    if (UNCATCHABLE.has(s as string)) fail(`signals[${i}]`, `${String(s)} cannot be caught`);
+  });
+  if (o.exitOnSignal !== undefined && typeof o.exitOnSignal !== 'boolean') fail('exitOnSignal', 'must be a boolean');
+
+  let lag: AnnounceSettings['lag'];
+  if (o.lagWatchdog !== false) {
+    const w = o.lagWatchdog ?? {};
+    if (!isObject(w)) return fail('lagWatchdog', 'must be an object or false');
+    onlyKeys(w, LAG_KEYS, 'lagWatchdog.');
+    const recoverAfter: unknown = w.recoverAfter ?? ANNOUNCE_DEFAULTS.lagRecoverAfter;
+    if (typeof recoverAfter !== 'number' || !Number.isInteger(recoverAfter) || recoverAfter < 1 || recoverAfter > 1000) {
+      return fail('lagWatchdog.recoverAfter', `must be an integer from 1 to 1000, got ${String(recoverAfter)}`);
+    }
+    if (w.source !== undefined && (!isObject(w.source) || typeof w.source.sample !== 'function')) {
+      fail('lagWatchdog.source', 'must be an object with a sample() method');
+    }
+    const defaultThreshold = ttlMs > 0 ? Math.min(ANNOUNCE_DEFAULTS.lagThresholdMs, ttlMs / 4) : ANNOUNCE_DEFAULTS.lagThresholdMs;
+    lag = {
+      thresholdMs: ms(w.thresholdMs, 'lagWatchdog.thresholdMs', defaultThreshold, 1),
+      intervalMs: ms(w.intervalMs, 'lagWatchdog.intervalMs', ANNOUNCE_DEFAULTS.lagIntervalMs, 10),
+      recoverAfter,
+      ...(w.source === undefined ? {} : { source: w.source as LagSource }),
+    };
+  }
+  const clock = o.clock ?? systemClock;
+  if (!isObject(clock) || typeof clock.setTimeout !== 'function' || typeof clock.now !== 'function') fail('clock', 'must be a Clock');
+
+  return {
+    registry: o.registry,
+    registration,
+    server: o.server,
+    propagationMs: ms(drain.propagationMs, 'drain.propagationMs', ANNOUNCE_DEFAULTS.propagationMs, 0),
+    drainTimeoutMs: ms(drain.timeoutMs, 'drain.timeoutMs', ANNOUNCE_DEFAULTS.drainTimeoutMs, 0),
+    signals: [...new Set(signals as NodeJS.Signals[])],
+    exitOnSignal: o.exitOnSignal ?? true,
+    exitGraceMs: ms(o.exitGraceMs, 'exitGraceMs', ANNOUNCE_DEFAULTS.exitGraceMs, 0),
+    lag,
+    clock,
+  };
+}
