@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Instance } from '../model.js';
 import type { Picker, PickerInput } from './balancer.js';
 import { consistentHash } from './consistent-hash.js';
+import { hash32, mix32 } from './hash32.js';
 import { mulberry32 } from './mulberry32.js';
 import { inputOf, instances } from './test-support.js';
 
@@ -23,6 +24,21 @@ describe('consistentHash', () => {
     const a = mapping(pure.build(inputOf(list)));
     const b = mapping(pure.build(inputOf(list)));
     expect(b).toEqual(a);
+  });
+
+  it('maps a key to the owner of the first ring position at or after its hash (brute-force reference)', () => {
+    const list = instances(7);
+    const vnodes = 16;
+    const ring = list.flatMap((i) =>
+      Array.from({ length: vnodes }, (_, v) => ({ at: mix32(hash32(i.id) ^ Math.imul(v + 1, 0x9e3779b9)), id: i.id })),
+    );
+    ring.sort((a, b) => a.at - b.at);
+    const picker = consistentHash({ boundedLoad: false, virtualNodes: vnodes }).build(inputOf(list));
+    for (const key of keys.slice(0, 2000)) {
+      const h = hash32(key);
+      const expected = (ring.find((p) => p.at >= h) ?? ring[0]!).id;
+      expect(picker.pick(key)!.id).toBe(expected);
+    }
   });
 
   it('does not depend on the order of the list', () => {

@@ -18,14 +18,47 @@ export interface ConsistentHashOptions {
    * consistent hashing). Default 1.25. Needs `Balancer.start`/`finish` around every call.
    */
   readonly boundedLoad?: number | false;
-  /** Virtual nodes per instance, 1–4096: more spread keys more evenly and cost memory. Default 128. */
+  /**
+   * Virtual nodes per instance, 1–4096: more spread keys more evenly, and cost build time and
+   * memory (8 bytes each; a build takes about 10 ms at 1,000 instances × 128). Fixed per
+   * instance, so that a change of the pool moves only the keys it must. Default 128.
+   */
   readonly virtualNodes?: number;
   /** For picks without a key (a random point on the ring). Default: a fast generator seeded from the OS. */
   readonly random?: () => number;
 }
 
-/** Ring positions pack hash (32 bits) and instance index into one exactly representable double. */
-const INDEX_BITS = 2 ** 21;
+/**
+ * Sorts ring positions with their owners in place: a stable LSD radix sort on 8-bit digits
+ * (4 passes, O(V)); several times faster than a comparison sort at 100,000+ positions.
+ */
+function sortRing(points: Uint32Array, owners: Uint32Array): void {
+  const size = points.length;
+  let fromP: Uint32Array = points;
+  let fromO: Uint32Array = owners;
+  let toP: Uint32Array = new Uint32Array(size);
+  let toO: Uint32Array = new Uint32Array(size);
+  const counts = new Uint32Array(256);
+  for (let shift = 0; shift < 32; shift += 8) {
+    counts.fill(0);
+    for (let k = 0; k < size; k++) counts[(fromP[k]! >>> shift) & 0xff]!++;
+    let sum = 0;
+    for (let d = 0; d < 256; d++) {
+      const c = counts[d]!;
+      counts[d] = sum;
+      sum += c;
+    }
+    for (let k = 0; k < size; k++) {
+      const p = fromP[k]!;
+      const at = counts[(p >>> shift) & 0xff]!++;
+      toP[at] = p;
+      toO[at] = fromO[k]!;
+    }
+    [fromP, toP] = [toP, fromP];
+    [fromO, toO] = [toO, fromO];
+  }
+  // After an even number of passes the result is back in the given arrays.
+}
 
 class RingPicker implements Picker {
   readonly instances: readonly Instance[];
@@ -39,25 +72,28 @@ class RingPicker implements Picker {
   readonly #random: () => number;
 
   constructor(input: PickerInput, vnodes: number, bound: number, random: () => number) {
-    const n = Math.min(input.instances.length, INDEX_BITS);
-    this.instances = input.instances.slice(0, n);
+    const list = input.instances;
+    this.instances = list;
     this.#loads = input.loads;
     this.#pool = input.pool;
     this.#bound = bound;
     this.#random = random;
-    const packed = new Float64Array(n * vnodes);
-    for (let i = 0; i < n; i++) {
-      const base = hash32(this.instances[i]!.id);
-      for (let v = 0; v < vnodes; v++) packed[i * vnodes + v] = mix32(base ^ Math.imul(v + 1, 0x9e3779b9)) * INDEX_BITS + i;
+    // Laid out in id order, so that equal positions (rare) tie-break by id: every client builds
+    // the same ring from the same instances, whatever order its list is in.
+    const byId = Array.from(list.keys()).sort((a, b) => (list[a]!.id < list[b]!.id ? -1 : list[a]!.id > list[b]!.id ? 1 : 0));
+    const points = new Uint32Array(list.length * vnodes);
+    const owners = new Uint32Array(points.length);
+    let k = 0;
+    for (const i of byId) {
+      const base = hash32(list[i]!.id);
+      for (let v = 0; v < vnodes; v++, k++) {
+        points[k] = mix32(base ^ Math.imul(v + 1, 0x9e3779b9));
+        owners[k] = i;
+      }
     }
-    packed.sort();
-    this.#points = new Uint32Array(packed.length);
-    this.#owners = new Uint32Array(packed.length);
-    for (let k = 0; k < packed.length; k++) {
-      const owner = packed[k]! % INDEX_BITS;
-      this.#owners[k] = owner;
-      this.#points[k] = (packed[k]! - owner) / INDEX_BITS;
-    }
+    sortRing(points, owners);
+    this.#points = points;
+    this.#owners = owners;
   }
 
   pick(key?: string): Instance | undefined {
@@ -89,7 +125,7 @@ class RingPicker implements Picker {
 /**
  * Consistent hashing on `pick(key)`, with bounded load. Weights and slow start do not apply (they
  * would move keys as they change). O(log(n × virtualNodes)) per pick plus the key's length;
- * with bounded load, a few more steps when the key's instance is full. Up to 2^21 instances.
+ * with bounded load, a few more steps when the key's instance is full. O(n × virtualNodes) to build.
  * @throws InvalidArgumentError for a bad option.
  */
 export function consistentHash(options?: ConsistentHashOptions): Strategy {

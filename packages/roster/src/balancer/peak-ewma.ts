@@ -43,8 +43,9 @@ class PeakEwmaPicker implements Picker {
   #cost(i: number, now: number): number {
     const load = this.#loads[i]!;
     const latency = load.latencyMs;
-    // The decay is applied on read, not stored: the picker never writes shared state.
-    const estimate = Number.isNaN(latency) ? this.#defaultMs : latency * Math.exp((load.latencyAt - now) / this.#decayMs);
+    // The decay is applied on read, not stored: the picker never writes shared state. min(0, …):
+    // a wall clock stepping back must not inflate an estimate.
+    const estimate = Number.isNaN(latency) ? this.#defaultMs : latency * Math.exp(Math.min(0, load.latencyAt - now) / this.#decayMs);
     return (estimate * (load.inflight + 1)) / this.#weights[i]!;
   }
 
