@@ -42,6 +42,12 @@ export function buildApp(ctx: ServerContext, router: Router, logger: Logger): Fa
   app.removeAllContentTypeParsers();
   // Consul parses bodies as JSON whatever the Content-Type (python-consul sends none).
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  // A missing, empty or malformed Content-Type must not stop the body from being read (Fastify
+  // would answer 415): drop the header, so every body goes to the catch-all parser above.
+  app.addHook('onRequest', (request, _reply, done) => {
+    delete request.raw.headers['content-type'];
+    done();
+  });
 
   const handler = (request: FastifyRequest, reply: FastifyReply) => handle(ctx, router, request, reply);
   app.route({ method: METHODS, url: '/', handler });

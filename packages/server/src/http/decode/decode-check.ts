@@ -36,8 +36,16 @@ const UNSUPPORTED: readonly (readonly [string[], string])[] = [
   [['OSService', 'os_service'], 'OSService checks are not supported'],
 ];
 
-/** True when a check object carries nothing (Consul skips those in `Checks`). */
+/**
+ * True when a check object carries nothing (Consul skips those in `Checks`). Its durations are
+ * decoded first: Consul decodes the whole body before it looks at emptiness, so a bad duration
+ * is a decode error even in an otherwise empty check.
+ */
 export function isEmptyCheck(f: Fields): boolean {
+  f.duration('TTL');
+  f.duration('Interval');
+  f.duration('Timeout');
+  f.duration('DeregisterCriticalServiceAfter', 'deregister_critical_service_after');
   for (const key of f.keys()) {
     const v = f.raw(key);
     if (v === undefined || v === '' || v === 0 || v === false) continue;
