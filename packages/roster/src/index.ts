@@ -2,6 +2,20 @@
  * roster: service registration and discovery for TypeScript and Node.js.
  * Exports are listed one by one (no `export *`): this file is the public API.
  */
+export type { Balancer, BalancerEvent, CallOutcome, InstanceLoad, Picker, PickerInput, PoolLoad, Strategy } from './balancer/balancer.js';
+export { type ConsistentHashOptions, consistentHash } from './balancer/consistent-hash.js';
+export { type BalancerOptions, createBalancer } from './balancer/create-balancer.js';
+export { emptyPicker } from './balancer/empty-picker.js';
+export { type LeastRequestOptions, leastRequest } from './balancer/least-request.js';
+export { mulberry32 } from './balancer/mulberry32.js';
+export { OutlierEjection, type OutlierEjectionOptions, type OutlierState, outlierEjection } from './balancer/outlier-ejection.js';
+export { type PeakEwmaOptions, peakEwma } from './balancer/peak-ewma.js';
+export { type RandomOptions, random } from './balancer/random.js';
+export { type RoundRobinOptions, roundRobin } from './balancer/round-robin.js';
+export { SlowStart, type SlowStartOptions, slowStart } from './balancer/slow-start.js';
+export { type SmoothWeightedRoundRobinOptions, smoothWeightedRoundRobin } from './balancer/smooth-weighted-round-robin.js';
+export { type WeightedRandomOptions, weightedRandom } from './balancer/weighted-random.js';
+export { type ZoneAwareOptions, zoneAware } from './balancer/zone-aware.js';
 export { type Clock, MAX_TIMER_MS, sleep, systemClock, type TimerHandle } from './clock.js';
 export { formatGoDuration, formatMs, parseGoDuration, toMilliseconds } from './duration.js';
 export {
