@@ -1,0 +1,33 @@
+/**
+ * The Registry contract, run against roster serve over real loopback sockets through the
+ * library's Consul backend: the same suite the memory and etcd backends pass.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { consulRegistry } from 'roster/consul';
+import { registryContract } from 'roster/testing';
+import { afterAll, beforeAll } from 'vitest';
+import { createServer, type RosterServer } from './index.js';
+
+let server: RosterServer;
+let dataDir: string;
+let url = '';
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'roster-contract-'));
+  server = createServer({ port: 0, dataDir, logLevel: 'silent', sync: 'normal' });
+  url = (await server.listen()).url;
+});
+
+afterAll(async () => {
+  await server?.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+registryContract('roster serve via the Consul backend (real sockets)', {
+  connect: () => consulRegistry({ url, watchWaitMs: 5000 }),
+  ttlMs: 1000,
+  expiryGraceMs: 1500,
+  settleMs: 1500,
+});
