@@ -86,7 +86,7 @@ export class ConsulHttp {
       body = JSON.stringify(req.body);
       headers['content-type'] = 'application/json';
     }
-    const timeoutMs = req.timeoutMs ?? this.#timeoutMs;
+    const timeoutMs = Math.ceil(req.timeoutMs ?? this.#timeoutMs);
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
     try {

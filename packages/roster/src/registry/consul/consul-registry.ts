@@ -188,7 +188,7 @@ class ConsulRegistry implements Registry {
       query: index > 0 ? { index, wait: formatMs(wait) } : {},
       signal,
       // Consul may hold a blocking query for wait + wait/16 of jitter.
-      timeoutMs: index > 0 ? wait + wait / 16 + 10_000 : undefined,
+      timeoutMs: index > 0 ? Math.ceil(wait + wait / 16) + 10_000 : undefined,
     });
     if (res.status !== 200) throw consulError(res.status, res.body, `list ${service}`);
     const instances = (Array.isArray(res.body) ? res.body : [])
