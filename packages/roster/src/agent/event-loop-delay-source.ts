@@ -1,27 +1,39 @@
 /**
- * The default {@link LagSource}: Node's `perf_hooks.monitorEventLoopDelay`, a libuv timer that
- * records how late it fires. It runs outside JavaScript, so a stall is recorded even when no
- * JavaScript timer of ours could run during it; the watchdog reads and resets its maximum.
+ * The default {@link LagSource}: a drift timer. An unref'd interval of `resolutionMs` notes how
+ * much later than due each tick runs; a stalled loop makes the next tick late by the stall.
+ * `sample()` also counts the gap since the last tick, so a stall that has just ended is seen
+ * even when the watchdog's own timer runs before the interval's.
+ *
+ * (perf_hooks `monitorEventLoopDelay` was the first choice, but on Node 20 its maximum did not
+ * show a 250 ms synchronous stall — it reported ~14 ms — so it cannot tell a stalled loop.)
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import type { LagSource } from './lag-watchdog.js';
 
-/** Resolution of the delay monitor in ms (Node's default). */
-export const EVENT_LOOP_DELAY_RESOLUTION_MS = 10;
+/** Tick of the drift timer in ms: the smallest lag it can tell apart from timer jitter. */
+export const EVENT_LOOP_DELAY_RESOLUTION_MS = 20;
 
-/** Starts measuring the event loop's delay; `sample()` returns the largest delay since the previous call. */
+/** Starts measuring the event loop's delay; `sample()` returns the largest delay (ms) since the previous call. */
 export function eventLoopDelaySource(resolutionMs: number = EVENT_LOOP_DELAY_RESOLUTION_MS): LagSource {
-  const histogram = monitorEventLoopDelay({ resolution: resolutionMs });
-  histogram.enable();
+  let last = performance.now();
+  let max = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    max = Math.max(max, now - last - resolutionMs);
+    last = now;
+  }, resolutionMs);
+  timer.unref();
   return {
     sample() {
-      // An empty window (no timer fired yet) has max 0.
-      const ms = histogram.max / 1e6;
-      histogram.reset();
-      return ms;
+      const now = performance.now();
+      const lag = Math.max(0, max, now - last - resolutionMs);
+      // What was counted now is not counted again by the next tick.
+      max = 0;
+      last = now;
+      return lag;
     },
     stop() {
-      histogram.disable();
+      clearInterval(timer);
     },
   };
 }

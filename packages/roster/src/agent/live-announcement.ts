@@ -155,7 +155,7 @@ export class LiveAnnouncement implements Announcement {
       if (markError) errors.push(markError);
       const marked = markError === undefined && !this.lease.lost.aborted;
       this.#phase('marked');
-      await sleep(clock, this.#s.propagationMs);
+      if (this.#s.propagationMs > 0) await sleep(clock, this.#s.propagationMs);
       this.#phase('propagated');
       let forcedConnections = 0;
       if (this.#drainer) {
