@@ -1,0 +1,137 @@
+/**
+ * Options of the etcd backend and the `etcd://` URL, validated once at construction
+ * (an InvalidArgumentError names the bad option).
+ */
+import { type Clock, systemClock } from '../../clock.js';
+import { InvalidArgumentError } from '../../errors.js';
+import type { BackoffOptions } from '../../internal/backoff.js';
+import { DEFAULT_ETCD_PREFIX } from './etcd-codec.js';
+
+/** TLS material, PEM-encoded (file contents, not paths). Giving it implies TLS. */
+export interface EtcdTlsOptions {
+  /** CA certificate(s) that signed the etcd servers' certificates; default: the system roots. */
+  readonly ca?: string | Buffer;
+  /** Client certificate chain, for etcd's `--client-cert-auth`. Needs `key`. */
+  readonly cert?: string | Buffer;
+  /** Private key of `cert`. */
+  readonly key?: string | Buffer;
+}
+
+/** Options of {@link etcdRegistry}. */
+export interface EtcdRegistryOptions {
+  /**
+   * The cluster: `etcd://h1:2379,h2:2379,h3:2379` (plain), `etcd+https://…` (TLS), optionally
+   * with `user:password@` before the hosts. Ports default to 2379. Default `etcd://127.0.0.1:2379`.
+   */
+  readonly url?: string;
+  /** Key prefix of all registrations; must end with `/`. Default `/roster/services/`. */
+  readonly prefix?: string;
+  /** etcd user (role-based auth); overrides the URL's. Needs `password`. */
+  readonly username?: string;
+  readonly password?: string;
+  /** TLS: server verification and client certificates. */
+  readonly tls?: EtcdTlsOptions;
+  /** Limit of one call (all its attempts on all members), default 5 s. Also the dial timeout. */
+  readonly requestTimeoutMs?: number;
+  /** How often a Lease without TTL checks that its key still exists (default 10 s). */
+  readonly checkEveryMs?: number;
+  /** Backoff between failed watch connections (default 100 ms doubling to 3 s, full jitter). */
+  readonly backoff?: BackoffOptions;
+  readonly clock?: Clock;
+  /** Randomness for backoff jitter, [0, 1). */
+  readonly random?: () => number;
+}
+
+/** Validated settings. */
+export interface EtcdSettings {
+  /** `http://host:port` or `https://host:port`, one per member. */
+  readonly hosts: readonly string[];
+  readonly prefix: string;
+  readonly auth: { readonly username: string; readonly password: string } | undefined;
+  readonly tls: EtcdTlsOptions | undefined;
+  readonly requestTimeoutMs: number;
+  readonly checkEveryMs: number;
+  readonly backoff: BackoffOptions;
+  readonly clock: Clock;
+  readonly random: () => number;
+}
+
+const URL_SHAPE = /^([a-z][a-z0-9+.-]*):\/\/(?:([^@/?#]*)@)?([^/?#]*)(\/?)$/i;
+const HOST = /^(?:\[[0-9a-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::(\d{1,5}))?$/i;
+
+/** Splits an `etcd://` URL into member addresses, TLS and credentials. */
+export function parseEtcdUrl(url: string): { hosts: string[]; secure: boolean; username?: string; password?: string } {
+  const m = URL_SHAPE.exec(url.trim());
+  if (!m) throw new InvalidArgumentError('url', `${JSON.stringify(url)} is not an etcd URL (etcd://host:2379,host:2379)`);
+  const scheme = (m[1] as string).toLowerCase();
+  const secure = { etcd: false, 'etcd+http': false, 'etcd+https': true, http: false, https: true }[scheme];
+  if (secure === undefined)
+    throw new InvalidArgumentError('url', `scheme must be etcd://, etcd+http:// or etcd+https://, got ${scheme}://`);
+  const hosts = (m[3] as string).split(',').map((h) => h.trim());
+  if (hosts.length === 0 || hosts.some((h) => h.length === 0)) throw new InvalidArgumentError('url', 'must name at least one host');
+  const normalized = hosts.map((h) => {
+    const hm = HOST.exec(h);
+    if (!hm) throw new InvalidArgumentError('url', `${JSON.stringify(h)} is not host:port`);
+    const port = hm[1] === undefined ? 2379 : Number(hm[1]);
+    if (port < 1 || port > 65_535) throw new InvalidArgumentError('url', `port of ${JSON.stringify(h)} must be 1–65535`);
+    return hm[1] === undefined ? `${h}:2379` : h;
+  });
+  const result: { hosts: string[]; secure: boolean; username?: string; password?: string } = { hosts: normalized, secure };
+  if (m[2] !== undefined) {
+    const [user = '', ...rest] = m[2].split(':');
+    try {
+      result.username = decodeURIComponent(user);
+      if (rest.length > 0) result.password = decodeURIComponent(rest.join(':'));
+    } catch {
+      throw new InvalidArgumentError('url', 'user info is not valid percent-encoding');
+    }
+  }
+  return result;
+}
+
+function number(field: string, value: number | undefined, min: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min)
+    throw new InvalidArgumentError(field, `must be a number ≥ ${min}`);
+  return value;
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** Validates options and fills defaults. @throws InvalidArgumentError naming the bad option. */
+export function etcdSettings(options: EtcdRegistryOptions): EtcdSettings {
+  const parsed = parseEtcdUrl(options.url ?? 'etcd://127.0.0.1:2379');
+  const prefix = options.prefix ?? DEFAULT_ETCD_PREFIX;
+  if (typeof prefix !== 'string' || prefix.length === 0 || !prefix.endsWith('/') || CONTROL.test(prefix)) {
+    throw new InvalidArgumentError('prefix', `must be a non-empty key prefix ending with "/", got ${JSON.stringify(prefix)}`);
+  }
+  const username = options.username ?? parsed.username;
+  const password = options.password ?? parsed.password;
+  if ((username === undefined) !== (password === undefined)) {
+    throw new InvalidArgumentError(username === undefined ? 'username' : 'password', 'username and password go together');
+  }
+  if (username !== undefined && username.length === 0) throw new InvalidArgumentError('username', 'must not be empty');
+  const tls = options.tls;
+  if (tls && (tls.cert === undefined) !== (tls.key === undefined)) {
+    throw new InvalidArgumentError(
+      tls.cert === undefined ? 'tls.cert' : 'tls.key',
+      'a client certificate needs its key and the key its certificate',
+    );
+  }
+  const secure = parsed.secure || tls !== undefined;
+  const backoff = options.backoff ?? { baseMs: 100, maxMs: 3000 };
+  number('backoff.baseMs', backoff.baseMs, 1, 0);
+  number('backoff.maxMs', backoff.maxMs, backoff.baseMs, 0);
+  return {
+    hosts: parsed.hosts.map((h) => `${secure ? 'https' : 'http'}://${h}`),
+    prefix,
+    auth: username !== undefined && password !== undefined ? { username, password } : undefined,
+    tls,
+    requestTimeoutMs: number('requestTimeoutMs', options.requestTimeoutMs, 1, 5000),
+    checkEveryMs: number('checkEveryMs', options.checkEveryMs, 100, 10_000),
+    backoff,
+    clock: options.clock ?? systemClock,
+    random: options.random ?? Math.random,
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * The watch of one service on etcd: list the service's keys, then a prefix watch from the listed
+ * revision + 1. The loop keeps the service's state and the revision of the last event it applied;
+ * after a disconnect it watches again from that revision + 1 (on whichever member answers), so
+ * no change is missed or applied twice. When etcd has compacted that revision away, or the store
+ * went back in time (restored empty), it lists again. Every change yields a full snapshot into a
+ * Latest channel: a slow consumer gets the newest state.
+ */
+import { type Clock, sleep } from '../../clock.js';
+import { isRosterError, RegistryUnavailableError } from '../../errors.js';
+import { type BackoffOptions, backoffDelay } from '../../internal/backoff.js';
+import type { Latest } from '../../internal/latest.js';
+import { byId, type Instance, type Snapshot } from '../../model.js';
+import { decodeInstanceValue, parseInstanceKey, prefixRangeEnd, servicePrefix } from './etcd-codec.js';
+import { type EtcdConnection, type EtcdKv, headerRevision, toKv, type WatchStream } from './etcd-connection.js';
+
+/** What a watch loop needs. */
+export interface ServiceWatchOptions {
+  readonly conn: EtcdConnection;
+  readonly prefix: string;
+  readonly service: string;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly backoff: BackoffOptions;
+}
+
+interface Entry {
+  readonly raw: string;
+  readonly instance: Instance | undefined;
+}
+
+/** Why a watch stream stopped without an error. */
+type StreamEnd = 'relist' | 'aborted';
+
+/** Decodes the keys of a service into its instances (undecodable values are skipped). */
+export function decodeService(prefix: string, kvs: readonly EtcdKv[]): Instance[] {
+  const out: Instance[] = [];
+  for (const kv of kvs) {
+    const parsed = parseInstanceKey(prefix, kv.key);
+    const instance = parsed && decodeInstanceValue(parsed.service, parsed.id, kv.value);
+    if (instance) out.push(instance);
+  }
+  return out.sort(byId);
+}
+
+/** Runs the watch until `signal` aborts (then ends the channel) or a non-retryable error (ends it with the error). */
+export async function runServiceWatch(options: ServiceWatchOptions, channel: Latest<Snapshot>, signal: AbortSignal): Promise<void> {
+  const { conn, prefix, service } = options;
+  const keyPrefix = Buffer.from(servicePrefix(prefix, service));
+  const rangeEnd = prefixRangeEnd(keyPrefix);
+  const state = new Map<string, Entry>();
+  let applied = 0; // etcd revision of the last list or event applied
+  let delivered = 0; // revision of the last snapshot pushed
+  let offset = 0; // added to etcd revisions once the store went back in time, so ours keep increasing
+  let failures = 0;
+  let needList = true;
+
+  const entry = (kv: EtcdKv): Entry => {
+    const parsed = parseInstanceKey(prefix, kv.key);
+    return { raw: kv.value, instance: parsed && decodeInstanceValue(parsed.service, parsed.id, kv.value) };
+  };
+  const publish = (etcdRevision: number) => {
+    let revision = etcdRevision + offset;
+    if (revision <= delivered) {
+      offset += delivered - revision + 1;
+      revision = delivered + 1;
+    }
+    delivered = revision;
+    const instances = [...state.values()].flatMap((e) => (e.instance ? [e.instance] : [])).sort(byId);
+    channel.push({ service, instances, revision });
+  };
+
+  const list = async () => {
+    const res = await conn.range(`list ${service}`, keyPrefix, { end: rangeEnd }, signal);
+    let changed = res.kvs.length !== state.size;
+    const next = new Map<string, Entry>();
+    for (const kv of res.kvs) {
+      if (state.get(kv.key)?.raw !== kv.value) changed = true;
+      next.set(kv.key, entry(kv));
+    }
+    state.clear();
+    for (const [k, v] of next) state.set(k, v);
+    if (changed || delivered === 0) publish(res.revision);
+    applied = res.revision;
+    needList = false;
+  };
+
+  const follow = (stream: WatchStream): Promise<StreamEnd> =>
+    new Promise<StreamEnd>((resolve, reject) => {
+      let settled = false;
+      const finish = (end: StreamEnd | Error) => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', onAbort);
+        stream.cancel?.();
+        if (end instanceof Error) reject(end);
+        else resolve(end);
+      };
+      const onAbort = () => finish('aborted');
+      signal.addEventListener('abort', onAbort, { once: true });
+      stream.on('data', (res) => {
+        if (settled) return;
+        if (res.canceled) {
+          // Compacted: the revision we would resume from is gone, only a new list can catch up.
+          if (Number(res.compact_revision) > 0) finish('relist');
+          else finish(conn.toRosterError(new Error(res.cancel_reason || 'watch canceled by etcd'), `watch ${service}`));
+          return;
+        }
+        if (res.created) {
+          failures = 0;
+          // A member behind us is normal (it catches up); a cluster behind us is a restored store.
+          if (headerRevision(res.header) < applied) {
+            conn.range(`check revision of ${service}`, keyPrefix, { end: rangeEnd, countOnly: true }, signal).then(
+              (r) => r.revision < applied && finish('relist'),
+              () => {},
+            );
+          }
+          return;
+        }
+        const before = applied;
+        let changed = false;
+        for (const event of res.events) {
+          const kv = toKv(event.kv);
+          if (kv.modRevision <= before) continue; // already applied before a reconnect
+          applied = Math.max(applied, kv.modRevision);
+          if (String(event.type).toUpperCase() === 'DELETE') {
+            changed = state.delete(kv.key) || changed;
+          } else if (state.get(kv.key)?.raw !== kv.value) {
+            state.set(kv.key, entry(kv));
+            changed = true;
+          }
+        }
+        if (changed) publish(applied);
+      });
+      stream.on('error', (error: Error) => finish(conn.toRosterError(error, `watch ${service}`)));
+      stream.on('end', () => finish(new RegistryUnavailableError(`watch ${service}: stream ended`)));
+      stream.write({
+        create_request: { key: keyPrefix, range_end: rangeEnd, start_revision: applied + 1, prev_kv: false, progress_notify: false },
+      });
+    });
+
+  try {
+    while (!signal.aborted) {
+      try {
+        if (needList) await list();
+        const stream = await conn.openWatch(signal);
+        if ((await follow(stream)) === 'relist') needList = true;
+      } catch (error) {
+        if (signal.aborted) break;
+        if (isRosterError(error) && !error.retryable) {
+          channel.end(error);
+          return;
+        }
+        await sleep(options.clock, backoffDelay(failures++, options.backoff, options.random), signal).catch(() => {});
+      }
+    }
+  } finally {
+    channel.end();
+  }
+}
