@@ -57,7 +57,13 @@ describe('startLagWatchdog', () => {
     const clock = new FakeClock();
     const source = scriptedLag();
     let samples = 0;
-    const counting = { sample: () => (samples++, source.sample()), stop: () => source.stop?.() };
+    const counting = {
+      sample: () => {
+        samples++;
+        return source.sample();
+      },
+      stop: () => source.stop?.(),
+    };
     const watchdog = startLagWatchdog({ clock, source: counting, intervalMs: 500, thresholdMs: 100, recoverAfter: 1, onChange: () => {} });
     await clock.advance(499);
     expect(samples).toBe(0);
