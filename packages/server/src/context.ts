@@ -1,5 +1,6 @@
 /** What every route handler can reach: the server's parts, wired once by createServer. */
 import type { Logger } from 'pino';
+import type { Acl } from './acl/acl.js';
 import type { Waiters } from './blocking/waiters.js';
 import type { Catalog } from './catalog/catalog.js';
 import type { CheckSupervisor } from './checks/check-supervisor.js';
@@ -18,6 +19,7 @@ export interface ServerContext {
   readonly events: EventStream;
   readonly metrics: Metrics;
   readonly log: Logger;
+  readonly acl: Acl;
   /** Server start time (clock ms). */
   readonly startedAt: number;
   /** True once shutdown began: blocking queries are answered at once. */

@@ -5,6 +5,7 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { type Clock, InvalidArgumentError, systemClock } from 'roster';
+import type { AclOptions } from './acl/acl.js';
 import type { SyncMode } from './store/store.js';
 
 /** Options of {@link createServer}. */
@@ -37,6 +38,8 @@ export interface ServerOptions {
   readonly deregisterCriticalMinMs?: number;
   /** Accept python-consul 0.7.1's GET on legacy write endpoints; default true (false = Consul-strict 405). */
   readonly legacyGet?: boolean;
+  /** Static-token ACLs; default off (everything allowed). */
+  readonly acl?: AclOptions;
 }
 
 /** Options with every default applied. */
@@ -55,6 +58,7 @@ export interface ResolvedOptions {
   readonly bodyLimit: number;
   readonly deregisterCriticalMinMs: number;
   readonly legacyGet: boolean;
+  readonly acl: AclOptions | undefined;
 }
 
 /** Default port, as Consul's. */
@@ -108,6 +112,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     bodyLimit,
     deregisterCriticalMinMs,
     legacyGet: options.legacyGet ?? true,
+    acl: options.acl,
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import pino from 'pino';
+import { Acl } from './acl/acl.js';
 import { Waiters } from './blocking/waiters.js';
 import { bootstrapCatalog, type NodeIdentity } from './catalog/bootstrap.js';
 import { Catalog } from './catalog/catalog.js';
@@ -64,6 +65,7 @@ export interface RosterServer {
  */
 export function createServer(options: ServerOptions = {}): RosterServer {
   const opts = resolveOptions(options);
+  const acl = new Acl(opts.acl);
   const logger = pino({ level: opts.logLevel, base: { name: 'roster' } });
   const store = Store.open({ dir: opts.dataDir, sync: opts.sync });
   const identity: NodeIdentity = { name: opts.nodeName, address: opts.nodeAddress, datacenter: opts.datacenter, meta: opts.nodeMeta };
@@ -116,6 +118,7 @@ export function createServer(options: ServerOptions = {}): RosterServer {
     events,
     metrics,
     log: logger,
+    acl,
     startedAt: opts.clock.now(),
     closing: () => closing,
     onClose(fn) {

@@ -11,6 +11,17 @@ function port(value: string): number {
   return n;
 }
 
+function aclToken(value: string, previous: Record<string, 'read' | 'write'> = {}): Record<string, 'read' | 'write'> {
+  const out = { ...previous };
+  for (const entry of value.split(',').filter((e) => e !== '')) {
+    const i = entry.lastIndexOf('=');
+    const rights = entry.slice(i + 1);
+    if (i <= 0 || (rights !== 'read' && rights !== 'write')) throw new InvalidArgumentError('must be <secret>=read or <secret>=write');
+    out[entry.slice(0, i)] = rights;
+  }
+  return out;
+}
+
 function sync(value: string): SyncMode {
   if (value !== 'full' && value !== 'normal') throw new InvalidArgumentError('must be "full" or "normal"');
   return value;
@@ -38,6 +49,16 @@ export function serveCommand(): Command {
         .default('full')
         .argParser(sync),
     )
+    .addOption(
+      new Option('--acl-token <secret=rights>', 'turn ACLs on with a static token (rights: read or write); repeatable, or comma-separated')
+        .env('ROSTER_ACL_TOKENS')
+        .argParser(aclToken),
+    )
+    .addOption(
+      new Option('--acl-default-policy <policy>', 'with ACLs on: what requests without a token may do')
+        .env('ROSTER_ACL_DEFAULT_POLICY')
+        .choices(['allow', 'deny']),
+    )
     .addOption(new Option('--strict-methods', "answer 405 to python-consul 0.7.1's GET on write endpoints, as Consul does"))
     .action(async (opts: Record<string, unknown>) => {
       const options: ServerOptions = {
@@ -50,6 +71,14 @@ export function serveCommand(): Command {
         legacyGet: opts.strictMethods !== true,
         ...(opts.nodeName === undefined ? {} : { nodeName: opts.nodeName as string }),
         ...(opts.nodeAddress === undefined ? {} : { nodeAddress: opts.nodeAddress as string }),
+        ...(opts.aclToken === undefined && opts.aclDefaultPolicy === undefined
+          ? {}
+          : {
+              acl: {
+                tokens: (opts.aclToken ?? {}) as Record<string, 'read' | 'write'>,
+                defaultPolicy: (opts.aclDefaultPolicy ?? 'deny') as 'allow' | 'deny',
+              },
+            }),
       };
       let server: ReturnType<typeof createServer>;
       try {

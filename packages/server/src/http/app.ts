@@ -7,6 +7,7 @@
 import type { ServerResponse } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import type { AclAccess } from '../acl/acl.js';
 import type { ServerContext } from '../context.js';
 import { ApiError, ServerErrorCode } from '../errors.js';
 import { parseConsistency, tokenOf } from './query.js';
@@ -75,7 +76,7 @@ export function buildApp(ctx: ServerContext, router: Router, logger: Logger): Fa
 }
 
 async function handle(ctx: ServerContext, router: Router, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  reply.header('X-Consul-Default-ACL-Policy', 'allow');
+  reply.header('X-Consul-Default-ACL-Policy', ctx.acl.defaultPolicy);
   const url = request.raw.url ?? '/';
   const q = url.indexOf('?');
   const rawPath = q < 0 ? url : url.slice(0, q);
@@ -125,7 +126,14 @@ async function handle(ctx: ServerContext, router: Router, request: FastifyReques
   };
   let result: ApiReply;
   try {
-    result = await route.handle(api);
+    const decision = ctx.acl.check(api.token, accessOf(route));
+    if (decision.allowed) result = await route.handle(api);
+    else {
+      // Reads the token may not see are filtered, not refused (Consul): an empty answer.
+      if (decision.tokenGiven) reply.header('X-Consul-Results-Filtered-By-ACLs', 'true');
+      const body = route.filtered === undefined ? [] : route.filtered;
+      result = isIndexedRoute(route) ? { kind: 'json', body, index: ctx.catalog.indexes.current } : { kind: 'json', body };
+    }
   } catch (error) {
     if (error instanceof ApiError) {
       // Reads carry the index headers on their error answers too (python-consul reads them on 404).
@@ -135,6 +143,11 @@ async function handle(ctx: ServerContext, router: Router, request: FastifyReques
     throw error;
   }
   send(reply, result, query);
+}
+
+function accessOf(route: Route): AclAccess {
+  if (route.access) return route.access;
+  return route.methods.includes('GET') ? { kind: 'read' } : { kind: 'write', permission: 'service:write' };
 }
 
 function allowedMethods(route: Route, legacyGet: boolean): readonly string[] {
@@ -174,7 +187,7 @@ function send(reply: FastifyReply, result: ApiReply, query: URLSearchParams): vo
       return;
     case 'stream':
       reply.hijack();
-      startStream(reply.raw, result.start);
+      startStream(reply, result.start);
       return;
     case 'json': {
       if (result.index !== undefined) addIndexHeaders(reply, result.index, query);
@@ -189,9 +202,10 @@ function send(reply: FastifyReply, result: ApiReply, query: URLSearchParams): vo
   }
 }
 
-function startStream(res: ServerResponse, start: (res: ServerResponse) => void): void {
-  res.setHeader('X-Consul-Default-ACL-Policy', 'allow');
-  start(res);
+function startStream(reply: FastifyReply, start: (res: ServerResponse) => void): void {
+  const policy = reply.getHeader('X-Consul-Default-ACL-Policy');
+  if (typeof policy === 'string') reply.raw.setHeader('X-Consul-Default-ACL-Policy', policy);
+  start(reply.raw);
 }
 
 function sendError(reply: FastifyReply, error: ApiError): void {

@@ -4,6 +4,7 @@
  * contain `/`). Handlers get an ApiRequest and return an ApiReply; they never touch Fastify.
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { AclAccess } from '../acl/acl.js';
 
 /** Methods the API uses. */
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
@@ -56,6 +57,13 @@ export interface Route {
   readonly legacyGet?: boolean;
   /** Short name for logs and metrics (e.g. `agent/service/register`). */
   readonly name: string;
+  /**
+   * What the ACL requires (when ACLs are on). Default: `read` for GET routes, `write` with
+   * `service:write` for the others.
+   */
+  readonly access?: AclAccess;
+  /** The answer of a `read` route whose results the ACL filtered out entirely (default `[]`). */
+  readonly filtered?: unknown;
   readonly handle: (request: ApiRequest) => ApiReply | Promise<ApiReply>;
 }
 

@@ -69,6 +69,7 @@ export function agentCheckRoutes(ctx: ServerContext): Route[] {
       path: '/v1/agent/checks',
       methods: ['GET'],
       name: 'agent/checks',
+      filtered: {},
       handle(req) {
         const filter = filterOf(req);
         const out: Record<string, unknown> = {};

@@ -39,6 +39,7 @@ export function agentRoutes(ctx: ServerContext, version: string): Route[] {
       path: '/v1/agent/self',
       methods: ['GET'],
       name: 'agent/self',
+      access: { kind: 'agent-read', permission: 'agent:read' },
       handle() {
         // Every top-level value must be an object: the Go client decodes map[string]map[string]any.
         const node = catalog.node;
@@ -72,12 +73,14 @@ export function agentRoutes(ctx: ServerContext, version: string): Route[] {
       path: '/v1/agent/members',
       methods: ['GET'],
       name: 'agent/members',
+      access: { kind: 'agent-read', permission: 'node:read' },
       handle: () => ({ kind: 'json', body: [member()] }),
     },
     {
       path: '/v1/agent/maintenance',
       methods: ['PUT'],
       name: 'agent/maintenance',
+      access: { kind: 'write', permission: 'node:write' },
       async handle(req) {
         const enable = parseEnable(req);
         await committer.submit(setNodeMaintenance(enable, req.query.get('reason') ?? ''));
@@ -88,6 +91,7 @@ export function agentRoutes(ctx: ServerContext, version: string): Route[] {
       path: '/v1/agent/metrics',
       methods: ['GET'],
       name: 'agent/metrics',
+      access: { kind: 'agent-read', permission: 'agent:read' },
       async handle(req) {
         if (req.query.get('format') === 'prometheus') {
           const { text, contentType } = await ctx.metrics.expose();

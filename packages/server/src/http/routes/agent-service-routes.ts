@@ -78,6 +78,7 @@ export function agentServiceRoutes(ctx: ServerContext): Route[] {
       path: '/v1/agent/service/',
       methods: ['GET'],
       name: 'agent/service',
+      access: { kind: 'agent-read', permission: 'service:read' },
       async handle(req) {
         const id = req.rest;
         let current = serviceWithHash(id);
@@ -101,6 +102,7 @@ export function agentServiceRoutes(ctx: ServerContext): Route[] {
       path: '/v1/agent/services',
       methods: ['GET'],
       name: 'agent/services',
+      filtered: {},
       handle(req) {
         const filter = filterOf(req);
         const out: Record<string, unknown> = {};

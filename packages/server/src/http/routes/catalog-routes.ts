@@ -17,6 +17,7 @@ export function catalogRoutes(ctx: ServerContext): Route[] {
       path: '/v1/catalog/services',
       methods: ['GET'],
       name: 'catalog/services',
+      filtered: {},
       handle(req) {
         const filter = filterOf(req);
         return blockingRead(ctx, req, {
@@ -84,6 +85,7 @@ export function catalogRoutes(ctx: ServerContext): Route[] {
       path: '/v1/catalog/node/',
       methods: ['GET'],
       name: 'catalog/node',
+      filtered: null,
       handle(req) {
         const name = req.rest;
         if (name === '') throw badRequest('Missing node name');
@@ -108,6 +110,7 @@ export function catalogRoutes(ctx: ServerContext): Route[] {
       path: '/v1/catalog/datacenters',
       methods: ['GET'],
       name: 'catalog/datacenters',
+      access: { kind: 'public' },
       handle(req) {
         checkDatacenter(ctx, req);
         return { kind: 'json', body: [ctx.options.datacenter] };

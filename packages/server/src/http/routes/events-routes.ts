@@ -16,6 +16,7 @@ export function eventsRoutes(ctx: ServerContext): Route[] {
       path: '/v1/roster/events',
       methods: ['GET'],
       name: 'roster/events',
+      access: { kind: 'agent-read', permission: 'service:read' },
       handle() {
         return {
           kind: 'stream',

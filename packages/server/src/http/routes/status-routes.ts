@@ -11,6 +11,7 @@ export function statusRoutes(ctx: ServerContext): Route[] {
       path: '/v1/status/leader',
       methods: ['GET'],
       name: 'status/leader',
+      access: { kind: 'public' },
       handle(req) {
         checkDatacenter(ctx, req);
         return { kind: 'json', body: self() };
@@ -20,6 +21,7 @@ export function statusRoutes(ctx: ServerContext): Route[] {
       path: '/v1/status/peers',
       methods: ['GET'],
       name: 'status/peers',
+      access: { kind: 'public' },
       handle(req) {
         checkDatacenter(ctx, req);
         return { kind: 'json', body: [self()] };
