@@ -2,8 +2,7 @@
  * attachHealth(): adds `/health` to an existing node:http(s) server without touching its routes.
  */
 import type http from 'node:http';
-import type { HealthSource } from './announcement.js';
-import { healthHandler } from './health-handler.js';
+import { type HealthSourceRef, healthHandler } from './health-handler.js';
 import type { HttpServer } from './server-drainer.js';
 
 type RequestListener = (req: http.IncomingMessage, res: http.ServerResponse) => void;
@@ -20,7 +19,7 @@ type RequestListener = (req: http.IncomingMessage, res: http.ServerResponse) => 
  * For Fastify use `fastifyHealth` as a route instead.
  * @returns a function that undoes it (puts the original listeners back).
  */
-export function attachHealth(server: HttpServer, source: HealthSource, path = '/health'): () => void {
+export function attachHealth(server: HttpServer, source: HealthSourceRef, path = '/health'): () => void {
   const health = healthHandler(source, path);
   const originals = server.listeners('request') as RequestListener[];
   const listener: RequestListener = (req, res) => {

@@ -18,6 +18,21 @@ export interface HealthResponse {
 
 const CODES: Record<HealthStatus, number> = { passing: 200, warning: 429, critical: 503 };
 
+/**
+ * A health source, or a function returning it — for routes that must exist before `announce()`
+ * returns (Fastify routes are fixed once the app listens). While the function returns
+ * `undefined`, the answer is {@link HEALTH_STARTING}.
+ */
+export type HealthSourceRef = HealthSource | (() => HealthSource | undefined);
+
+/** The health served before the announcement exists: not ready for traffic yet. */
+export const HEALTH_STARTING: AgentHealth = { status: 'critical', output: 'starting' };
+
+/** The health `ref` stands for now. */
+export function currentHealth(ref: HealthSourceRef): AgentHealth {
+  return typeof ref === 'function' ? (ref()?.health ?? HEALTH_STARTING) : ref.health;
+}
+
 /** The answer `/health` gives for `health`. */
 export function healthResponse(health: AgentHealth): HealthResponse {
   const body = health.output === '' ? `${health.status}\n` : `${health.status}: ${health.output}\n`;
@@ -31,7 +46,8 @@ export const HEALTH_HEADERS: Readonly<Record<string, string>> = {
 };
 
 /**
- * Returns a function that answers `GET`/`HEAD <path>` from `source` and returns true, or
+ * Returns a function that answers `GET`/`HEAD <path>` from `source` (an Announcement, or a
+ * function returning it) and returns true, or
  * returns false (and touches nothing) for any other path, so it fits at the top of a listener:
  * ```ts
  * const health = healthHandler(announcement);
@@ -39,7 +55,7 @@ export const HEALTH_HEADERS: Readonly<Record<string, string>> = {
  * ```
  * Other methods on the path get 405 with `Allow: GET, HEAD`.
  */
-export function healthHandler(source: HealthSource, path = '/health'): (req: http.IncomingMessage, res: http.ServerResponse) => boolean {
+export function healthHandler(source: HealthSourceRef, path = '/health'): (req: http.IncomingMessage, res: http.ServerResponse) => boolean {
   return (req, res) => {
     const url = req.url ?? '';
     const end = url.indexOf('?');
@@ -48,7 +64,7 @@ export function healthHandler(source: HealthSource, path = '/health'): (req: htt
       res.writeHead(405, { ...HEALTH_HEADERS, allow: 'GET, HEAD' }).end('method not allowed\n');
       return true;
     }
-    const { statusCode, body } = healthResponse(source.health);
+    const { statusCode, body } = healthResponse(currentHealth(source));
     res.writeHead(statusCode, { ...HEALTH_HEADERS, 'content-length': Buffer.byteLength(body) });
     res.end(req.method === 'HEAD' ? undefined : body);
     return true;

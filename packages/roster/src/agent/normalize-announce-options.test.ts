@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { NetworkInterfaceInfo } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../errors.js';
 import { memoryRegistry } from '../registry/memory.js';
@@ -148,15 +149,10 @@ describe('normalizeAnnounceOptions', () => {
 });
 
 describe('defaultAddress', () => {
-  const nic = (address: string, family: 'IPv4' | 'IPv6', internal = false) => ({
-    address,
-    family,
-    internal,
-    netmask: '',
-    mac: '',
-    cidr: null,
-    ...(family === 'IPv6' ? { scopeid: 0 } : {}),
-  });
+  const nic = (address: string, family: 'IPv4' | 'IPv6', internal = false): NetworkInterfaceInfo =>
+    family === 'IPv4'
+      ? { address, family, internal, netmask: '', mac: '', cidr: null }
+      : { address, family, internal, netmask: '', mac: '', cidr: null, scopeid: 0 };
   const interfaces = {
     lo: [nic('127.0.0.1', 'IPv4', true), nic('::1', 'IPv6', true)],
     eth0: [nic('fe80::1', 'IPv6'), nic('10.1.2.3', 'IPv4')],
@@ -170,6 +166,8 @@ describe('defaultAddress', () => {
     ['only IPv6: a global one, not link-local', null, { eth0: [nic('fe80::1', 'IPv6'), nic('2001:db8::7', 'IPv6')] }, '2001:db8::7'],
     ['nothing external: loopback', '/tmp/sock', { lo: interfaces.lo }, '127.0.0.1'],
   ] as const)('%s', (_name, listening, nics, expected) => {
-    expect(defaultAddress(listening as AddressInfo | string | null | undefined, nics)).toBe(expected);
+    expect(defaultAddress(listening as AddressInfo | string | null | undefined, nics as NodeJS.Dict<NetworkInterfaceInfo[]>)).toBe(
+      expected,
+    );
   });
 });
