@@ -119,3 +119,23 @@ describe('over real sockets', () => {
     }
   });
 });
+
+describe('Node server timeouts', () => {
+  it('never cut a held answer: no request or socket timeout; headers and idle keep-alive bounded', async () => {
+    const { t } = await listening();
+    const s = t.server.httpServer;
+    expect(s.requestTimeout).toBe(0);
+    expect(s.timeout).toBe(0);
+    expect(s.headersTimeout).toBe(60_000);
+    expect(s.keepAliveTimeout).toBe(75_000);
+  });
+
+  it('keep a query held over a real socket past the wait of a short client timeout', async () => {
+    const { url } = await listening({ clock: systemClock });
+    const started = Date.now();
+    const r = await fetch(`${url}/v1/catalog/services?index=1&wait=2s`);
+    await r.arrayBuffer();
+    expect(r.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
+  });
+});

@@ -4,6 +4,7 @@
  * `close()` shuts down gracefully: stop accepting, answer held queries with the current index,
  * commit what is queued, close the store.
  */
+import type { Server } from 'node:http';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import pino from 'pino';
 import { Acl } from './acl/acl.js';
@@ -18,6 +19,7 @@ import { eventsFromChanges } from './events/events-from-changes.js';
 import { buildApp } from './http/app.js';
 import { Router } from './http/route.js';
 import { agentCheckRoutes } from './http/routes/agent-check-routes.js';
+import { agentHealthRoutes } from './http/routes/agent-health-routes.js';
 import { agentRoutes } from './http/routes/agent-routes.js';
 import { agentServiceRoutes } from './http/routes/agent-service-routes.js';
 import { catalogRoutes } from './http/routes/catalog-routes.js';
@@ -53,6 +55,8 @@ export interface RosterServer {
   subscribe(listener: EventListener): () => void;
   /** Sends a request in process (no socket): Fastify's `inject`. */
   inject(request: InjectOptions): Promise<LightMyRequestResponse>;
+  /** The underlying Node HTTP server (for inspection; roster owns its lifecycle). */
+  readonly httpServer: Server;
   /** Runs a server-run (HTTP/TCP) check now; undefined when no such check runs. */
   runCheck(checkId: string): Promise<unknown> | undefined;
 }
@@ -130,6 +134,7 @@ export function createServer(options: ServerOptions = {}): RosterServer {
   for (const route of [
     ...agentServiceRoutes(ctx),
     ...agentCheckRoutes(ctx),
+    ...agentHealthRoutes(ctx),
     ...agentRoutes(ctx, VERSION),
     ...catalogRoutes(ctx),
     ...healthRoutes(ctx),
@@ -179,6 +184,7 @@ export function createServer(options: ServerOptions = {}): RosterServer {
     },
     subscribe: (listener) => events.subscribe(listener),
     inject: (request) => app.inject(request),
+    httpServer: app.server,
     runCheck: (checkId) => supervisor.runNow(checkId),
   };
 }

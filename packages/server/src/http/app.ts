@@ -13,6 +13,11 @@ import { ApiError, ServerErrorCode } from '../errors.js';
 import { parseConsistency, tokenOf } from './query.js';
 import type { ApiReply, ApiRequest, Route, Router } from './route.js';
 
+/** Time a client has to send the request head (not the body, not the answer). */
+export const HEADERS_TIMEOUT_MS = 60_000;
+/** An idle keep-alive connection is closed after this (longer than common client pools' 60 s). */
+export const KEEP_ALIVE_TIMEOUT_MS = 75_000;
+
 const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'PATCH'];
 const JSON_TYPE = 'application/json';
 const TEXT_TYPE = 'text/plain; charset=utf-8';
@@ -33,12 +38,18 @@ export function buildApp(ctx: ServerContext, router: Router, logger: Logger): Fa
     // A held blocking query lasts up to 10 min + jitter: no server-side timeout may cut it.
     requestTimeout: 0,
     connectionTimeout: 0,
-    keepAliveTimeout: 75_000,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     exposeHeadRoutes: false,
     routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 8192 },
   });
+  // Spelled out, not left to defaults: requestTimeout/timeout 0 never cut a held response;
+  // headersTimeout only bounds receiving the request head; keepAliveTimeout only idle sockets.
+  app.server.requestTimeout = 0;
+  app.server.timeout = 0;
+  app.server.headersTimeout = HEADERS_TIMEOUT_MS;
+  app.server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   app.decorateRequest('rosterRoute', '');
   app.removeAllContentTypeParsers();
   // Consul parses bodies as JSON whatever the Content-Type (python-consul sends none).

@@ -97,3 +97,24 @@ describe('TTL updates', () => {
     expect(after.json()[0].Checks[1].Output).toBe('2');
   });
 });
+
+describe('agent health endpoints', () => {
+  it('map aggregated status to 200 / 429 / 503 / 404, JSON or text', async () => {
+    const t = testServer();
+    await t.req('PUT', '/v1/agent/service/register', { Name: 'web', ID: 'w1', Check: { TTL: '10s', Status: 'passing' } });
+    await t.req('PUT', '/v1/agent/service/register', { Name: 'web', ID: 'w2', Check: { TTL: '10s', Status: 'warning' } });
+    const ok = await t.req('GET', '/v1/agent/health/service/id/w1');
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toMatchObject({ AggregatedStatus: 'passing', Service: { ID: 'w1' } });
+    const warn = await t.req('GET', '/v1/agent/health/service/id/w2?format=text');
+    expect([warn.statusCode, warn.body]).toEqual([429, 'warning']);
+    const byName = await t.req('GET', '/v1/agent/health/service/name/web');
+    expect(byName.statusCode).toBe(429);
+    expect(byName.json()).toHaveLength(2);
+    await t.req('PUT', '/v1/agent/service/maintenance/w1?enable=true');
+    const maint = await t.req('GET', '/v1/agent/health/service/id/w1?format=text');
+    expect([maint.statusCode, maint.body]).toEqual([503, 'maintenance']);
+    expect((await t.req('GET', '/v1/agent/health/service/id/nope')).statusCode).toBe(404);
+    expect((await t.req('GET', '/v1/agent/health/service/name/nope')).statusCode).toBe(404);
+  });
+});
