@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import type { LagSource } from './lag-watchdog.js';
 
 /** Tick of the drift timer in ms: the smallest lag it can tell apart from timer jitter. */
-export const EVENT_LOOP_DELAY_RESOLUTION_MS = 20;
+export const EVENT_LOOP_DELAY_RESOLUTION_MS = 50;
 
 /** Starts measuring the event loop's delay; `sample()` returns the largest delay (ms) since the previous call. */
 export function eventLoopDelaySource(resolutionMs: number = EVENT_LOOP_DELAY_RESOLUTION_MS): LagSource {

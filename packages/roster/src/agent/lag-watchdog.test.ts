@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { memoryRegistry } from '../registry/memory.js';
+import { MemoryStore } from '../registry/memory-store.js';
 import { FakeClock } from '../testing/fake-clock.js';
+import { announce } from './announce.js';
 import { eventLoopDelaySource } from './event-loop-delay-source.js';
 import { type LagStatus, startLagWatchdog } from './lag-watchdog.js';
 import { scriptedLag } from './test-support.js';
@@ -107,3 +110,40 @@ describe('eventLoopDelaySource', () => {
     }
   });
 });
+
+describe('the watchdog in announce(), on the real event loop', () => {
+  it('a blocked loop turns the instance warning in the registry, and it recovers', async () => {
+    const store = new MemoryStore();
+    const registry = memoryRegistry({ store });
+    const health = () => store.snapshot('orders').instances[0]?.health;
+    const a = await announce({
+      registry,
+      service: 'orders',
+      address: '127.0.0.1',
+      port: 8080,
+      signals: false,
+      drain: { propagationMs: 0 },
+      lagWatchdog: { thresholdMs: 150, intervalMs: 50, recoverAfter: 2 },
+    });
+    try {
+      await until(() => a.health.status === 'passing' && health() === 'passing');
+      block(400);
+      await until(() => health() === 'warning');
+      expect(a.health.output).toMatch(/^event loop lag \d+ ms$/);
+      expect(Number(/\d+/.exec(a.health.output)?.[0])).toBeGreaterThanOrEqual(300);
+      await until(() => health() === 'passing');
+    } finally {
+      await a.drain();
+      await registry.close();
+    }
+  });
+});
+
+/** Polls `condition` every 10 ms for up to 5 s. */
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met within 5 s');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
