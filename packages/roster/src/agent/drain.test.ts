@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { memoryRegistry } from '../registry/memory.js';
 import { MemoryStore } from '../registry/memory-store.js';
 import { announce } from './announce.js';
+import { attachHealth } from './attach-health.js';
 import type { AnnounceOptions } from './announce-options.js';
 
 const cleanup: (() => unknown)[] = [];
@@ -208,5 +209,20 @@ describe('drain over real sockets', () => {
     await sleep(50);
     expect(await connectionHeader()).toBe('close');
     await drained;
+  });
+
+  it('with attachHealth: /health says critical during the drain while the app keeps serving', async () => {
+    const timeline: string[] = [];
+    const { server, port } = await startServer(timeline);
+    const { a } = await announced({ server, check: { http: '/health' }, drain: { propagationMs: 300 } }, timeline);
+    attachHealth(server, a);
+    const agent = new http.Agent({ keepAlive: true });
+    cleanup.push(() => agent.destroy());
+    expect(await request(port, '/health', 'h1', agent)).toEqual({ status: 200, body: 'passing\n' });
+    const drained = a.drain();
+    await sleep(50);
+    expect(await request(port, '/health', 'h2', agent)).toEqual({ status: 503, body: 'critical: draining\n' });
+    expect(await request(port, '/work', 'w1', agent)).toEqual({ status: 200, body: 'done w1' });
+    expect(await drained).toMatchObject({ forcedConnections: 0, deregistered: true });
   });
 });
