@@ -69,8 +69,10 @@ export interface AnnounceOptions {
   /**
    * After a drain a signal started, end the process (default true): `process.exitCode` is set
    * (0, or 1 when the drain had errors) and the process ends on its own; if something still
-   * keeps it alive after `exitGraceMs`, `process.exit()` ends it. A second signal during the
-   * drain exits at once with 128 + the signal number.
+   * keeps it alive after `exitGraceMs`, `process.exit()` ends it. A signal that arrives while a
+   * drain is already running (the operator insists) exits at once with 128 + the signal number;
+   * with `exitOnSignal: false` it is ignored. Once the drain is over the handlers are gone, so a
+   * later signal has Node's default effect.
    */
   readonly exitOnSignal?: boolean;
   /** See `exitOnSignal` (default 2000 ms). */
