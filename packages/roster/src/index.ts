@@ -2,6 +2,30 @@
  * roster: service registration and discovery for TypeScript and Node.js.
  * Exports are listed one by one (no `export *`): this file is the public API.
  */
+export { announce } from './agent/announce.js';
+export {
+  ANNOUNCE_DEFAULTS,
+  type AnnounceCheck,
+  type AnnounceOptions,
+  type DrainOptions,
+  type LagWatchdogOptions,
+} from './agent/announce-options.js';
+export type { Announcement, AnnouncementEvent, DrainPhase, DrainResult, DrainTrigger, HealthSource } from './agent/announcement.js';
+export { attachHealth } from './agent/attach-health.js';
+export { defaultAddress } from './agent/default-address.js';
+export { EVENT_LOOP_DELAY_RESOLUTION_MS, eventLoopDelaySource } from './agent/event-loop-delay-source.js';
+export { fastifyHealth, type HealthReply } from './agent/fastify-health.js';
+export {
+  HEALTH_HEADERS,
+  HEALTH_STARTING,
+  type HealthResponse,
+  type HealthSourceRef,
+  healthHandler,
+  healthResponse,
+} from './agent/health-handler.js';
+export { type LagSource, type LagStatus, type LagWatchdog, type LagWatchdogSettings, startLagWatchdog } from './agent/lag-watchdog.js';
+export type { AgentHealth } from './agent/self-health.js';
+export type { HttpServer } from './agent/server-drainer.js';
 export type { Balancer, BalancerEvent, CallOutcome, InstanceLoad, Picker, PickerInput, PoolLoad, Strategy } from './balancer/balancer.js';
 export { type ConsistentHashOptions, consistentHash } from './balancer/consistent-hash.js';
 export { type BalancerOptions, createBalancer } from './balancer/create-balancer.js';
