@@ -132,7 +132,8 @@ describe('Resolver', () => {
   it('restarts a failed watch after jittered exponential backoff (exact delays)', async () => {
     const clock = new FakeClock(0);
     const fail = () => ({
-      // biome-ignore lint/correctness/useYield: a watch that fails before its first item
+      // A watch that fails before its first item.
+      // eslint-disable-next-line require-yield
       async *[Symbol.asyncIterator]() {
         throw new RegistryUnavailableError('down');
       },
