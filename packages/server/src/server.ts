@@ -17,6 +17,7 @@ import type { ServerContext } from './context.js';
 import { type EventListener, EventStream } from './events/event-stream.js';
 import { eventsFromChanges } from './events/events-from-changes.js';
 import { buildApp } from './http/app.js';
+import { ResponseCache } from './http/response-cache.js';
 import { Router } from './http/route.js';
 import { agentCheckRoutes } from './http/routes/agent-check-routes.js';
 import { agentHealthRoutes } from './http/routes/agent-health-routes.js';
@@ -123,6 +124,7 @@ export function createServer(options: ServerOptions = {}): RosterServer {
     metrics,
     log: logger,
     acl,
+    responses: new ResponseCache(),
     startedAt: opts.clock.now(),
     closing: () => closing,
     onClose(fn) {

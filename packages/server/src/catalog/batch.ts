@@ -50,7 +50,19 @@ export class Batch {
 
   #touch(key: IndexKey, index: number): void {
     this.#catalog.indexes.touch(key, index);
+    this.#catalog.bumpContent(key);
     this.touched.add(key);
+  }
+
+  /** An output-only change: cached answers go stale, but no index moves and nobody wakes. */
+  #touchContent(check: CheckRecord): void {
+    this.#catalog.bumpContent('checks');
+    if (check.serviceId === '') {
+      for (const name of [...this.#catalog.serviceNames()]) this.#catalog.bumpContent(`service:${name}`);
+      return;
+    }
+    const owner = this.#catalog.service(check.serviceId);
+    if (owner) this.#catalog.bumpContent(serviceKey(owner.name));
   }
 
   /** Touches the index of every live service name: a node-level check changed. */
@@ -97,6 +109,7 @@ export class Batch {
       if (previous.output === input.output) return previous;
       const record = { ...previous, output: input.output };
       this.#catalog.setCheck(record);
+      this.#touchContent(record);
       return record;
     }
     const index = this.#index();

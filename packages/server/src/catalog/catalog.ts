@@ -5,7 +5,7 @@
  * synchronous turn, so no request ever sees a change that is not committed.
  */
 import type { HealthStatus } from 'roster';
-import { Indexes, type IndexSnapshot } from './indexes.js';
+import { type IndexKey, Indexes, type IndexSnapshot } from './indexes.js';
 import { type CheckRecord, type NodeInfo, SERF_HEALTH_CHECK_ID, STATIC_DEFINITION, type ServiceRecord } from './types.js';
 
 /** Initial contents of a catalog. */
@@ -27,6 +27,9 @@ export class Catalog {
   /** Service ID → IDs of its checks. */
   readonly #checksOf = new Map<string, Set<string>>();
   #serfHealth: CheckRecord;
+  /** Per index key: a counter moved by every change of what the key covers, output included. */
+  readonly #content = new Map<IndexKey, number>();
+  #contentSeq = 0;
 
   constructor(state: CatalogState) {
     this.#node = state.node;
@@ -38,6 +41,8 @@ export class Catalog {
 
   /** Replaces the whole contents (after a failed commit, from the store). */
   reset(state: CatalogState): void {
+    this.#content.clear();
+    this.#contentSeq++;
     this.#services.clear();
     this.#checks.clear();
     this.#byName.clear();
@@ -47,6 +52,19 @@ export class Catalog {
     this.#serfHealth = serfHealth(state.node);
     for (const s of state.services) this.setService(s);
     for (const c of state.checks) this.setCheck(c);
+  }
+
+  /**
+   * The content version of a key: changes whenever anything the key covers changes, including
+   * check output, which does not move the index (spec §4.4). For caches of rendered answers.
+   */
+  contentVersion(key: IndexKey): string {
+    return `${this.#contentSeq}:${this.#content.get(key) ?? 0}`;
+  }
+
+  /** Marks the content of a key as changed (called by the Batch). */
+  bumpContent(key: IndexKey): void {
+    this.#content.set(key, ++this.#contentSeq);
   }
 
   get node(): NodeInfo {

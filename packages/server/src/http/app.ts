@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { AclAccess } from '../acl/acl.js';
 import type { ServerContext } from '../context.js';
 import { ApiError, ServerErrorCode } from '../errors.js';
+import { encodeJson } from './encode-json.js';
 import { parseConsistency, tokenOf } from './query.js';
 import type { ApiReply, ApiRequest, Route, Router } from './route.js';
 
@@ -203,11 +204,10 @@ function send(reply: FastifyReply, result: ApiReply, query: URLSearchParams): vo
     case 'json': {
       if (result.index !== undefined) addIndexHeaders(reply, result.index, query);
       for (const [k, v] of Object.entries(result.headers ?? {})) reply.header(k, v);
-      const text = query.has('pretty') ? `${JSON.stringify(result.body, null, 4)}\n` : JSON.stringify(result.body);
       reply
         .code(result.status ?? 200)
         .header('Content-Type', JSON_TYPE)
-        .send(Buffer.from(text ?? 'null'));
+        .send(result.encoded ?? encodeJson(result.body, query.has('pretty')));
       return;
     }
   }

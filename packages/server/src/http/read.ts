@@ -8,7 +8,9 @@ import type { ServerContext } from '../context.js';
 import { ApiError, badRequest, ServerErrorCode } from '../errors.js';
 import { FilterError } from '../filter/filter-error.js';
 import { compileFilter, type FilterPredicate } from '../filter/compile-filter.js';
+import { encodeJson } from './encode-json.js';
 import { parseConsistency } from './query.js';
+import { cacheQueryKey } from './response-cache.js';
 import type { ApiReply, ApiRequest } from './route.js';
 
 /** What a blocking read needs: the index keys it depends on, its index, and how to render. */
@@ -18,6 +20,11 @@ export interface ReadSpec {
   readonly index: () => number;
   /** The answer body, computed after any wait. */
   readonly render: () => unknown;
+  /**
+   * Cache the encoded answer under `key` (route and path) plus the query, valid while the
+   * content version of `contentKey` is unchanged.
+   */
+  readonly cache?: { readonly key: string; readonly contentKey: IndexKey };
 }
 
 /** `?dc=` other than ours → 500 `No path to datacenter` (as Consul). */
@@ -55,5 +62,14 @@ export async function blockingRead(ctx: ServerContext, req: ApiRequest, spec: Re
     const reason = await hold.done;
     if (reason === 'cancelled') return { kind: 'none' };
   }
-  return { kind: 'json', body: spec.render(), index: spec.index() };
+  const index = spec.index();
+  if (!spec.cache) return { kind: 'json', body: spec.render(), index };
+  const key = `${spec.cache.key}\u0000${cacheQueryKey(req.query)}`;
+  const version = ctx.catalog.contentVersion(spec.cache.contentKey);
+  let encoded = ctx.responses.get(key, version);
+  if (!encoded) {
+    encoded = encodeJson(spec.render(), req.query.has('pretty'));
+    ctx.responses.set(key, version, encoded);
+  }
+  return { kind: 'json', body: undefined, encoded, index };
 }

@@ -32,6 +32,8 @@ export type ApiReply =
   | {
       readonly kind: 'json';
       readonly body: unknown;
+      /** The body already encoded (from the response cache); `body` is ignored then. */
+      readonly encoded?: Buffer;
       readonly index?: number;
       readonly status?: number;
       readonly headers?: Record<string, string>;

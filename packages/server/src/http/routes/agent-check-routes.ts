@@ -17,8 +17,11 @@ export function agentCheckRoutes(ctx: ServerContext): Route[] {
   const { catalog, committer, options } = ctx;
 
   const ttlUpdate = async (id: string, status: HealthStatus, output: string) => {
-    // Heartbeats usually change nothing: run at once instead of waiting for a group commit.
-    await committer.submit(updateTtl(id, status, output), { immediate: true });
+    // A heartbeat that keeps the status writes nothing: run it at once instead of waiting for
+    // the next group commit. A status change joins the batch (one fsync for many).
+    const current = catalog.check(id);
+    const immediate = current?.definition.type === 'ttl' && current.status === status;
+    await committer.submit(updateTtl(id, status, output), { immediate });
     ctx.checks.renewTtl(id);
     return { kind: 'empty' } as const;
   };

@@ -23,6 +23,7 @@ export function catalogRoutes(ctx: ServerContext): Route[] {
         return blockingRead(ctx, req, {
           keys: ['services'],
           index: () => indexes().forTable('services'),
+          cache: { key: 'catalog/services', contentKey: 'services' },
           render() {
             const out: Record<string, string[]> = {};
             if (!nodeMetaMatches(req, catalog.node)) return out;
@@ -54,6 +55,7 @@ export function catalogRoutes(ctx: ServerContext): Route[] {
         return blockingRead(ctx, req, {
           keys: [serviceKey(name)],
           index: () => indexes().forService(name),
+          cache: { key: `catalog/service\u0000${name.toLowerCase()}`, contentKey: serviceKey(name) },
           render() {
             if (!nodeMetaMatches(req, catalog.node)) return [];
             return catalog

@@ -40,6 +40,7 @@ export function healthRoutes(ctx: ServerContext): Route[] {
         return blockingRead(ctx, req, {
           keys: [serviceKey(name)],
           index: () => indexes().forService(name),
+          cache: { key: `health/service\u0000${name.toLowerCase()}`, contentKey: serviceKey(name) },
           render() {
             if (!nodeMetaMatches(req, catalog.node)) return [];
             const node = nodeShape(catalog.node);

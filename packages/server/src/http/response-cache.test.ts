@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { cacheQueryKey, ResponseCache } from './response-cache.js';
+
+describe('ResponseCache', () => {
+  it('hits only at the same version and evicts the least recently used beyond its bounds', () => {
+    const cache = new ResponseCache(100, 3);
+    cache.set('a', 'v1', Buffer.from('aa'));
+    expect(cache.get('a', 'v1')?.toString()).toBe('aa');
+    expect(cache.get('a', 'v2')).toBeUndefined();
+    expect(cache.get('a', 'v1')).toBeUndefined();
+    cache.set('a', 'v', Buffer.from('1'));
+    cache.set('b', 'v', Buffer.from('2'));
+    cache.set('c', 'v', Buffer.from('3'));
+    cache.get('a', 'v');
+    cache.set('d', 'v', Buffer.from('4'));
+    expect(cache.get('b', 'v')).toBeUndefined();
+    expect(cache.get('a', 'v')).toBeDefined();
+    cache.set('big', 'v', Buffer.alloc(26));
+    expect(cache.get('big', 'v')).toBeUndefined();
+    expect(cache.bytes).toBeLessThanOrEqual(100);
+  });
+
+  it('keys queries canonically, ignoring parameters that do not shape the body', () => {
+    expect(cacheQueryKey(new URLSearchParams('tag=b&tag=a&index=5&wait=1s&stale=&token=x&passing=1'))).toBe('passing=1&tag=a&tag=b');
+    expect(cacheQueryKey(new URLSearchParams('pretty'))).toBe('pretty=');
+  });
+});
