@@ -87,14 +87,14 @@ export function createServer(options: ServerOptions = {}): RosterServer {
   const closeHandlers = new Set<() => void>();
   let closing = false;
 
-  // The supervisor and the committer refer to each other; the supervisor is assigned right below.
-  let checks: CheckSupervisor | undefined;
+  // The committer and the supervisor refer to each other: onCommit runs only after a flush,
+  // which never happens before `supervisor` below exists.
   const committer = new Committer({
     catalog,
     store,
     onCommit(batch) {
       waiters.wake(batch.touched);
-      checks?.apply(batch.changes);
+      supervisor.apply(batch.changes);
       if (events.size > 0) for (const event of eventsFromChanges(batch.changes, catalog, opts.clock.now())) events.publish(event);
     },
     recover(cause) {
@@ -111,7 +111,6 @@ export function createServer(options: ServerOptions = {}): RosterServer {
     onRun: (type, status) => metrics.checkRun(type, status),
     onError: (error, context) => logger.warn({ err: error }, `check supervisor: ${context}`),
   });
-  checks = supervisor;
   supervisor.startAll();
 
   const ctx: ServerContext = {
