@@ -29,6 +29,7 @@ export class Catalog {
   #serfHealth: CheckRecord;
   /** Per index key: a counter moved by every change of what the key covers, output included. */
   readonly #content = new Map<IndexKey, number>();
+  #nodeChecks: readonly CheckRecord[] | undefined;
   #contentSeq = 0;
 
   constructor(state: CatalogState) {
@@ -43,6 +44,7 @@ export class Catalog {
   reset(state: CatalogState): void {
     this.#content.clear();
     this.#contentSeq++;
+    this.#nodeChecks = undefined;
     this.#services.clear();
     this.#checks.clear();
     this.#byName.clear();
@@ -116,12 +118,17 @@ export class Catalog {
     yield* this.#checks.values();
   }
 
-  /** Node-level checks (serfHealth, node maintenance, standalone node checks), sorted by ID. */
-  nodeChecks(): CheckRecord[] {
+  /**
+   * Node-level checks (serfHealth, node maintenance, standalone node checks), sorted by ID.
+   * Cached: every health answer and every aggregated health needs them.
+   */
+  nodeChecks(): readonly CheckRecord[] {
+    if (this.#nodeChecks) return this.#nodeChecks;
     const out = [this.#serfHealth];
     const own = this.#checksOf.get('');
     if (own) for (const id of own) out.push(this.#checks.get(id)!);
-    return out.sort((a, b) => compare(a.id, b.id));
+    this.#nodeChecks = out.sort((a, b) => compare(a.id, b.id));
+    return this.#nodeChecks;
   }
 
   /** Checks of one service instance, sorted by ID. */
@@ -159,6 +166,7 @@ export class Catalog {
   setCheck(record: CheckRecord): void {
     if (record.id === SERF_HEALTH_CHECK_ID) return;
     const previous = this.#checks.get(record.id);
+    if (record.serviceId === '' || previous?.serviceId === '') this.#nodeChecks = undefined;
     if (previous && previous.serviceId !== record.serviceId) this.#unlinkCheck(previous);
     this.#checks.set(record.id, record);
     let ids = this.#checksOf.get(record.serviceId);
@@ -173,6 +181,7 @@ export class Catalog {
   removeCheck(id: string): void {
     const previous = this.#checks.get(id);
     if (!previous) return;
+    if (previous.serviceId === '') this.#nodeChecks = undefined;
     this.#checks.delete(id);
     this.#unlinkCheck(previous);
   }

@@ -139,18 +139,22 @@ export class Store {
     return this.#db.transaction(fn)();
   }
 
+  /** Inserts or replaces a service row (inside {@link transaction}). */
   putService(record: ServiceRecord): void {
     this.#putService.run(record.id, JSON.stringify(record));
   }
 
+  /** Deletes a service row. */
   deleteService(id: string): void {
     this.#deleteService.run(id);
   }
 
+  /** Inserts or replaces a check row. */
   putCheck(record: CheckRecord): void {
     this.#putCheck.run(record.id, JSON.stringify(record));
   }
 
+  /** Deletes a check row. */
   deleteCheck(id: string): void {
     this.#deleteCheck.run(id);
   }
@@ -160,6 +164,7 @@ export class Store {
     this.#putIndex.run(key, value);
   }
 
+  /** Stores one meta value (node ID, node identity). */
   putMeta(key: string, value: string): void {
     this.#putMeta.run(key, value);
   }
