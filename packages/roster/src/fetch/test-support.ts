@@ -61,8 +61,12 @@ export interface LoopbackInstance {
   readonly port: number;
   /** Requests it answered. */
   readonly served: number;
+  /** Requests received and not yet answered. */
+  readonly inflight: number;
   /** Kills it like a crash: stops listening and destroys every open socket, without deregistering. */
   kill(): void;
+  /** Kills it as soon as it has received the next request: that call dies mid-flight. Resolves then. */
+  killDuringNextRequest(): Promise<void>;
   /** Stops it gracefully (tests' afterAll). */
   close(): Promise<void>;
 }
@@ -79,7 +83,15 @@ export interface InstanceBehaviour {
 export async function startInstance(id: string, behaviour: InstanceBehaviour = {}): Promise<LoopbackInstance> {
   const sockets = new Set<Socket>();
   let served = 0;
+  let inflight = 0;
+  let killNext: (() => void) | undefined;
   const server = http.createServer((req, res) => {
+    inflight++;
+    res.once('close', () => inflight--);
+    if (killNext) {
+      killNext();
+      return;
+    }
     let length = 0;
     req.on('data', (chunk: Buffer) => {
       length += chunk.length;
@@ -105,17 +117,30 @@ export async function startInstance(id: string, behaviour: InstanceBehaviour = {
   await once(server, 'listening');
   const port = (server.address() as { port: number }).port;
   let closed = false;
+  const kill = () => {
+    if (closed) return;
+    closed = true;
+    server.close();
+    for (const socket of sockets) socket.destroy();
+  };
   return {
     id,
     port,
     get served() {
       return served;
     },
-    kill() {
-      if (closed) return;
-      closed = true;
-      server.close();
-      for (const socket of sockets) socket.destroy();
+    get inflight() {
+      return inflight;
+    },
+    kill,
+    killDuringNextRequest() {
+      return new Promise<void>((resolve) => {
+        killNext = () => {
+          killNext = undefined;
+          kill();
+          resolve();
+        };
+      });
     },
     async close() {
       if (!closed) {
@@ -128,17 +153,78 @@ export async function startInstance(id: string, behaviour: InstanceBehaviour = {
   };
 }
 
-/** Runs `fn` about `perSecond` times a second (open loop) for `durationMs`, at most `max` times. */
-export async function atRate(perSecond: number, durationMs: number, fn: (i: number) => void): Promise<number> {
+/** What a load run did. */
+export interface LoadResult {
+  /** Calls started. */
+  readonly calls: number;
+  /** Calls that rejected or answered 5xx, with their reasons. */
+  readonly failures: readonly string[];
+}
+
+/** A running open-loop load (see {@link startLoad}). */
+export interface Load {
+  /** Calls started so far. */
+  readonly started: number;
+  /** Calls that failed so far. */
+  readonly failed: number;
+  /** Stops starting calls, waits for those in flight, and reports. */
+  stop(): Promise<LoadResult>;
+}
+
+/**
+ * Starts `perSecond` calls a second (open loop: a slow call does not slow the rate), catching
+ * up on timer lag, until `stop()`, `maxMs` or `maxCalls`, whichever comes first. A call fails
+ * when it rejects or resolves with a status ≥ 500.
+ */
+export function startLoad(perSecond: number, call: (i: number) => Promise<number>, maxMs: number, maxCalls = Number.POSITIVE_INFINITY): Load {
   const intervalMs = 1000 / perSecond;
-  const max = Math.ceil((durationMs * perSecond) / 1000);
   const start = performance.now();
+  const pending = new Set<Promise<void>>();
+  const failures: string[] = [];
   let started = 0;
-  while (started < max) {
-    const due = Math.min(max, Math.floor((performance.now() - start) / intervalMs) + 1);
-    while (started < due) fn(started++);
-    if (performance.now() - start > durationMs + 5000) break;
-    await new Promise((resolve) => setTimeout(resolve, Math.max(1, intervalMs / 2)));
+  const launch = () => {
+    const i = started++;
+    const p = call(i).then(
+      (status) => {
+        if (status >= 500) failures.push(`status ${status}`);
+      },
+      (error: unknown) => {
+        failures.push(`${(error as Error).name}: ${(error as Error).message}`);
+      },
+    );
+    const tracked = p.finally(() => pending.delete(tracked));
+    pending.add(tracked);
+  };
+  const timer = setInterval(() => {
+    const elapsed = performance.now() - start;
+    const due = Math.min(maxCalls, Math.floor(elapsed / intervalMs) + 1);
+    while (started < due) launch();
+    if (elapsed >= maxMs || started >= maxCalls) clearInterval(timer);
+  }, Math.max(1, Math.floor(intervalMs / 2)));
+  return {
+    get started() {
+      return started;
+    },
+    get failed() {
+      return failures.length;
+    },
+    async stop() {
+      clearInterval(timer);
+      while (pending.size > 0) await Promise.all([...pending]);
+      return { calls: started, failures };
+    },
+  };
+}
+
+/** Resolves after `ms` of real time. */
+export const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls `condition` every 25 ms until it holds or `timeoutMs` passed; returns whether it held. */
+export async function eventually(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const end = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > end) return false;
+    await delay(25);
   }
-  return started;
+  return true;
 }
