@@ -72,3 +72,21 @@ describe('compileFilter', () => {
     expect(() => compileFilter(expression)).toThrow(message);
   });
 });
+
+describe('regular expressions', () => {
+  it.each([
+    ['Service.ID matches "(a+)+$"', /nested quantifiers/],
+    ['Service.ID matches "(x*y?)*"', /nested quantifiers/],
+    ['Service.ID matches "(a|aa)+"', /nested quantifiers/],
+    ['Service.ID matches "(a)\\\\1"', /backreferences/],
+    ['Service.ID matches "a(?=b)"', /lookaround/],
+    [`Service.ID matches "${'a'.repeat(300)}"`, /longer than 256/],
+  ])('refuses %s', (expression, message) => {
+    expect(() => compileFilter(expression)).toThrow(message);
+  });
+
+  it('accepts ordinary patterns', () => {
+    expect(compileFilter('Service.ID matches "^(web|api)-[0-9]+$"')!({ Service: { ID: 'web-12' } })).toBe(true);
+    expect(compileFilter('Service.ID matches "(ab)+"')!({ Service: { ID: 'abab' } })).toBe(true);
+  });
+});

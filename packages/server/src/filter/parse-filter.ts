@@ -21,6 +21,22 @@ export const FILTER_MAX_LENGTH = 4096;
 /** Deepest nesting of parentheses / `not`. */
 const MAX_DEPTH = 64;
 
+/** Longest accepted regular expression of `matches`. */
+export const REGEX_MAX_LENGTH = 256;
+
+/**
+ * Refuses what RE2 (Consul's engine) does not have and what could make a JavaScript regular
+ * expression take exponential time on a request's data: backreferences, lookaround, and a
+ * repeated group that contains a quantifier or an alternation (`(a+)+`, `(a|aa)*`).
+ */
+function checkRegex(pattern: string): void {
+  if (pattern.length > REGEX_MAX_LENGTH) throw new FilterError(`regular expression longer than ${REGEX_MAX_LENGTH} characters`);
+  if (/\\[1-9]|\\k<|\(\?<?[=!]/.test(pattern)) throw new FilterError('backreferences and lookaround are not supported (RE2 syntax)');
+  if (/\((?:[^()\\]|\\.)*[*+?{|](?:[^()\\]|\\.)*\)(?:[*+]|\{\d+,)/.test(pattern)) {
+    throw new FilterError('nested quantifiers are not supported (they can take exponential time)');
+  }
+}
+
 /** Parses a filter expression. @throws FilterError naming the problem and its position. */
 export function parseFilter(input: string): Expression {
   if (input.length > FILTER_MAX_LENGTH) throw new FilterError(`expression longer than ${FILTER_MAX_LENGTH} characters`);
@@ -142,6 +158,7 @@ export function parseFilter(input: string): Expression {
 
   function match(selector: Selector, operator: MatchOperator, value: string | undefined): Expression {
     if (operator === 'matches' || operator === 'not matches') {
+      checkRegex(value ?? '');
       let regex: RegExp;
       try {
         regex = new RegExp(value ?? '');
