@@ -96,7 +96,6 @@ function number(field: string, value: number | undefined, min: number, fallback:
   return value;
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** Validates options and fills defaults. @throws InvalidArgumentError naming the bad option. */

@@ -32,6 +32,8 @@ class EtcdRegistry implements Registry {
   readonly #life = new AbortController();
   readonly #leases = new Map<KeptLease, EtcdLeaseDriver>();
   #conn: Promise<EtcdConnection> | undefined;
+  /** The connection once open (saves an await per call). */
+  #ready: EtcdConnection | undefined;
 
   constructor(settings: EtcdSettings) {
     this.#s = settings;
@@ -45,7 +47,11 @@ class EtcdRegistry implements Registry {
     return signal ? AbortSignal.any([signal, this.#life.signal]) : this.#life.signal;
   }
 
-  async #connection(): Promise<EtcdConnection> {
+  #connection(): EtcdConnection | Promise<EtcdConnection> {
+    return this.#ready ?? this.#connect();
+  }
+
+  async #connect(): Promise<EtcdConnection> {
     this.#conn ??= EtcdConnection.open(this.#s);
     try {
       const conn = await this.#conn;
@@ -53,6 +59,7 @@ class EtcdRegistry implements Registry {
         conn.close();
         throw new ClosedError('etcd registry');
       }
+      this.#ready = conn;
       return conn;
     } catch (error) {
       this.#conn = undefined;
@@ -128,7 +135,7 @@ class EtcdRegistry implements Registry {
         if (signal.aborted) channel.end();
         else {
           const { prefix, clock, random, backoff } = this.#s;
-          this.#connection().then(
+          Promise.resolve(this.#connection()).then(
             (conn) => runServiceWatch({ conn, prefix, service, clock, random, backoff }, channel, signal),
             (error: unknown) => channel.end(signal.aborted ? undefined : error),
           );
@@ -151,6 +158,7 @@ class EtcdRegistry implements Registry {
     this.#life.abort(new ClosedError('etcd registry'));
     const conn = this.#conn;
     this.#conn = undefined;
+    this.#ready = undefined;
     (await conn?.catch(() => undefined))?.close();
   }
 }

@@ -43,6 +43,20 @@ export function decodeService(prefix: string, kvs: readonly EtcdKv[]): Instance[
   return out.sort(byId);
 }
 
+/** Index of the instance with `id` in `sorted` (sorted by id), or -1. */
+function indexById(sorted: readonly Instance[], id: string): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const at = (sorted[mid] as Instance).id;
+    if (at === id) return mid;
+    if (at < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
 /** Runs the watch until `signal` aborts (then ends the channel) or a non-retryable error (ends it with the error). */
 export async function runServiceWatch(options: ServiceWatchOptions, channel: Latest<Snapshot>, signal: AbortSignal): Promise<void> {
   const { conn, prefix, service } = options;
@@ -59,6 +73,22 @@ export async function runServiceWatch(options: ServiceWatchOptions, channel: Lat
     const parsed = parseInstanceKey(prefix, kv.key);
     return { raw: kv.value, instance: parsed && decodeInstanceValue(parsed.service, parsed.id, kv.value) };
   };
+  // The instances sorted by id, as last published; rebuilt only when the set of ids changed
+  // (an update of one instance, the common change, replaces it in a copy).
+  let sorted: Instance[] = [];
+  let dirty = true;
+  const update = (before: Entry | undefined, after: Entry | undefined) => {
+    if (dirty || !before?.instance || !after?.instance) {
+      dirty = true;
+      return;
+    }
+    const i = indexById(sorted, before.instance.id);
+    if (i < 0) dirty = true;
+    else {
+      sorted = sorted.slice();
+      sorted[i] = after.instance;
+    }
+  };
   const publish = (etcdRevision: number) => {
     let revision = etcdRevision + offset;
     if (revision <= delivered) {
@@ -66,8 +96,13 @@ export async function runServiceWatch(options: ServiceWatchOptions, channel: Lat
       revision = delivered + 1;
     }
     delivered = revision;
-    const instances = [...state.values()].flatMap((e) => (e.instance ? [e.instance] : [])).sort(byId);
-    channel.push({ service, instances, revision });
+    if (dirty) {
+      sorted = [];
+      for (const e of state.values()) if (e.instance) sorted.push(e.instance);
+      sorted.sort(byId);
+      dirty = false;
+    }
+    channel.push({ service, instances: sorted, revision });
   };
 
   const list = async () => {
@@ -80,6 +115,7 @@ export async function runServiceWatch(options: ServiceWatchOptions, channel: Lat
     }
     state.clear();
     for (const [k, v] of next) state.set(k, v);
+    dirty = true;
     if (changed || delivered === 0) publish(res.revision);
     applied = res.revision;
     needList = false;
@@ -117,16 +153,23 @@ export async function runServiceWatch(options: ServiceWatchOptions, channel: Lat
           }
           return;
         }
-        const before = applied;
+        const from = applied;
         let changed = false;
         for (const event of res.events) {
           const kv = toKv(event.kv);
-          if (kv.modRevision <= before) continue; // already applied before a reconnect
+          if (kv.modRevision <= from) continue; // already applied before a reconnect
           applied = Math.max(applied, kv.modRevision);
+          const before = state.get(kv.key);
           if (String(event.type).toUpperCase() === 'DELETE') {
-            changed = state.delete(kv.key) || changed;
-          } else if (state.get(kv.key)?.raw !== kv.value) {
-            state.set(kv.key, entry(kv));
+            if (before) {
+              state.delete(kv.key);
+              update(before, undefined);
+              changed = true;
+            }
+          } else if (before?.raw !== kv.value) {
+            const after = entry(kv);
+            state.set(kv.key, after);
+            update(before, after);
             changed = true;
           }
         }
