@@ -4,6 +4,7 @@
  * resumption across a cut connection and across a compaction).
  */
 import { execFileSync } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EtcdCluster, startEtcdCluster, startTcpProxy, type TcpProxy } from '../../../../../test-support/etcd.js';
@@ -178,6 +179,40 @@ describe.runIf(available)('etcd backend (single member)', () => {
       raw.close();
       await proxy.close();
     }
+  });
+
+  // Last in this file: it replaces the cluster's data.
+  it('after the cluster was restored empty, leases register again and watches list again, revisions still increasing', async () => {
+    const c = cluster as EtcdCluster;
+    const member = c.members[0] as EtcdCluster['members'][number];
+    const owner = client();
+    const watcher = client();
+    const service = uniqueService('wiped');
+    for (let i = 0; i < 10; i++) await owner.register({ service: `${service}-filler`, id: `f-${i}`, address: '127.0.0.1', port: 1 });
+    const lease = await owner.register({ service, id: 'w-1', address: '127.0.0.1', port: 1, ttl: '3s' });
+    const events: LeaseEvent['type'][] = [];
+    lease.onEvent((e) => events.push(e.type));
+    const seen: Snapshot[] = [];
+    const ac = new AbortController();
+    const done = (async () => {
+      for await (const snap of watcher.watch(service, { signal: ac.signal })) seen.push(snap);
+    })();
+    await until('first item', 3000, () => (seen.length > 0 ? true : undefined));
+    const revisionBefore = seen[0]?.revision as number;
+    await member.stop();
+    await rm(member.dataDir, { recursive: true, force: true });
+    member.start();
+    await c.waitHealthy();
+    await until('lease restored', 5000, () => (events.includes('restored') ? true : undefined));
+    const listed = await until('listed again', 5000, async () => {
+      const snap = await owner.list(service);
+      return snap.instances.length === 1 ? snap : undefined;
+    });
+    expect(listed.revision).toBeLessThan(revisionBefore); // a new store: etcd's revisions started over
+    await until('watch has it again', 5000, () => (seen.at(-1)?.instances.map((i) => i.id).join() === 'w-1' && seen.length > 1 ? true : undefined));
+    ac.abort();
+    await done;
+    for (let i = 1; i < seen.length; i++) expect(seen[i]?.revision).toBeGreaterThan(seen[i - 1]?.revision as number);
   });
 
   it('an unreachable cluster fails calls with a retryable RegistryUnavailableError', async () => {
