@@ -10,7 +10,7 @@ import type { TaggedAddress } from '../../catalog/types.js';
 import { badRequest, ServerErrorCode } from '../../errors.js';
 import type { ServiceRegistration } from '../../operations/register-service.js';
 import { type CheckDecodeOptions, type DecodedCheck, decodeCheck, isEmptyCheck, toDefinition } from './decode-check.js';
-import { parseJsonObject } from './fields.js';
+import { type Fields, parseJsonObject } from './fields.js';
 import { toApiError } from './validation-error.js';
 
 const STATUS_ERROR = "Status for checks must 'passing', 'warning', 'critical'";
@@ -32,8 +32,20 @@ export function decodeServiceRegistration(
   replaceExistingChecks: boolean,
   options: ServiceDecodeOptions,
 ): ServiceRegistration {
-  const f = parseJsonObject(body, 'structs.ServiceDefinition');
-  const name = f.string('Name') ?? '';
+  return decodeServiceDefinition(parseJsonObject(body, 'structs.ServiceDefinition'), replaceExistingChecks, options);
+}
+
+/**
+ * Decodes and validates a service definition already parsed (`nameField`: `Name` for the agent
+ * endpoint, `Service` inside a catalog registration).
+ */
+export function decodeServiceDefinition(
+  f: Fields,
+  replaceExistingChecks: boolean,
+  options: ServiceDecodeOptions,
+  nameField = 'Name',
+): ServiceRegistration {
+  const name = f.string(nameField) ?? '';
   const id = f.string('ID') || name;
   const address = f.string('Address') ?? '';
   const port = f.int('Port') ?? 0;

@@ -74,3 +74,46 @@ describe('agent self, members, status', () => {
     expect((await again.get<{ Config: { NodeID: string } }>('/v1/agent/self')).Config.NodeID).toBe(id);
   });
 });
+
+describe('catalog writes', () => {
+  it('registers a service with static checks on this node (python-consul lower-case keys) and answers true', async () => {
+    const t = testServer();
+    const body =
+      '{"node": "node-a", "address": "127.0.0.1", "service": {"service": "db", "id": "db-1", "port": 5432, "tags": ["x"]}, "check": {"checkid": "db-ok", "name": "db ok", "status": "passing", "serviceid": "db-1"}}';
+    const r = await t.req('PUT', '/v1/catalog/register', body);
+    expect(r.statusCode).toBe(200);
+    expect(r.body).toBe('true');
+    const entries = await t.get<{ Service: { ID: string; Port: number }; Checks: { CheckID: string; Status: string }[] }[]>('/v1/health/service/db?passing');
+    expect(entries.map((e) => [e.Service.ID, e.Service.Port])).toEqual([['db-1', 5432]]);
+    expect(entries[0]!.Checks.map((c) => c.CheckID)).toEqual(['serfHealth', 'db-ok']);
+    expect((await t.req('PUT', '/v1/catalog/register', { Node: 'node-a', Address: '127.0.0.1', Check: { CheckID: 'n', Name: 'node', Status: 'warning' } })).statusCode).toBe(200);
+    expect((await t.get<unknown[]>('/v1/health/state/warning')).length).toBe(1);
+  });
+
+  it.each([
+    [{ Address: '127.0.0.1' }, 'Must provide node'],
+    [{ Node: 'node-a' }, 'Must provide address if SkipNodeUpdate is not set'],
+    [{ Node: 'other', Address: '10.0.0.1' }, 'Unknown node "other": roster serve has one node, "node-a"'],
+    [{ Node: 'node-a', Address: '127.0.0.1', Service: { Service: '' } }, 'Missing service name'],
+    [{ Node: 'node-a', Address: '127.0.0.1', Check: { Name: 'c', Status: 'bad' } }, "Invalid check status: 'bad'"],
+  ])('refuses %j: %s', async (body, message) => {
+    const t = testServer();
+    const r = await t.req('PUT', '/v1/catalog/register', body);
+    expect(r.statusCode).toBe(400);
+    expect(r.body).toBe(message);
+  });
+
+  it('deregisters a service, a check, or everything on the node', async () => {
+    const t = testServer();
+    await t.req('PUT', '/v1/agent/service/register', { Name: 'web', ID: 'w1', Check: { TTL: '10s' } });
+    await t.req('PUT', '/v1/agent/service/register', { Name: 'web', ID: 'w2' });
+    await t.req('PUT', '/v1/agent/check/register', { Name: 'disk', TTL: '10s' });
+    expect((await t.req('PUT', '/v1/catalog/deregister', { Node: 'node-a', CheckID: 'disk' })).body).toBe('true');
+    expect((await t.req('PUT', '/v1/catalog/deregister', { Node: 'node-a', ServiceID: 'w1' })).body).toBe('true');
+    expect(Object.keys(await t.get('/v1/agent/services'))).toEqual(['w2']);
+    expect((await t.req('PUT', '/v1/catalog/deregister', { Node: 'node-a', ServiceID: 'nope' })).statusCode).toBe(200);
+    await t.req('PUT', '/v1/catalog/deregister', { Node: 'node-a' });
+    expect(await t.get('/v1/agent/services')).toEqual({});
+    expect((await t.get<unknown[]>('/v1/health/node/node-a')).length).toBe(1);
+  });
+});

@@ -1,6 +1,8 @@
 /** `/v1/catalog/*` reads (spec §6.12–6.14). All are blocking queries. */
 import { serviceKey } from '../../catalog/indexes.js';
 import type { ServerContext } from '../../context.js';
+import { catalogDeregister, catalogRegister } from '../../operations/catalog-write.js';
+import { decodeCatalogDeregistration, decodeCatalogRegistration } from '../decode/decode-catalog-registration.js';
 import { badRequest } from '../../errors.js';
 import { blockingRead, checkDatacenter, filterOf } from '../read.js';
 import type { Route } from '../route.js';
@@ -106,6 +108,29 @@ export function catalogRoutes(ctx: ServerContext): Route[] {
             return { Node: nodeShape(catalog.node), Services: services };
           },
         });
+      },
+    },
+    {
+      path: '/v1/catalog/register',
+      methods: ['PUT'],
+      name: 'catalog/register',
+      async handle(req) {
+        checkDatacenter(ctx, req);
+        const registration = decodeCatalogRegistration(req.body, catalog.node, {
+          nodeAddress: ctx.options.nodeAddress,
+          deregisterCriticalMinMs: ctx.options.deregisterCriticalMinMs,
+        });
+        return { kind: 'json', body: await ctx.committer.submit(catalogRegister(registration)) };
+      },
+    },
+    {
+      path: '/v1/catalog/deregister',
+      methods: ['PUT'],
+      name: 'catalog/deregister',
+      async handle(req) {
+        checkDatacenter(ctx, req);
+        const what = decodeCatalogDeregistration(req.body, catalog.node);
+        return { kind: 'json', body: await ctx.committer.submit(catalogDeregister(what)) };
       },
     },
     {

@@ -1,0 +1,50 @@
+/**
+ * `PUT /v1/catalog/register` and `/v1/catalog/deregister` (spec §6.15) on the one node: a
+ * service with static checks (their status as written, nobody runs them), and removal of a
+ * service, a check, or everything on the node.
+ */
+import type { CheckInput } from '../catalog/batch.js';
+import { SERF_HEALTH_CHECK_ID } from '../catalog/types.js';
+import type { Operation } from '../commit/committer.js';
+import { notFound } from '../errors.js';
+import type { CatalogDeregistration, CatalogRegistration } from '../http/decode/decode-catalog-registration.js';
+
+/** The registration; a check naming a service that does not exist is a 404 (nothing written). */
+export function catalogRegister(registration: CatalogRegistration): Operation<true> {
+  return (batch) => {
+    const { catalog } = batch;
+    const newId = registration.service?.service.id;
+    for (const c of registration.checks) {
+      if (c.serviceId !== '' && c.serviceId !== newId && !catalog.service(c.serviceId)) throw notFound(`ServiceID "${c.serviceId}" does not exist`);
+    }
+    const all: CheckInput[] = [...(registration.service?.checks ?? []), ...registration.checks];
+    if (registration.service) batch.putService(registration.service.service);
+    for (const c of all) if (c.id !== SERF_HEALTH_CHECK_ID) batch.putCheck(c);
+    return true;
+  };
+}
+
+/** The deregistration; removing what is not there is not an error (as in Consul). */
+export function catalogDeregister(what: CatalogDeregistration): Operation<true> {
+  return (batch) => {
+    const { catalog } = batch;
+    const removeService = (id: string) => {
+      if (!catalog.service(id)) return;
+      for (const c of catalog.checksOf(id)) batch.deleteCheck(c.id);
+      batch.deleteService(id, 'deregistered');
+    };
+    switch (what.kind) {
+      case 'service':
+        removeService(what.id);
+        break;
+      case 'check':
+        if (what.id !== SERF_HEALTH_CHECK_ID) batch.deleteCheck(what.id);
+        break;
+      case 'node':
+        for (const s of [...catalog.services()]) removeService(s.id);
+        for (const c of [...catalog.nodeChecks()]) if (c.id !== SERF_HEALTH_CHECK_ID) batch.deleteCheck(c.id);
+        break;
+    }
+    return true;
+  };
+}
