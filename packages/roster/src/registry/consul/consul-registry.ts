@@ -58,9 +58,10 @@ export function consulRegistry(options: ConsulRegistryOptions = {}): Registry {
   positive('checkEveryMs', options.checkEveryMs, 100);
   positive('deregisterAfterMs', options.deregisterAfterMs, 1000);
   positive('timeoutMs', options.timeoutMs, 1);
+  const baseUrl = consulBaseUrl(options.url ?? 'http://127.0.0.1:8500');
   const params = options.url ? new URL(options.url).searchParams : new URLSearchParams();
   const http = new ConsulHttp({
-    baseUrl: consulBaseUrl(options.url ?? 'http://127.0.0.1:8500'),
+    baseUrl,
     token: options.token ?? params.get('token') ?? process.env.CONSUL_HTTP_TOKEN,
     datacenter: options.datacenter ?? params.get('dc') ?? undefined,
     timeoutMs: options.timeoutMs,
