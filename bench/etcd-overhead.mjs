@@ -13,7 +13,7 @@
  * Per repetition the median latency of each side gives a ratio roster/raw; the result is the
  * median ratio over the repetitions (target ≤ 1.1).
  *
- * Usage: npm run build && node bench/etcd-overhead.mjs [--reps 7] [--ops 200] [--json]
+ * Usage: npm run build && node bench/etcd-overhead.mjs [--reps 9] [--ops 300] [--json]
  *   ETCD_ENDPOINTS=h:2379,… uses a running etcd instead of starting one (Debian's etcd-server).
  *   ROSTER_DIST=dir reads roster's build from dir instead of packages/roster/dist.
  * As a module: `import { benchEtcdOverhead } from './etcd-overhead.mjs'` (for bench/run.js).
@@ -108,7 +108,7 @@ const instanceJson = (service, id, port) =>
  * Runs the benchmark. Returns per-repetition medians (ms) and ratios, and the median ratio of
  * each measurement.
  */
-export async function benchEtcdOverhead({ repetitions = 7, ops = 200, warmup = 50, log = () => {} } = {}) {
+export async function benchEtcdOverhead({ repetitions = 9, ops = 300, warmup = 200, log = () => {} } = {}) {
   const dist = process.env.ROSTER_DIST ?? join(root, 'packages/roster/dist');
   const { etcdRegistry } = await import(pathToFileURL(join(dist, 'registry/etcd/index.js')).href);
   const { Etcd3 } = createRequire(join(root, 'package.json'))('etcd3');
@@ -238,8 +238,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   };
   const json = process.argv.includes('--json');
   const result = await benchEtcdOverhead({
-    repetitions: arg('reps', 7),
-    ops: arg('ops', 200),
+    repetitions: arg('reps', 9),
+    ops: arg('ops', 300),
     log: json ? () => {} : (line) => console.log(line),
   });
   if (json) console.log(JSON.stringify(result, null, 2));

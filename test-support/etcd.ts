@@ -8,7 +8,7 @@
  * Every process started here is tracked; `stop()` ends it with SIGTERM, then SIGKILL after a
  * grace period, and removes the data dirs. Use it in `afterAll`, which also runs after failures.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -17,12 +17,50 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-/** Timing of the raft clock; shorter than etcd's defaults (100/1000 ms) so failover tests are quick. */
-export interface EtcdTiming {
-  /** `--heartbeat-interval`, ms (default 50). */
+/** How to start a test cluster. */
+export interface EtcdStartOptions {
+  /** `--heartbeat-interval`, ms (default 50: quicker than etcd's 100, so failover tests are quick). */
   readonly heartbeatMs?: number;
   /** `--election-timeout`, ms (default 500). etcd's minimum lease TTL is ceil(1.5 × this) in whole seconds. */
   readonly electionMs?: number;
+  /** Serve clients over TLS with these files (see {@link makeTestCertificates}); health is then read over a plain metrics port. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly clientCaFile?: string };
+}
+
+/** PEM files of a throw-away CA, a server certificate for 127.0.0.1 and a client certificate. */
+export interface TestCertificates {
+  readonly dir: string;
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly clientCertFile: string;
+  readonly clientKeyFile: string;
+}
+
+/** Creates {@link TestCertificates} in a new temp dir with openssl (P-256 keys, valid one day). */
+export async function makeTestCertificates(): Promise<TestCertificates> {
+  const dir = await mkdtemp(join(tmpdir(), 'roster-certs-'));
+  const f = (name: string) => join(dir, name);
+  const openssl = (args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
+  const key = (name: string) => openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', f(name)]);
+  key('ca.key');
+  openssl(['req', '-x509', '-new', '-key', f('ca.key'), '-out', f('ca.crt'), '-days', '1', '-subj', '/CN=roster test CA']);
+  const extensions = { server: ['subjectAltName=IP:127.0.0.1', 'extendedKeyUsage=serverAuth'], client: ['extendedKeyUsage=clientAuth'] };
+  for (const [name, ext] of Object.entries(extensions)) {
+    key(`${name}.key`);
+    openssl(['req', '-new', '-key', f(`${name}.key`), '-out', f(`${name}.csr`), '-subj', `/CN=roster-${name}`]);
+    await writeFile(f(`${name}.ext`), `${ext.join('\n')}\n`);
+    const sign = ['x509', '-req', '-in', f(`${name}.csr`), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial'];
+    openssl([...sign, '-out', f(`${name}.crt`), '-days', '1', '-extfile', f(`${name}.ext`)]);
+  }
+  return {
+    dir,
+    caFile: f('ca.crt'),
+    certFile: f('server.crt'),
+    keyFile: f('server.key'),
+    clientCertFile: f('client.crt'),
+    clientKeyFile: f('client.key'),
+  };
 }
 
 /** A free TCP port on 127.0.0.1 (bound, read, released). */
@@ -65,12 +103,15 @@ export class EtcdMember {
   #child: ChildProcess | undefined;
   #log = '';
 
-  constructor(name: string, clientPort: number, peerPort: number, dataDir: string, args: () => string[]) {
+  readonly #healthBase: string;
+
+  constructor(name: string, ports: { client: number; peer: number; health?: number }, dataDir: string, args: () => string[]) {
     this.name = name;
-    this.clientPort = clientPort;
-    this.peerPort = peerPort;
+    this.clientPort = ports.client;
+    this.peerPort = ports.peer;
     this.dataDir = dataDir;
     this.#args = args;
+    this.#healthBase = `http://127.0.0.1:${ports.health ?? ports.client}`;
   }
 
   /** `127.0.0.1:<client port>`. */
@@ -130,7 +171,7 @@ export class EtcdMember {
   /** `/health` says true (the member is part of a cluster with a leader). */
   async healthy(): Promise<boolean> {
     try {
-      const res = await fetch(`http://${this.endpoint}/health`, { signal: AbortSignal.timeout(1000) });
+      const res = await fetch(`${this.#healthBase}/health`, { signal: AbortSignal.timeout(1000) });
       const body = (await res.json()) as { health?: unknown };
       return res.ok && String(body.health) === 'true';
     } catch {
@@ -174,6 +215,11 @@ export class EtcdCluster {
   /** `etcd://h1:p1,h2:p2,…` for roster's etcd backend. */
   get url(): string {
     return `etcd://${this.endpoints.join(',')}`;
+  }
+
+  /** Runs etcdctl against the cluster (plain-HTTP clusters); returns its stdout. */
+  etcdctl(...args: string[]): string {
+    return execFileSync('etcdctl', [`--endpoints=${this.endpoints.join(',')}`, ...args], { encoding: 'utf8', stdio: 'pipe' });
   }
 
   /** Waits (bounded) until every running member reports healthy. */
@@ -221,23 +267,35 @@ export class EtcdCluster {
  * Starts an etcd cluster of `size` members on loopback and waits until it is healthy.
  * On failure everything started is stopped again before the error is thrown.
  */
-export async function startEtcdCluster(size = 1, timing: EtcdTiming = {}): Promise<EtcdCluster> {
+export async function startEtcdCluster(size = 1, options: EtcdStartOptions = {}): Promise<EtcdCluster> {
   const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
   const root = await mkdtemp(join(base, 'roster-etcd-'));
-  const heartbeat = timing.heartbeatMs ?? 50;
-  const election = timing.electionMs ?? 500;
+  const heartbeat = options.heartbeatMs ?? 50;
+  const election = options.electionMs ?? 500;
+  const tls = options.tls;
+  const scheme = tls ? 'https' : 'http';
   const token = `roster-${process.pid}-${Date.now()}`;
-  const ports: [number, number][] = [];
-  for (let i = 0; i < size; i++) ports.push([await freePort(), await freePort()]);
-  const initialCluster = ports.map(([, peer], i) => `m${i}=http://127.0.0.1:${peer}`).join(',');
-  const members = ports.map(([client, peer], i) => {
+  const ports: { client: number; peer: number; health?: number }[] = [];
+  for (let i = 0; i < size; i++) ports.push({ client: await freePort(), peer: await freePort(), health: tls ? await freePort() : undefined });
+  const initialCluster = ports.map(({ peer }, i) => `m${i}=http://127.0.0.1:${peer}`).join(',');
+  const members = ports.map((p, i) => {
     const name = `m${i}`;
     const dataDir = join(root, name);
-    return new EtcdMember(name, client, peer, dataDir, () => [
+    const { client, peer } = p;
+    const tlsArgs = tls
+      ? [
+          `--cert-file=${tls.certFile}`,
+          `--key-file=${tls.keyFile}`,
+          `--listen-metrics-urls=http://127.0.0.1:${p.health}`,
+          ...(tls.clientCaFile ? ['--client-cert-auth', `--trusted-ca-file=${tls.clientCaFile}`] : []),
+        ]
+      : [];
+    return new EtcdMember(name, p, dataDir, () => [
       `--name=${name}`,
       `--data-dir=${dataDir}`,
-      `--listen-client-urls=http://127.0.0.1:${client}`,
-      `--advertise-client-urls=http://127.0.0.1:${client}`,
+      `--listen-client-urls=${scheme}://127.0.0.1:${client}`,
+      `--advertise-client-urls=${scheme}://127.0.0.1:${client}`,
+      ...tlsArgs,
       `--listen-peer-urls=http://127.0.0.1:${peer}`,
       `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`,
       `--initial-cluster=${initialCluster}`,
