@@ -27,6 +27,8 @@ export function transportRequest(service: string, origin: string, path: string, 
   if (typeof path !== 'string' || path.charCodeAt(0) !== 47)
     throw new InvalidArgumentError('path', `must start with "/", got ${JSON.stringify(path)}`);
   const method = options.method;
+  // Every field present, unset ones undefined: the middlewares copy requests with `{ ...req, field }`,
+  // which V8 does in tens of nanoseconds when `field` exists and in microseconds when it is added.
   return {
     service,
     origin,
@@ -35,7 +37,10 @@ export function transportRequest(service: string, origin: string, path: string, 
     headers: options.headers,
     body: options.body,
     signal: options.signal,
+    deadline: undefined,
     key: options.key,
     idempotent: options.idempotent,
+    attempts: undefined,
+    instance: undefined,
   };
 }
