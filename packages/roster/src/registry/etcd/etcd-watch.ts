@@ -133,6 +133,10 @@ export async function runServiceWatch(options: ServiceWatchOptions, channel: Lat
         else resolve(end);
       };
       const onAbort = () => finish('aborted');
+      if (signal.aborted) {
+        finish('aborted');
+        return;
+      }
       signal.addEventListener('abort', onAbort, { once: true });
       stream.on('data', (res) => {
         if (settled) return;
@@ -182,6 +186,9 @@ export async function runServiceWatch(options: ServiceWatchOptions, channel: Lat
       });
     });
 
+  // The iteration ends as soon as the signal aborts, whatever the loop is waiting for.
+  const endOnAbort = () => channel.end();
+  signal.addEventListener('abort', endOnAbort, { once: true });
   try {
     while (!signal.aborted) {
       try {
@@ -198,6 +205,7 @@ export async function runServiceWatch(options: ServiceWatchOptions, channel: Lat
       }
     }
   } finally {
+    signal.removeEventListener('abort', endOnAbort);
     channel.end();
   }
 }
