@@ -13,10 +13,10 @@
  * Per repetition the median latency of each side gives a ratio roster/raw; the result is the
  * median ratio over the repetitions (target ≤ 1.1).
  *
- * Usage: npm run build && node bench/etcd-overhead.mjs [--reps 9] [--ops 300] [--json]
+ * Usage: npm run build && node bench/etcd-overhead.bench.mjs [--reps 9] [--ops 300] [--json]
  *   ETCD_ENDPOINTS=h:2379,… uses a running etcd instead of starting one (Debian's etcd-server).
  *   ROSTER_DIST=dir reads roster's build from dir instead of packages/roster/dist.
- * As a module: `import { benchEtcdOverhead } from './etcd-overhead.mjs'` (for bench/run.js).
+ * As a module: `import { benchEtcdOverhead } from './etcd-overhead.bench.mjs'` (for bench/run.js).
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
