@@ -19,6 +19,7 @@ export const ErrorCode = {
   RetriesExhausted: 'ROSTER_ERR_RETRIES_EXHAUSTED',
   Closed: 'ROSTER_ERR_CLOSED',
   Aborted: 'ROSTER_ERR_ABORTED',
+  AccessDenied: 'ROSTER_ERR_ACCESS_DENIED',
 } as const;
 
 /** One of the values of {@link ErrorCode}. */
@@ -122,5 +123,12 @@ export class ClosedError extends RosterError {
 export class AbortedError extends RosterError {
   constructor(reason?: unknown) {
     super(ErrorCode.Aborted, 'operation aborted', false, { cause: reason });
+  }
+}
+
+/** The registry refused the credentials (wrong password or token) or the permission for the call. */
+export class AccessDeniedError extends RosterError {
+  constructor(message: string, options?: RosterErrorOptions) {
+    super(ErrorCode.AccessDenied, message, false, options);
   }
 }

@@ -44,6 +44,7 @@ export { type Clock, MAX_TIMER_MS, sleep, systemClock, type TimerHandle } from '
 export { formatGoDuration, formatMs, parseGoDuration, toMilliseconds } from './duration.js';
 export {
   AbortedError,
+  AccessDeniedError,
   ClosedError,
   ErrorCode,
   InvalidArgumentError,

@@ -4,7 +4,7 @@
  * speaks in values: a status, an index, a decoded body.
  */
 import { Agent, type Dispatcher, request } from 'undici';
-import { AbortedError, InvalidArgumentError, NotFoundError, RegistryUnavailableError, type RosterError } from '../../errors.js';
+import { AbortedError, AccessDeniedError, InvalidArgumentError, NotFoundError, RegistryUnavailableError, type RosterError } from '../../errors.js';
 
 /** One answer from Consul. */
 export interface ConsulResponse {
@@ -46,6 +46,7 @@ export function consulError(status: number, body: unknown, what: string): Roster
   const text = typeof body === 'string' ? body.trim().slice(0, 300) : JSON.stringify(body);
   const message = `${what}: Consul answered ${status}${text ? ` (${text})` : ''}`;
   if (status === 404) return new NotFoundError(message);
+  if (status === 401 || status === 403) return new AccessDeniedError(message);
   if (status >= 500 || status === 429) return new RegistryUnavailableError(message);
   if (status === 400) return new InvalidArgumentError('registration', message);
   return new RegistryUnavailableError(message, { cause: { status } });

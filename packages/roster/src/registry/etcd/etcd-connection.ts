@@ -18,14 +18,7 @@ import type {
   IWatchRequest,
   IWatchResponse,
 } from 'etcd3';
-import {
-  AbortedError,
-  ClosedError,
-  InvalidArgumentError,
-  isRosterError,
-  RegistryUnavailableError,
-  type RosterError,
-} from '../../errors.js';
+import { AbortedError, AccessDeniedError, ClosedError, InvalidArgumentError, isRosterError, RegistryUnavailableError, type RosterError } from '../../errors.js';
 import { callOnMembers, skipFailingMember } from './etcd-failover.js';
 import type { EtcdSettings } from './etcd-options.js';
 
@@ -152,11 +145,9 @@ export class EtcdConnection {
     const message = error instanceof Error ? error.message : String(error);
     if (this.#closed || error instanceof lib.ClientClosedError) return new ClosedError('etcd registry');
     if (error instanceof lib.EtcdAuthenticationFailedError)
-      return new InvalidArgumentError('password', `etcd refused the user name or password (${what})`, { cause: error });
+      return new AccessDeniedError(`etcd refused the user name or password (${what})`, { cause: error });
     if (error instanceof lib.EtcdPermissionDeniedError || /etcdserver: permission denied/.test(message))
-      return new InvalidArgumentError('username', `the etcd user may not ${what} (grant it read-write on the key prefix)`, {
-        cause: error,
-      });
+      return new AccessDeniedError(`the etcd user may not ${what} (grant it read-write on the key prefix)`, { cause: error });
     if (/user name is empty|authentication is not enabled/.test(message))
       return new InvalidArgumentError('username', `etcd: ${message}`, { cause: error });
     // Unreachable members, no leader, timeouts, open circuit breakers, server errors: transient.

@@ -77,22 +77,21 @@ describe.runIf(available)('etcd backend security', () => {
     expect((await r.list(service)).instances).toEqual([]);
   });
 
-  it('a wrong password is an InvalidArgumentError naming password, not retried', async () => {
+  it('a wrong password is an AccessDeniedError, not retried', async () => {
     const r = track(etcdRegistry({ url: `etcd://${authCluster?.endpoints[0]}`, username: 'app', password: 'wrong' }));
     await expect(r.register({ service: 'api', address: '127.0.0.1', port: 1 })).rejects.toMatchObject({
-      code: 'ROSTER_ERR_INVALID_ARGUMENT',
-      field: 'password',
+      code: 'ROSTER_ERR_ACCESS_DENIED',
       retryable: false,
     });
   });
 
-  it('a prefix the user may not write is an InvalidArgumentError naming username; a watch on it throws', async () => {
+  it('a prefix the user may not write is an AccessDeniedError; a watch on it throws it', async () => {
     const r = track(etcdRegistry({ url: `etcd://app:app-pw@${authCluster?.endpoints[0]}`, prefix: '/elsewhere/' }));
     await expect(r.register({ service: 'api', address: '127.0.0.1', port: 1 })).rejects.toMatchObject({
-      code: 'ROSTER_ERR_INVALID_ARGUMENT',
-      field: 'username',
+      code: 'ROSTER_ERR_ACCESS_DENIED',
+      retryable: false,
     });
     const it = r.watch('api')[Symbol.asyncIterator]();
-    await expect(it.next()).rejects.toMatchObject({ code: 'ROSTER_ERR_INVALID_ARGUMENT', field: 'username' });
+    await expect(it.next()).rejects.toMatchObject({ code: 'ROSTER_ERR_ACCESS_DENIED' });
   });
 });
