@@ -1,4 +1,4 @@
-// fetch.bench.mjs: the cost of discovery. One loopback HTTP instance; the same request sent by
+// fetch.bench.mjs: the cost of discovery. One loopback HTTP instance (a child process); the same request sent by
 // plain undici and by roster's discovery-aware clients (defaults: P2C + peak EWMA, retry with
 // budget, per-attempt and per-call deadlines), interleaved, so every contender sees the same
 // machine state.
@@ -18,27 +18,45 @@
 // i.e. what roster adds per request: the picker, the middleware chain, deadlines, counters.
 // The registry is the memory backend: it is not on the request path (the picker is in memory).
 // Bounded: 31 repetitions × 2 modes × 6 contenders × 400 requests, on loopback only.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import http from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { Agent, Dispatcher, fetch as undiciFetch, request } from 'undici';
-
-const lib = new URL('../packages/roster/dist/', import.meta.url);
-const load = async (file) => import(new URL(`${file}.js`, lib).href);
-const { serviceClient } = await load('fetch/service-client');
-const { createFetch } = await load('fetch/create-fetch');
-const { memoryRegistry } = await load('registry/memory');
 
 const REPS = 31;
 const REQUESTS = 400;
 const CONCURRENCY = 32;
 const BODY = JSON.stringify({ id: 'orders-1', items: [1, 2, 3] });
 
-const server = http.createServer((_req, res) => {
-  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) });
-  res.end(BODY);
-});
-server.keepAliveTimeout = 60_000;
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-const port = server.address().port;
+// The instance runs in a child process (this file with --instance), so that the client's cost
+// is not diluted by the server's work on the same event loop. It lives at most 5 minutes and
+// exits when its stdin closes.
+if (process.argv.includes('--instance')) {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) });
+    res.end(BODY);
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  process.stdout.write(`${server.address().port}\n`);
+  process.stdin.on('close', () => process.exit(0));
+  process.stdin.resume();
+  setTimeout(() => process.exit(0), 5 * 60_000).unref();
+} else {
+  await main();
+}
+
+async function main() {
+const lib = new URL('../packages/roster/dist/', import.meta.url);
+const load = async (file) => import(new URL(`${file}.js`, lib).href);
+const { serviceClient } = await load('fetch/service-client');
+const { createFetch } = await load('fetch/create-fetch');
+const { memoryRegistry } = await load('registry/memory');
+
+const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--instance'], { stdio: ['pipe', 'pipe', 'inherit'] });
+const [line] = await once(child.stdout, 'data');
+const port = Number(String(line).trim());
 const origin = `http://127.0.0.1:${port}`;
 const url = `${origin}/v1/items`;
 
@@ -170,5 +188,6 @@ await client.close();
 await discoveryFetch.close();
 await Promise.all(agents.map((a) => a.close()));
 await registry.close();
-server.closeAllConnections();
-server.close();
+child.stdin.end();
+await once(child, 'exit');
+}

@@ -22,7 +22,10 @@ export interface FetchClientOptions {
   readonly strategy?: Strategy;
   /** Balancer policies: outlier ejection, slow start, passing quorum (see `createBalancer`). */
   readonly balancer?: Omit<BalancerOptions, 'strategy' | 'clock'>;
-  /** Retry policy (see `retry()`), or `false` for none. Default: 3 attempts, 20 % + 10/s budget. */
+  /**
+   * Retry policy (see `retry()`), or `false` for none. Default: 3 attempts, 20 % + 10/s budget.
+   * Budget options give each service its own budget; a `retryBudget()` object is shared by all.
+   */
   readonly retry?: Omit<RetryOptions, 'clock' | 'random' | 'onEvent'> | false;
   /**
    * Time limits to the response headers: `attempt` per attempt, `overall` per call, retries

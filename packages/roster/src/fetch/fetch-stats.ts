@@ -39,6 +39,7 @@ export interface FetchStats extends Omit<ServiceStats, 'instances'> {
 
 /** The mutable counters of one service. Internal to fetch/. */
 export class ServiceCounters {
+  /** See {@link ServiceStats} for the meaning of each counter. */
   requests = 0;
   retries = 0;
   retryBudgetExhausted = 0;

@@ -58,7 +58,13 @@ export class ServiceChannel {
   /** Sends one call: waits for the first snapshot if none came yet (bounded), then the chain. */
   call(req: TransportRequest): Promise<TransportResponse> {
     this.counters.requests++;
-    const sent = this.#snapshot !== undefined ? this.#transport(req) : this.#callWhenReady(req);
+    let sent: Promise<TransportResponse>;
+    try {
+      sent = this.#snapshot !== undefined ? this.#transport(req) : this.#callWhenReady(req);
+    } catch (error) {
+      // A user middleware that throws instead of rejecting.
+      sent = Promise.reject(error);
+    }
     return sent.catch(this.#failed);
   }
 
