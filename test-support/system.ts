@@ -25,3 +25,28 @@ export function requireBinary(binary: string, debianPackage: string, suite: stri
   console.warn(`skipping ${message}`);
   return false;
 }
+
+/** The system Python (Debian's `python3-*` packages install for it, not for a pyenv Python on PATH). */
+export const SYSTEM_PYTHON = '/usr/bin/python3';
+
+/** True when `python` can `import module`. */
+export function pythonHasModule(module: string, python: string = SYSTEM_PYTHON): boolean {
+  try {
+    execFileSync(python, ['-c', `import ${module}`], { stdio: 'ignore', timeout: 30_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Returns true when `python` (default {@link SYSTEM_PYTHON}) can import `module`. When it cannot:
+ * throws under ROSTER_REQUIRE_ALL=1, otherwise prints why the suite is skipped and returns false.
+ */
+export function requirePythonModule(module: string, debianPackage: string, suite: string, python: string = SYSTEM_PYTHON): boolean {
+  if (pythonHasModule(module, python)) return true;
+  const message = `${suite}: needs \`${python} -c "import ${module}"\` (Debian package ${debianPackage}: apt-get install -y ${debianPackage})`;
+  if (process.env.ROSTER_REQUIRE_ALL === '1') throw new Error(`${message}; ROSTER_REQUIRE_ALL=1 makes this a failure`);
+  console.warn(`skipping ${message}`);
+  return false;
+}
