@@ -32,22 +32,8 @@ const BODY = JSON.stringify({ id: 'orders-1', items: [1, 2, 3] });
 // The instance runs in a child process (this file with --instance), so that the client's cost
 // is not diluted by the server's work on the same event loop. It lives at most 5 minutes and
 // exits when its stdin closes.
-if (process.argv.includes('--instance')) {
-  const server = http.createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) });
-    res.end(BODY);
-  });
-  server.keepAliveTimeout = 60_000;
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  process.stdout.write(`${server.address().port}\n`);
-  process.stdin.on('close', () => process.exit(0));
-  process.stdin.resume();
-  setTimeout(() => process.exit(0), 5 * 60_000).unref();
-} else {
-  await main();
-}
+if (process.argv.includes('--instance')) await serveInstance();
 
-async function main() {
 const lib = new URL('../packages/roster/dist/', import.meta.url);
 const load = async (file) => import(new URL(`${file}.js`, lib).href);
 const { serviceClient } = await load('fetch/service-client');
@@ -78,7 +64,10 @@ const discoveryFetch = createFetch({ registry });
 /** name → one request, body read to the end. */
 const contenders = [
   ['undici request(url)', async () => (await request(url, { dispatcher: undiciAgent })).body.text()],
-  ['undici dispatcher.request({ origin, path })', async () => (await dispatcherAgent.request({ origin, path: '/v1/items', method: 'GET' })).body.text()],
+  [
+    'undici dispatcher.request({ origin, path })',
+    async () => (await dispatcherAgent.request({ origin, path: '/v1/items', method: 'GET' })).body.text(),
+  ],
   ['roster serviceClient.request(path)', async () => (await client.request('/v1/items')).body.text()],
   ['roster createFetch().request(url)', async () => (await discoveryFetch.request('http://orders/v1/items')).body.text()],
   ['undici fetch(url)', async () => (await undiciFetch(url, { dispatcher: undiciFetchAgent })).text()],
@@ -139,7 +128,9 @@ for (const [mode, run] of [
 
 for (const mode of ['sequential', 'concurrent']) {
   console.log(`\n### ${mode === 'sequential' ? 'one request in flight' : `${CONCURRENCY} requests in flight`}\n`);
-  console.log('| contender | µs/request (median) | × undici request() (median of per-repetition ratios) | ratio range | × dispatcher.request() |');
+  console.log(
+    '| contender | µs/request (median) | × undici request() (median of per-repetition ratios) | ratio range | × dispatcher.request() |',
+  );
   console.log('|---|---:|---:|---:|---:|');
   for (const r of results[mode]) {
     console.log(`| ${r.name} | ${fmt(r.us)} | ${fmt(r.ratio, 3)}× | ${fmt(r.min, 2)}–${fmt(r.max, 2)} | ${fmt(r.direct, 3)}× |`);
@@ -151,10 +142,12 @@ const targetUrl = (mode) => results[mode].find((r) => r.name.startsWith('roster 
 console.log(`\n${REPS} repetitions × ${REQUESTS} requests per contender and mode, interleaved.\n`);
 console.log('| target | measured | met |\n|---|---:|---|');
 for (const mode of ['sequential', 'concurrent']) {
-  console.log(`| serviceClient.request ≤ 1.1× undici request(), ${mode} | ${fmt(target(mode), 3)}× | ${target(mode) <= 1.1 ? 'yes' : '**no**'} |`);
-  console.log(
-    `| createFetch().request ≤ 1.1× undici request(), ${mode} | ${fmt(targetUrl(mode), 3)}× | ${targetUrl(mode) <= 1.1 ? 'yes' : '**no**'} |`,
-  );
+  for (const [label, ratio] of [
+    ['serviceClient.request', target(mode)],
+    ['createFetch().request', targetUrl(mode)],
+  ]) {
+    console.log(`| ${label} ≤ 1.1× undici request(), ${mode} | ${fmt(ratio, 3)}× | ${ratio <= 1.1 ? 'yes' : '**no**'} |`);
+  }
 }
 
 // What roster adds per call, without I/O: a dispatcher that answers at once.
@@ -167,7 +160,13 @@ class InstantDispatcher extends Dispatcher {
 }
 const instant = new InstantDispatcher();
 const instantClient = serviceClient({ registry, service: 'orders', dispatcher: instant });
-const bareClient = serviceClient({ registry, service: 'orders', dispatcher: instant, retry: false, timeout: { attempt: false, overall: false } });
+const bareClient = serviceClient({
+  registry,
+  service: 'orders',
+  dispatcher: instant,
+  retry: false,
+  timeout: { attempt: false, overall: false },
+});
 const cpu = [
   ['dispatcher.request() alone', () => instant.request({ origin, path: '/v1/items', method: 'GET' })],
   ['roster serviceClient.request(), defaults', () => instantClient.request('/v1/items')],
@@ -190,4 +189,18 @@ await Promise.all(agents.map((a) => a.close()));
 await registry.close();
 child.stdin.end();
 await once(child, 'exit');
+
+/** The child process: the instances, until stdin closes (at most 5 minutes). Never returns. */
+async function serveInstance() {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) });
+    res.end(BODY);
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  process.stdout.write(`${server.address().port}\n`);
+  process.stdin.on('close', () => process.exit(0));
+  process.stdin.resume();
+  setTimeout(() => process.exit(0), 5 * 60_000).unref();
+  await new Promise(() => {});
 }

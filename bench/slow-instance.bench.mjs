@@ -28,28 +28,8 @@ const INSTANCES = 5;
 // The instances run in a child process (this file with --instances), so that their work does
 // not share the client's event loop: the client measures the network and the instances, not
 // its own queue. The child lives at most 5 minutes and exits when its stdin closes.
-if (process.argv.includes('--instances')) {
-  const ports = [];
-  for (let i = 0; i < INSTANCES; i++) {
-    const slow = i === INSTANCES - 1;
-    const server = http.createServer((_req, res) => {
-      const answer = () => res.end(`{"i":${i}}`);
-      if (slow) setTimeout(answer, SLOW_MS);
-      else answer();
-    });
-    server.keepAliveTimeout = 60_000;
-    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-    ports.push(server.address().port);
-  }
-  process.stdout.write(`${JSON.stringify(ports)}\n`);
-  process.stdin.on('close', () => process.exit(0));
-  process.stdin.resume();
-  setTimeout(() => process.exit(0), 5 * 60_000).unref();
-} else {
-  await main();
-}
+if (process.argv.includes('--instances')) await serveInstances();
 
-async function main() {
 const lib = new URL('../packages/roster/dist/', import.meta.url);
 const load = async (file) => import(new URL(`${file}.js`, lib).href);
 const { serviceClient } = await load('fetch/service-client');
@@ -137,10 +117,10 @@ for (const concurrency of CONCURRENCIES) {
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   const summary = strategies.map(([name], s) => {
     const m = (key) => median(runs[s].map((r) => r[key]));
-    const row = { name, p50: m('p50'), p90: m('p90'), p99: m('p99'), max: m('max'), fastP99: m('fastP99'), slowShare: m('slowShare'), rps: m('rps') };
-    console.log(
-      `| ${name} | ${fmt(row.p50)} | ${fmt(row.p90)} | ${fmt(row.p99)} | ${fmt(row.max)} | ${fmt(row.fastP99)} | ${fmt(row.slowShare * 100, 1)} % | ${fmt(row.rps, 0)} |`,
-    );
+    const row = { name };
+    for (const key of ['p50', 'p90', 'p99', 'max', 'fastP99', 'slowShare', 'rps']) row[key] = m(key);
+    const ms = [row.p50, row.p90, row.p99, row.max, row.fastP99].map((x) => fmt(x)).join(' | ');
+    console.log(`| ${name} | ${ms} | ${fmt(row.slowShare * 100, 1)} % | ${fmt(row.rps, 0)} |`);
     return row;
   });
   targets.push({ concurrency, rr: summary[0], ewma: summary[2] });
@@ -149,12 +129,31 @@ for (const concurrency of CONCURRENCIES) {
 console.log('\n| target | measured | met |\n|---|---:|---|');
 for (const { concurrency, rr, ewma } of targets) {
   const ratio = ewma.p99 / rr.p99;
-  console.log(
-    `| p99 P2C + peak EWMA ≤ 0.2 × round robin's, ${concurrency} in flight | ${fmt(ratio, 3)}× (${fmt(ewma.p99)} ms vs ${fmt(rr.p99)} ms) | ${ratio <= 0.2 ? 'yes' : '**no**'} |`,
-  );
+  const measured = `${fmt(ratio, 3)}× (${fmt(ewma.p99)} ms vs ${fmt(rr.p99)} ms)`;
+  console.log(`| p99 P2C + peak EWMA ≤ 0.2 × round robin's, ${concurrency} in flight | ${measured} | ${ratio <= 0.2 ? 'yes' : '**no**'} |`);
 }
 
 await registry.close();
 child.stdin.end();
 await once(child, 'exit');
+
+/** The child process: the instances, until stdin closes (at most 5 minutes). Never returns. */
+async function serveInstances() {
+  const ports = [];
+  for (let i = 0; i < INSTANCES; i++) {
+    const slow = i === INSTANCES - 1;
+    const server = http.createServer((_req, res) => {
+      const answer = () => res.end(`{"i":${i}}`);
+      if (slow) setTimeout(answer, SLOW_MS);
+      else answer();
+    });
+    server.keepAliveTimeout = 60_000;
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    ports.push(server.address().port);
+  }
+  process.stdout.write(`${JSON.stringify(ports)}\n`);
+  process.stdin.on('close', () => process.exit(0));
+  process.stdin.resume();
+  setTimeout(() => process.exit(0), 5 * 60_000).unref();
+  await new Promise(() => {});
 }

@@ -96,7 +96,8 @@ describe('one of five instances dies under load', () => {
         `(retry reasons: ${retries.map((r) => (r as { reason: string }).reason).join(', ')})`,
         result.failures.slice(0, 5),
       );
-      const summary = JSON.stringify({ calls: result.calls, startedAtKill, survivorsServed, failures: result.failures.slice(0, 5), stats, ejections });
+      const failures = result.failures.slice(0, 5);
+      const summary = JSON.stringify({ calls: result.calls, startedAtKill, survivorsServed, failures, stats, ejections });
       expect(result.calls, summary).toBe((RATE * RUN_MS) / 1000);
       expect(startedAtKill, summary).toBeGreaterThan(400);
       expect(result.failures.length, summary).toBeLessThanOrEqual(result.calls * 0.001);

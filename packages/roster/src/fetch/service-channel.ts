@@ -50,11 +50,6 @@ export class ServiceChannel {
     this.#transport = compose(...settings.middleware, ...this.#policies())(terminal);
   }
 
-  /** The service's Balancer: read its `picker` (tests, dashboards); the channel feeds it. */
-  get balancer(): Balancer {
-    return this.#balancer;
-  }
-
   /** Sends one call: waits for the first snapshot if none came yet (bounded), then the chain. */
   call(req: TransportRequest): Promise<TransportResponse> {
     this.counters.requests++;

@@ -176,7 +176,12 @@ export interface Load {
  * up on timer lag, until `stop()`, `maxMs` or `maxCalls`, whichever comes first. A call fails
  * when it rejects or resolves with a status ≥ 500.
  */
-export function startLoad(perSecond: number, call: (i: number) => Promise<number>, maxMs: number, maxCalls = Number.POSITIVE_INFINITY): Load {
+export function startLoad(
+  perSecond: number,
+  call: (i: number) => Promise<number>,
+  maxMs: number,
+  maxCalls = Number.POSITIVE_INFINITY,
+): Load {
   const intervalMs = 1000 / perSecond;
   const start = performance.now();
   const pending = new Set<Promise<void>>();
