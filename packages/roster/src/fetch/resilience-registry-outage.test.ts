@@ -14,12 +14,15 @@
  * watch's reconnect delay is capped (1 s here), so after the first seconds every further second
  * of outage repeats the same state; 5 s covers several reconnect cycles at the cap.
  */
+import diagnostics from 'node:diagnostics_channel';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type RosterServer } from '@roster/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHANNELS } from '../diagnostics.js';
 import { RegistryUnavailableError } from '../errors.js';
+import type { SnapshotDiff } from '../resolver/diff.js';
 import { consulRegistry } from '../registry/consul/consul-registry.js';
 import type { Registry } from '../registry/registry.js';
 import { createFetch, type DiscoveryFetch } from './create-fetch.js';
@@ -122,19 +125,28 @@ describe('the registry goes down under load and comes back', () => {
     const failedInOutage = load.failed;
     const reconnectWaits = [a.draws.length - drawsBefore[0]!, b.draws.length - drawsBefore[1]!];
 
-    // Back on the same port and data directory; a registration made now must reach both clients.
+    // Back on the same port and data directory; a registration made now must reach both clients'
+    // Resolvers (each publishes the snapshot that adds it; the client feeds it to its Balancer).
+    let saw = 0;
+    const onUpdate = (m: unknown) => {
+      const { service, diff } = m as { service: string; diff: SnapshotDiff };
+      if (service === 'orders' && diff.added.some((i) => i.id === 'orders-4')) saw++;
+    };
+    diagnostics.subscribe(CHANNELS.resolverUpdate, onUpdate);
     await startRegistry();
     const restartedAt = performance.now();
-    await addInstance('orders-4');
-    const seen = () => [a, b].every((c) => (c.fetch.stats().services.orders?.instances['orders-4']?.ok ?? 0) > 0);
-    const resumed = await eventually(seen, 15_000);
+    const added = await addInstance('orders-4');
+    const resumed = await eventually(() => saw >= 2, 15_000);
     const resumeMs = Math.round(performance.now() - restartedAt);
-    await delay(500);
+    diagnostics.unsubscribe(CHANNELS.resolverUpdate, onUpdate);
+    await delay(1000);
     const result = await load.stop();
+    const servedByNew = added.served;
 
     const statsA = a.fetch.stats();
     const statsB = b.fetch.stats();
-    const summary = JSON.stringify({ callsInOutage, failedInOutage, reconnectWaits, resumeMs, failures: result.failures.slice(0, 5) });
+    const failures = result.failures.slice(0, 5);
+    const summary = JSON.stringify({ callsInOutage, failedInOutage, reconnectWaits, resumeMs, saw, servedByNew, failures });
     console.info(`registry outage: ${summary}`);
     expect(callsInOutage, summary).toBeGreaterThanOrEqual((RATE * OUTAGE_MS) / 1000 - RATE);
     expect(failedInOutage, summary).toBe(0);
@@ -144,5 +156,6 @@ describe('the registry goes down under load and comes back', () => {
     // Each client kept trying to reconnect while the registry was down, each wait from its own jitter.
     for (const waits of reconnectWaits) expect(waits, summary).toBeGreaterThanOrEqual(2);
     expect(resumed, summary).toBe(true);
+    expect(saw, summary).toBe(2);
   }, OUTAGE_MS + 60_000);
 });
