@@ -3,6 +3,8 @@
  * every call it makes must decode (JSON Content-Type), its errors must carry our texts, and its
  * `watch` must follow changes through blocking queries.
  */
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import Consul from 'consul';
 import { systemClock } from 'roster';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -76,16 +78,18 @@ describe('npm consul 2.0.1', () => {
     });
   });
 
-  it('watches a service through blocking queries', async () => {
+  it('watches a service through blocking queries: registrations and deregistrations as they happen', async () => {
     const { consul } = await client();
     const watch = consul.watch({ method: consul.health.service, options: { service: 'web', passing: true, wait: '5s' } as never });
-    const seen: number[] = [];
+    const seen: string[][] = [];
     const changes = new Promise<void>((resolve, reject) => {
-      watch.on('change', (data: unknown[]) => {
-        seen.push(data.length);
+      watch.on('change', (data: { Service: { ID: string } }[]) => {
+        seen.push(data.map((e) => e.Service.ID));
         if (seen.length === 1) void consul.agent.service.register({ name: 'web', id: 'w1', port: 1 });
         if (seen.length === 2) void consul.agent.service.register({ name: 'web', id: 'w2', port: 2 });
-        if (seen.length === 3) resolve();
+        if (seen.length === 3) void consul.agent.service.deregister('w1');
+        if (seen.length === 4) void consul.agent.service.deregister('w2');
+        if (seen.length === 5) resolve();
       });
       watch.on('error', reject);
     });
@@ -94,6 +98,29 @@ describe('npm consul 2.0.1', () => {
     } finally {
       watch.end();
     }
-    expect(seen).toEqual([0, 1, 2]);
+    expect(seen).toEqual([[], ['w1'], ['w1', 'w2'], ['w2'], []]);
+  });
+
+  it('registers with an HTTP check that the server runs; the watch sees it turn passing', async () => {
+    const target = createHttpServer((_req, res) => res.end('ok'));
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(target.address() as AddressInfo).port}/health`;
+    const { consul } = await client();
+    const watch = consul.watch({ method: consul.health.service, options: { service: 'api', passing: true, wait: '5s' } as never });
+    try {
+      const passing = new Promise<{ Service: { ID: string }; Checks: { CheckID: string; Output: string }[] }[]>((resolve, reject) => {
+        watch.on('change', (data: { Service: { ID: string }; Checks: { CheckID: string; Output: string }[] }[]) => {
+          if (data.length > 0) resolve(data);
+        });
+        watch.on('error', reject);
+      });
+      await consul.agent.service.register({ name: 'api', id: 'api-1', port: 1, check: { http: url, interval: '1s', timeout: '1s' } as never });
+      const [entry] = await passing;
+      expect(entry!.Service.ID).toBe('api-1');
+      expect(entry!.Checks.find((c) => c.CheckID === 'service:api-1')?.Output).toBe(`HTTP GET ${url}: 200 OK Output: ok`);
+    } finally {
+      watch.end();
+      await new Promise<void>((resolve) => target.close(() => resolve()));
+    }
   });
 });
