@@ -58,6 +58,21 @@ export {
   TimeoutError,
 } from './errors.js';
 export { CHANNELS } from './diagnostics.js';
+export { type BalanceOptions, balance } from './fetch/balance.js';
+export { compose } from './fetch/compose.js';
+export { type CreateFetchOptions, createFetch, type DiscoveryFetch } from './fetch/create-fetch.js';
+export type { DiscoveryRequestInit } from './fetch/fetch-adapter.js';
+export type { FetchClientOptions } from './fetch/fetch-options.js';
+export type { FetchStats, InstanceStats, ServiceStats } from './fetch/fetch-stats.js';
+export type { RequestOptions } from './fetch/request-options.js';
+export { type RetryEvent, type RetryOptions, retry } from './fetch/retry.js';
+export { RetryBudget, type RetryBudgetOptions, retryBudget } from './fetch/retry-budget.js';
+export { IDEMPOTENT_METHODS, isConnectionError, RETRYABLE_STATUSES } from './fetch/retryable.js';
+export { type ServiceClient, type ServiceClientOptions, serviceClient } from './fetch/service-client.js';
+export { parseServiceUrl, type ServiceUrl } from './fetch/service-url.js';
+export { type TimeoutOptions, timeout } from './fetch/timeout.js';
+export type { CallAttempts, Middleware, RequestBody, RequestHeaders, ResponseBody, Transport, TransportRequest, TransportResponse } from './fetch/transport.js';
+export { type UndiciTransportOptions, undiciTransport } from './fetch/undici-transport.js';
 export {
   type ActiveCheck,
   type CheckRunner,
