@@ -40,6 +40,23 @@ describe('peakEwma picker', () => {
     expect(picker.pick()?.id).toBe('slow');
   });
 
+  it('gives an idle new instance its first call even when the others are much faster (no starvation)', () => {
+    const clock = new ManualClock(0);
+    const list = [instance('a'), instance('b'), instance('new')];
+    const fresh = { inflight: 0, latencyMs: Number.NaN, latencyAt: 0 };
+    const picker = peakEwma({ random: mulberry32(3), defaultLatency: '30ms' }).build(inputOf(list, { clock, loads: [load(1), load(1), fresh] }));
+    const picks = Array.from({ length: 20 }, () => picker.pick()?.id);
+    expect(picks).toContain('new');
+  });
+
+  it('avoids a new instance while its first call is still out', () => {
+    const clock = new ManualClock(0);
+    const list = [instance('known'), instance('new')];
+    const probing = { inflight: 1, latencyMs: Number.NaN, latencyAt: 0 };
+    const picker = peakEwma({ random: mulberry32(1), defaultLatency: '30ms' }).build(inputOf(list, { clock, loads: [load(40), probing] }));
+    for (let k = 0; k < 10; k++) expect(picker.pick()?.id).toBe('known');
+  });
+
   it('uses the default latency for an instance without samples', () => {
     const clock = new ManualClock(0);
     const list = [instance('new'), instance('known')];

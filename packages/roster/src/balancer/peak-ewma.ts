@@ -15,7 +15,10 @@ export interface PeakEwmaOptions {
   readonly random?: () => number;
   /** Time constant τ of the decay: an estimate not refreshed for τ keeps 1/e of its weight. Default 10 s. */
   readonly decay?: number | string;
-  /** Latency assumed for an instance with no observation yet. Default 30 ms. */
+  /**
+   * Latency assumed for an instance with no observation yet while it has calls in flight (an idle
+   * unmeasured instance costs 0, so a new instance gets a first call at once). Default 30 ms.
+   */
   readonly defaultLatency?: number | string;
 }
 
@@ -45,7 +48,12 @@ class PeakEwmaPicker implements Picker {
     const latency = load.latencyMs;
     // The decay is applied on read, not stored: the picker never writes shared state. min(0, …):
     // a wall clock stepping back must not inflate an estimate.
-    const estimate = Number.isNaN(latency) ? this.#defaultMs : latency * Math.exp(Math.min(0, load.latencyAt - now) / this.#decayMs);
+    if (Number.isNaN(latency)) {
+      // Never measured (a new instance): free while idle, so it gets its first call at once and
+      // is not starved by low estimates elsewhere; costly while that call is out (as Finagle does).
+      return load.inflight === 0 ? 0 : (this.#defaultMs * (load.inflight + 1)) / this.#weights[i]!;
+    }
+    const estimate = latency * Math.exp(Math.min(0, load.latencyAt - now) / this.#decayMs);
     return (estimate * (load.inflight + 1)) / this.#weights[i]!;
   }
 
