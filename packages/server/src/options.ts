@@ -34,6 +34,15 @@ export interface ServerOptions {
   readonly sync?: SyncMode;
   /** Largest request body in bytes; default 1 MiB (larger → 413). */
   readonly bodyLimit?: number;
+  /**
+   * Time a client has to send a whole request, head and body, in ms; default 60 s (→ 408). Never
+   * cuts an answer: a held blocking query was received in full before it is held.
+   */
+  readonly requestTimeoutMs?: number;
+  /** Open client connections; default 4096. A connection over it is answered 503 and closed. */
+  readonly maxConnections?: number;
+  /** Blocking queries held at once; default 4096. One more is answered 503 at once. */
+  readonly maxHeldQueries?: number;
   /** Shortest DeregisterCriticalServiceAfter (Consul's check_deregister_interval_min); default 1 minute. */
   readonly deregisterCriticalMinMs?: number;
   /** Accept python-consul 0.7.1's GET on legacy write endpoints; default true (false = Consul-strict 405). */
@@ -56,6 +65,9 @@ export interface ResolvedOptions {
   readonly nodeMeta: Readonly<Record<string, string>>;
   readonly sync: SyncMode;
   readonly bodyLimit: number;
+  readonly requestTimeoutMs: number;
+  readonly maxConnections: number;
+  readonly maxHeldQueries: number;
   readonly deregisterCriticalMinMs: number;
   readonly legacyGet: boolean;
   readonly acl: AclOptions | undefined;
@@ -65,6 +77,12 @@ export interface ResolvedOptions {
 export const DEFAULT_PORT = 8500;
 /** Default request body limit: 1 MiB. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+/** Default time to receive a whole request: 60 s. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+/** Default limit of open client connections. */
+export const DEFAULT_MAX_CONNECTIONS = 4096;
+/** Default limit of blocking queries held at once (each costs ~13 KB of heap). */
+export const DEFAULT_MAX_HELD_QUERIES = 4096;
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 const NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$/;
 
@@ -82,6 +100,9 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   if (!Number.isInteger(bodyLimit) || bodyLimit < 1024)
     throw new InvalidArgumentError('bodyLimit', `must be an integer ≥ 1024, got ${bodyLimit}`);
+  const requestTimeoutMs = intAtLeast('requestTimeoutMs', options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, 100);
+  const maxConnections = intAtLeast('maxConnections', options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, 1);
+  const maxHeldQueries = intAtLeast('maxHeldQueries', options.maxHeldQueries ?? DEFAULT_MAX_HELD_QUERIES, 0);
   const deregisterCriticalMinMs = options.deregisterCriticalMinMs ?? 60_000;
   if (!Number.isFinite(deregisterCriticalMinMs) || deregisterCriticalMinMs < 0) {
     throw new InvalidArgumentError('deregisterCriticalMinMs', `must be ≥ 0, got ${deregisterCriticalMinMs}`);
@@ -110,10 +131,18 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     nodeMeta,
     sync,
     bodyLimit,
+    requestTimeoutMs,
+    maxConnections,
+    maxHeldQueries,
     deregisterCriticalMinMs,
     legacyGet: options.legacyGet ?? true,
     acl: options.acl,
   };
+}
+
+function intAtLeast(option: string, value: number, min: number): number {
+  if (!Number.isInteger(value) || value < min) throw new InvalidArgumentError(option, `must be an integer ≥ ${min}, got ${value}`);
+  return value;
 }
 
 function sanitizeHostName(name: string): string {

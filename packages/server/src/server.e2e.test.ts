@@ -121,10 +121,11 @@ describe('over real sockets', () => {
 });
 
 describe('Node server timeouts', () => {
-  it('never cut a held answer: no request or socket timeout; headers and idle keep-alive bounded', async () => {
+  it('never cut a held answer: no socket timeout; receiving a request, its head and idle keep-alive bounded', async () => {
     const { t } = await listening();
     const s = t.server.httpServer;
-    expect(s.requestTimeout).toBe(0);
+    // Bounds receiving the request only (limits.e2e.test.ts shows a held answer outlives it).
+    expect(s.requestTimeout).toBe(60_000);
     expect(s.timeout).toBe(0);
     expect(s.headersTimeout).toBe(60_000);
     expect(s.keepAliveTimeout).toBe(75_000);

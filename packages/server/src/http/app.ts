@@ -10,12 +10,16 @@ import type { Logger } from 'pino';
 import type { AclAccess } from '../acl/acl.js';
 import type { ServerContext } from '../context.js';
 import { ApiError, ServerErrorCode } from '../errors.js';
+import { clientErrorHandler } from './client-errors.js';
+import { ConnectionLimit } from './connection-limit.js';
 import { encodeJson } from './encode-json.js';
 import { parseConsistency, tokenOf } from './query.js';
 import type { ApiReply, ApiRequest, Route, Router } from './route.js';
 
-/** Time a client has to send the request head (not the body, not the answer). */
+/** Time a client has to send the request head (at most the request timeout). */
 export const HEADERS_TIMEOUT_MS = 60_000;
+/** How often Node checks the head and request timeouts of open connections. */
+const TIMEOUT_CHECK_MS = 1000;
 /** An idle keep-alive connection is closed after this (longer than common client pools' 60 s). */
 export const KEEP_ALIVE_TIMEOUT_MS = 75_000;
 
@@ -36,8 +40,12 @@ export function buildApp(ctx: ServerContext, router: Router, logger: Logger): Fa
     // Per-request log lines cost more than a small read itself; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: ctx.options.bodyLimit,
-    // A held blocking query lasts up to 10 min + jitter: no server-side timeout may cut it.
-    requestTimeout: 0,
+    // Node's requestTimeout bounds *receiving* a request (head and body: a slowly trickled body
+    // gets 408), never the answer: a held blocking query (up to 10 min + jitter) is a GET that
+    // was received in full before it is held. Socket inactivity timeouts stay off.
+    requestTimeout: ctx.options.requestTimeoutMs,
+    http: { connectionsCheckingInterval: TIMEOUT_CHECK_MS },
+    clientErrorHandler: clientErrorHandler(ctx.options.requestTimeoutMs),
     connectionTimeout: 0,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     return503OnClosing: true,
@@ -45,12 +53,13 @@ export function buildApp(ctx: ServerContext, router: Router, logger: Logger): Fa
     exposeHeadRoutes: false,
     routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 8192 },
   });
-  // Spelled out, not left to defaults: requestTimeout/timeout 0 never cut a held response;
-  // headersTimeout only bounds receiving the request head; keepAliveTimeout only idle sockets.
-  app.server.requestTimeout = 0;
+  // Spelled out, not left to defaults: timeout 0 never cuts a held response; requestTimeout and
+  // headersTimeout only bound receiving the request; keepAliveTimeout only idle sockets.
+  app.server.requestTimeout = ctx.options.requestTimeoutMs;
   app.server.timeout = 0;
-  app.server.headersTimeout = HEADERS_TIMEOUT_MS;
+  app.server.headersTimeout = Math.min(HEADERS_TIMEOUT_MS, ctx.options.requestTimeoutMs);
   app.server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  const connections = new ConnectionLimit(app.server, ctx.options.maxConnections);
   app.decorateRequest('rosterRoute', '');
   app.removeAllContentTypeParsers();
   // Consul parses bodies as JSON whatever the Content-Type (python-consul sends none).
@@ -60,6 +69,18 @@ export function buildApp(ctx: ServerContext, router: Router, logger: Logger): Fa
   app.addHook('onRequest', (request, _reply, done) => {
     delete request.raw.headers['content-type'];
     done();
+  });
+  // A connection opened over the limit gets one answer saying so, then it is closed.
+  app.addHook('onRequest', async (request, reply) => {
+    if (!connections.isOver(request.raw.socket)) return;
+    reply.header('X-Consul-Default-ACL-Policy', ctx.acl.defaultPolicy).header('Connection', 'close');
+    sendError(
+      reply,
+      new ApiError(503, ServerErrorCode.TooManyConnections, `Too many connections (limit ${connections.max}); retry later`, {
+        'Retry-After': '1',
+      }),
+    );
+    return reply;
   });
 
   const handler = (request: FastifyRequest, reply: FastifyReply) => handle(ctx, router, request, reply);

@@ -35,6 +35,20 @@ export function checkDatacenter(ctx: ServerContext, req: ApiRequest): void {
   }
 }
 
+/**
+ * Refuses to hold one more blocking query when the server holds its maximum
+ * (`maxHeldQueries`): 503 with `Retry-After`, answered at once.
+ * @throws ApiError 503 `Too many blocking queries held ...`.
+ */
+export function checkHoldCapacity(ctx: ServerContext): void {
+  const max = ctx.options.maxHeldQueries;
+  if (ctx.waiters.size >= max) {
+    throw new ApiError(503, ServerErrorCode.TooManyHeldQueries, `Too many blocking queries held (limit ${max}); retry later`, {
+      'Retry-After': '1',
+    });
+  }
+}
+
 /** The `?filter=` predicate. @throws ApiError 400 for an invalid expression. */
 export function filterOf(req: ApiRequest): FilterPredicate | undefined {
   try {
@@ -57,6 +71,7 @@ export async function blockingRead(ctx: ServerContext, req: ApiRequest, spec: Re
   parseConsistency(req.query);
   const params = parseBlockingParams(req.query, ctx.options.random);
   if (params.index > 0 && !ctx.closing() && params.index <= ctx.catalog.indexes.current && spec.index() <= params.index) {
+    checkHoldCapacity(ctx);
     const hold = ctx.waiters.hold(spec.keys, params.index, spec.index, params.waitMs);
     req.onAbort(() => hold.cancel());
     const reason = await hold.done;

@@ -6,7 +6,7 @@ import { deregisterService } from '../../operations/deregister-service.js';
 import { setServiceMaintenance } from '../../operations/maintenance.js';
 import { registerService } from '../../operations/register-service.js';
 import { decodeServiceRegistration } from '../decode/decode-service.js';
-import { filterOf } from '../read.js';
+import { checkHoldCapacity, filterOf } from '../read.js';
 import type { ApiRequest, Route } from '../route.js';
 import { agentServiceShape } from '../shapes/service-shape.js';
 import { parseGoBool } from '../query.js';
@@ -87,6 +87,7 @@ export function agentServiceRoutes(ctx: ServerContext): Route[] {
         const wanted = req.query.get('hash');
         if (wanted !== null && wanted !== '' && wanted === current.hash && !ctx.closing()) {
           const { waitMs } = parseBlockingParams(req.query, options.random);
+          checkHoldCapacity(ctx);
           const key = serviceKey(current.name);
           const before = catalog.indexes.get(key);
           const hold = ctx.waiters.hold([key], before, () => catalog.indexes.get(key), waitMs);
