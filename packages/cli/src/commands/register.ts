@@ -156,7 +156,7 @@ Examples:
         } else {
           const checks = reg.checks.length > 0 ? ` (checks: ${describeChecks(reg)})` : '';
           process.stdout.write(`registered ${reg.service}/${reg.id} at ${hostPort(reg)}${checks}\n`);
-          if (held) process.stdout.write(`holding it with a ${formatMs(reg.ttlMs)} TTL, renewed every ${formatMs(reg.ttlMs / 3)}; Ctrl-C deregisters\n`);
+          if (held) process.stdout.write(`holding it with a ${formatMs(reg.ttlMs)} TTL, renewed every ${formatMs(Math.round(reg.ttlMs / 3))}; Ctrl-C deregisters\n`);
         }
         return held ? hold(lease, reg, options.json === true) : ExitCode.Ok;
       });
