@@ -7,6 +7,7 @@ import type { CheckInput } from '../catalog/batch.js';
 import { SERF_HEALTH_CHECK_ID } from '../catalog/types.js';
 import type { Operation } from '../commit/committer.js';
 import { notFound } from '../errors.js';
+import { assertChecksPerService } from './check-limit.js';
 import type { CatalogDeregistration, CatalogRegistration } from '../http/decode/decode-catalog-registration.js';
 
 /** The registration; a check naming a service that does not exist is a 404 (nothing written). */
@@ -18,6 +19,9 @@ export function catalogRegister(registration: CatalogRegistration): Operation<tr
       if (c.serviceId !== '' && c.serviceId !== newId && !catalog.service(c.serviceId)) throw notFound(`ServiceID "${c.serviceId}" does not exist`);
     }
     const all: CheckInput[] = [...(registration.service?.checks ?? []), ...registration.checks];
+    const byService = new Map<string, string[]>();
+    for (const c of all) byService.set(c.serviceId, [...(byService.get(c.serviceId) ?? []), c.id]);
+    for (const [serviceId, ids] of byService) assertChecksPerService(catalog, serviceId, ids, true);
     if (registration.service) batch.putService(registration.service.service);
     for (const c of all) if (c.id !== SERF_HEALTH_CHECK_ID) batch.putCheck(c);
     return true;

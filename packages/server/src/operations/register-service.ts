@@ -5,6 +5,7 @@
 import type { CheckInput, ServiceInput } from '../catalog/batch.js';
 import { isMaintenanceCheck, type ServiceRecord } from '../catalog/types.js';
 import type { Operation } from '../commit/committer.js';
+import { assertChecksPerService } from './check-limit.js';
 
 /** A decoded and validated service registration. */
 export interface ServiceRegistration {
@@ -18,11 +19,18 @@ export interface ServiceRegistration {
 /**
  * The operation. Checks whose ID already exists keep their status and output (Consul snapshots
  * check state around a re-registration, so a re-register does not flap health). Maintenance
- * checks are never removed by `replaceExistingChecks`.
+ * checks are never removed by `replaceExistingChecks`. The instance's checks, kept ones included,
+ * must stay within the checks-per-service limit (400, nothing written).
  */
 export function registerService(registration: ServiceRegistration): Operation<ServiceRecord> {
   return (batch) => {
     const { catalog } = batch;
+    assertChecksPerService(
+      catalog,
+      registration.service.id,
+      registration.checks.map((c) => c.id),
+      !registration.replaceExistingChecks,
+    );
     const record = batch.putService(registration.service);
     const keep = new Set<string>();
     for (const check of registration.checks) {
