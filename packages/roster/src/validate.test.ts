@@ -55,6 +55,7 @@ describe('validateRegistration: good input is normalized', () => {
     expect(validateRegistration({ ...base, address: '::1' }).address).toBe('::1');
     expect(validateRegistration({ ...base, address: 'orders-1.internal' }).address).toBe('orders-1.internal');
     expect(validateRegistration({ ...base, id: 'web/1 ünïcode' }).id).toBe('web/1 ünïcode');
+    expect(validateRegistration({ ...base, id: 'web-🚀' }).id).toBe('web-🚀');
   });
 
   it('accepts the limits themselves', () => {
@@ -86,6 +87,8 @@ describe('validateRegistration: bad input names the field', () => {
     ['id too long', { ...base, id: 'x'.repeat(129) }, 'id', /at most 128/],
     ['id with a newline', { ...base, id: 'a\nb' }, 'id', /control characters/],
     ['id with spaces around', { ...base, id: ' a' }, 'id', /white space/],
+    ['id with an unpaired surrogate', { ...base, id: 'a\ud800b' }, 'id', /well-formed Unicode/],
+    ['id with an unpaired low surrogate', { ...base, id: '\udc00' }, 'id', /well-formed Unicode/],
     ['numeric id', { ...base, id: 5 }, 'id', /must be a string/],
     ['empty address', { ...base, address: '' }, 'address', /must not be empty/],
     ['0.0.0.0', { ...base, address: '0.0.0.0' }, 'address', /not a reachable address/],

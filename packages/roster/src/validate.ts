@@ -16,6 +16,8 @@ const ZONE = /^[A-Za-z0-9._-]*$/;
 const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
 const CONTROL = /[\u0000-\u001f\u007f]/;
+// A UTF-16 surrogate without its pair: not a character, cannot be percent-encoded into a URL.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 const fail = (field: string, problem: string): never => {
   throw new InvalidArgumentError(field, problem);
@@ -49,6 +51,7 @@ export function validateId(id: unknown, field = 'id'): string {
   if (id.length === 0) return fail(field, 'must not be empty');
   if (id.length > LIMITS.idMax) return fail(field, `must be at most ${LIMITS.idMax} characters, got ${id.length}`);
   if (CONTROL.test(id)) return fail(field, 'must not contain control characters');
+  if (LONE_SURROGATE.test(id)) return fail(field, 'must be well-formed Unicode (it has an unpaired surrogate, which no URL can carry)');
   if (id.trim() !== id) return fail(field, 'must not start or end with white space');
   return id;
 }

@@ -32,13 +32,17 @@ const SERVICE_FIELDS: Record<string, string> = {
   checks: 'Checks',
 };
 
+/** Control characters in a field path (a header name, a meta key) written as JSON escapes. */
+const visible = (s: string) => s.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
+
 /** Maps a validation failure to an ApiError (400); rethrows anything else. */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (!isRosterError(error) || error.code !== 'ROSTER_ERR_INVALID_ARGUMENT') throw error;
-  const { field, message } = error as InvalidArgumentError;
-  const problem = message.startsWith(`${field}: `) ? message.slice(field.length + 2) : message;
-  const check = /^checks\[\d+\](?:\.([A-Za-z]+))?(.*)$/.exec(field);
+  const { field: raw, message } = error as InvalidArgumentError;
+  const problem = message.startsWith(`${raw}: `) ? message.slice(raw.length + 2) : message;
+  const field = visible(raw);
+  const check = /^checks\[\d+\](?:\.([A-Za-z]+))?([\s\S]*)$/.exec(field);
   if (check) {
     const name = check[1] === undefined ? 'Check' : (CHECK_FIELDS[check[1]] ?? check[1]);
     return invalidCheck(`${name}${check[2] ?? ''}: ${problem}`);
