@@ -31,10 +31,10 @@ const { values: args } = parseArgs({
 });
 if (args.help) {
   console.log(`usage: npm run demo -- [--auto] [--after <s>] [--signal SIGTERM|SIGKILL] [--duration <s>] [--rate <calls/s>] [--port <port>]
-  --auto          stop instance #2 after --after seconds (default 5) with --signal (default SIGTERM)
-  --duration <s>  end the demo after this many seconds (default: run until Ctrl-C)
+  --auto          stop instance #2 after --after seconds of calls (default 5) with --signal (default SIGTERM)
+  --duration <s>  end the demo after this many seconds of calls (default: run until Ctrl-C)
   --rate <n>      client calls per second (default 20)
-  --port <port>   roster serve's port (default 8500, or a free one if 8500 is taken)`);
+  --port <port>   roster serve's port (default 8500, or a free one if 8500 is taken; 0: any free one)`);
   process.exit(0);
 }
 const SIGNALS = new Set(['SIGTERM', 'SIGKILL', 'SIGINT']);
@@ -53,7 +53,7 @@ const started: NodeProcess[] = [];
 const startedAt = Date.now();
 const clock = () => `${((Date.now() - startedAt) / 1000).toFixed(1).padStart(5)}s`;
 
-/** 8500 when it is free (roster serve's default, so plain `roster instances` works too), else any free port. */
+/** 8500 when it is free (roster serve's default, so plain `roster instances` works too), else 0 (any free port). */
 async function choosePort(): Promise<number> {
   if (args.port !== undefined) return Number(args.port);
   const tryListen = (port: number) =>
@@ -65,13 +65,12 @@ async function choosePort(): Promise<number> {
         probe.close(() => resolve(chosen));
       });
     });
-  return (await tryListen(8500)) ?? (await tryListen(0)) ?? 0;
+  return (await tryListen(8500)) ?? 0;
 }
 
 // --- start everything -------------------------------------------------------------------------
 const dataDir = await mkdtemp(join(tmpdir(), 'roster-demo-'));
-const port = await choosePort();
-const registryUrl = `consul://127.0.0.1:${port}`;
+const requestedPort = await choosePort();
 
 let stopping: Promise<void> | undefined;
 /** Stops what the demo started: the client, the instances (graceful drain), roster serve. */
@@ -89,15 +88,19 @@ process.on('exit', () => {
   for (const p of started) if (!p.done) p.child.kill('SIGKILL');
 });
 
-const serve = spawnNode('roster serve', cli, ['serve', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn', '--sync', 'normal']);
+const serve = spawnNode('roster serve', cli, ['serve', '--port', String(requestedPort), '--data-dir', dataDir, '--log-level', 'warn', '--sync', 'normal']);
 started.push(serve);
-try {
-  await serve.waitFor(/listening on/);
-} catch (error) {
-  console.error(`demo: roster serve did not start on port ${port}:\n${serve.stderr()}`);
-  console.error('(built? run npm run build first)');
-  throw error;
+/** Stops what was started and exits 1: the demo could not start. */
+async function abort(what: string, error: unknown): Promise<never> {
+  console.error(`demo: ${what}: ${error instanceof Error ? error.message : String(error)}`);
+  console.error('(built? npm run demo builds first; node examples/dist/demo.js does not)');
+  await stopAll();
+  process.exit(1);
 }
+const serveUrl = new URL(
+  (await serve.waitFor(/listening on (http:\/\/\S+)/).catch((e: unknown) => abort(`roster serve did not start on port ${requestedPort}`, e)))[1] as string,
+);
+const registryUrl = `consul://${serveUrl.host}`;
 
 interface Member {
   readonly n: number;
@@ -109,7 +112,7 @@ const members: Member[] = [];
 for (let n = 1; n <= 3; n++) {
   const p = spawnNode(`#${n}`, serverScript, ['--registry', registryUrl, '--check-interval', '2s']);
   started.push(p);
-  const match = await p.waitFor(/^(\S+) listening on http:\/\/[^:]+:(\d+)/);
+  const match = await p.waitFor(/^(\S+) listening on http:\/\/[^:]+:(\d+)/).catch((e: unknown) => abort(`instance #${n} did not start`, e));
   members.push({ n, process: p, id: match[1] as string, port: Number(match[2]) });
 }
 const byId = new Map(members.map((m) => [m.id, m]));
@@ -122,13 +125,13 @@ started.push(client);
 console.log(`
 roster demo: roster serve, 3 instances of ${SERVICE}, and a client calling them through the balancer
 
-  registry  roster serve at http://127.0.0.1:${port}  (data in ${dataDir})  pid ${serve.pid}
+  registry  roster serve at ${serveUrl.origin}  (data in ${dataDir})  pid ${serve.pid}
 ${members.map((m) => `  #${m.n}        ${m.id.padEnd(28)} pid ${String(m.process.pid).padEnd(7)} kill ${m.process.pid}`).join('\n')}
   client    ~${rate} calls/s to /api, round robin, a failed call retried on another instance  pid ${client.pid}
 
 Stop an instance with kill <pid> (graceful: it drains and deregisters) or kill -9 <pid> (a crash),
 and watch the calls move. Look at the registry from another terminal:
-  node packages/cli/dist/bin.js watch ${SERVICE} --registry ${registryUrl}
+  npx roster watch ${SERVICE} --registry ${registryUrl}
 Ctrl-C stops everything.
 `);
 
@@ -192,23 +195,33 @@ const tick = setInterval(() => {
 }, 1000);
 
 // --- --auto, --duration, Ctrl-C ----------------------------------------------------------------
+// Both count from the first answered call, so a slow start does not eat into them.
 const timers: NodeJS.Timeout[] = [];
-if (args.auto) {
+function scheduleAutoKill(): void {
   const victim = members[1] as Member;
   const signal = args.signal as NodeJS.Signals;
-  timers.push(
-    setTimeout(() => {
-      console.log(`${clock()}  demo: kill -${signal.slice(3)} ${victim.process.pid}   (#${victim.n}, ${victim.id})`);
-      if (signal === 'SIGKILL') {
-        console.log('         a crash: calls to it fail and are retried on another instance; the registry marks it critical at its');
-        console.log('         next failed check (2 s) and removes it once critical for a minute');
-      } else {
-        console.log('         a graceful stop: it reports critical, waits 2 s for clients to see that, finishes its requests, deregisters');
-      }
-      victim.process.child.kill(signal);
-    }, Number(args.after) * 1000),
-  );
+  const kill = () => {
+    console.log(`${clock()}  demo: kill -${signal.slice(3)} ${victim.process.pid}   (#${victim.n}, ${victim.id})`);
+    if (signal === 'SIGKILL') {
+      console.log('         a crash: calls to it fail and are retried on another instance; the registry marks it critical at its');
+      console.log('         next failed check (2 s) and removes it once critical for a minute');
+    } else {
+      console.log('         a graceful stop: it reports critical, waits 2 s for clients to see that, finishes its requests, deregisters');
+    }
+    victim.process.child.kill(signal);
+  };
+  timers.push(setTimeout(kill, Number(args.after) * 1000));
 }
+client.waitFor(/"instance"/, 60_000).then(
+  () => {
+    if (args.auto) scheduleAutoKill();
+    const duration = Number(args.duration);
+    if (duration > 0) timers.push(setTimeout(() => void finish(0), duration * 1000));
+  },
+  (error: unknown) => {
+    if (stopping === undefined) void abort('the client made no call', error);
+  },
+);
 
 async function finish(code: number): Promise<never> {
   clearInterval(tick);
@@ -230,5 +243,3 @@ const onSignal = () => {
 };
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
-const duration = Number(args.duration);
-if (duration > 0) timers.push(setTimeout(() => void finish(0), duration * 1000));

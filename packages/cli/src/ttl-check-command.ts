@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import type { HealthStatus } from 'roster';
 import { cliAction } from './cli-action.js';
-import { updateTtlCheck } from './consul-ttl-update.js';
+import { updateTtlCheck } from './update-ttl-check.js';
 import { ExitCode } from './exit-code.js';
 import { type RegistryOptions, withRegistryOptions } from './registry-option.js';
 
