@@ -46,6 +46,14 @@ export function buildApp(ctx: ServerContext, router: Router, logger: Logger): Fa
     requestTimeout: ctx.options.requestTimeoutMs,
     http: { connectionsCheckingInterval: TIMEOUT_CHECK_MS },
     clientErrorHandler: clientErrorHandler(ctx.options.requestTimeoutMs),
+    // Fastify's router refuses a path it cannot percent-decode before any route runs (only the
+    // socket path; inject() decodes differently): answered like the same error in handle().
+    frameworkErrors: (_error, request, reply) => {
+      reply.header('X-Consul-Default-ACL-Policy', ctx.acl.defaultPolicy);
+      const path = (request.raw.url ?? '').split('?')[0]!;
+      const shown = JSON.stringify(path.length > 100 ? `${path.slice(0, 100)}…` : path);
+      return sendError(reply, new ApiError(400, ServerErrorCode.BadRequest, `Invalid URL path: bad percent-encoding in ${shown}`));
+    },
     connectionTimeout: 0,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     return503OnClosing: true,

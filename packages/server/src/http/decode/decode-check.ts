@@ -9,6 +9,9 @@ import type { CheckDefinition } from '../../catalog/types.js';
 import { badRequest, invalidCheck } from '../../errors.js';
 import type { Fields } from './fields.js';
 
+/** A TLS server name (SNI): a DNS name, at most 253 characters. */
+const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
+
 /** Default and largest `OutputMaxSize`, in bytes. */
 export const OUTPUT_MAX_SIZE_DEFAULT = 4096;
 export const OUTPUT_MAX_SIZE_LIMIT = 65_536;
@@ -82,6 +85,9 @@ export function decodeCheck(f: Fields, id: string | undefined, statusError: stri
   if (intervalMs > 0 && ttlMs > 0) throw invalidCheck('Interval and TTL cannot both be specified');
   if (intervalCheck && intervalMs <= 0) throw invalidCheck('Interval must be > 0 for Script, HTTP, H2PING, TCP, UDP or OSService checks');
   if (!intervalCheck && ttlMs <= 0) throw invalidCheck('TTL must be > 0 for TTL checks');
+  // Consul ignores a negative Timeout or DeregisterCriticalServiceAfter; roster refuses it.
+  if (timeoutMs !== undefined && timeoutMs < 0) throw invalidCheck('Timeout must not be negative');
+  if (deregisterMs < 0) throw invalidCheck('DeregisterCriticalServiceAfter must not be negative');
   if (outputMaxSize < 0) throw invalidCheck('MaxOutputMaxSize must be positive');
   if (outputMaxSize > OUTPUT_MAX_SIZE_LIMIT) throw invalidCheck(`OutputMaxSize must be at most ${OUTPUT_MAX_SIZE_LIMIT}`);
   // Consul raises a short interval to 1 s (with a warning) and a short deregister time to its minimum.
@@ -123,6 +129,9 @@ export function decodeCheck(f: Fields, id: string | undefined, statusError: stri
   }
   const body = f.string('Body');
   const tlsServerName = f.string('TLSServerName', 'tls_server_name');
+  if (tlsServerName && !HOST_NAME.test(tlsServerName)) {
+    throw invalidCheck(`TLSServerName: ${JSON.stringify(tlsServerName.slice(0, 40))} is not a host name`);
+  }
   return {
     check,
     notes: f.string('Notes') ?? '',
