@@ -70,7 +70,9 @@ while (!stop.signal.aborted && (count === 0 || calls < count)) {
     const body = (await response.body.json()) as { instance: string };
     const ms = Math.round((performance.now() - started) * 10) / 10;
     perInstance[body.instance] = (perInstance[body.instance] ?? 0) + 1;
-    say(`call ${calls} → ${body.instance} (${response.status}, ${ms} ms)`, { call: calls, instance: body.instance, status: response.status, ms, retries: client.stats().retries });
+    const { status } = response;
+    const { retries } = client.stats();
+    say(`call ${calls} → ${body.instance} (${status}, ${ms} ms)`, { call: calls, instance: body.instance, status, ms, retries });
   } catch (error) {
     failed++;
     const message = error instanceof Error ? error.message : String(error);

@@ -88,7 +88,8 @@ process.on('exit', () => {
   for (const p of started) if (!p.done) p.child.kill('SIGKILL');
 });
 
-const serve = spawnNode('roster serve', cli, ['serve', '--port', String(requestedPort), '--data-dir', dataDir, '--log-level', 'warn', '--sync', 'normal']);
+const serveArgs = ['serve', '--port', String(requestedPort), '--data-dir', dataDir, '--log-level', 'warn', '--sync', 'normal'];
+const serve = spawnNode('roster serve', cli, serveArgs);
 started.push(serve);
 /** Stops what was started and exits 1: the demo could not start. */
 async function abort(what: string, error: unknown): Promise<never> {
@@ -97,9 +98,8 @@ async function abort(what: string, error: unknown): Promise<never> {
   await stopAll();
   process.exit(1);
 }
-const serveUrl = new URL(
-  (await serve.waitFor(/listening on (http:\/\/\S+)/).catch((e: unknown) => abort(`roster serve did not start on port ${requestedPort}`, e)))[1] as string,
-);
+const listening = await serve.waitFor(/listening on (http:\/\/\S+)/).catch((e: unknown) => abort(`roster serve did not start`, e));
+const serveUrl = new URL(listening[1] as string);
 const registryUrl = `consul://${serveUrl.host}`;
 
 interface Member {
@@ -119,7 +119,8 @@ const byId = new Map(members.map((m) => [m.id, m]));
 const label = (id: string) => (byId.has(id) ? `#${byId.get(id)?.n}` : id);
 
 const rate = Math.max(1, Number(args.rate));
-const client = spawnNode('client', clientScript, ['--registry', registryUrl, '--count', '0', '--interval', String(Math.round(1000 / rate)), '--json']);
+const clientArgs = ['--registry', registryUrl, '--count', '0', '--interval', String(Math.round(1000 / rate)), '--json'];
+const client = spawnNode('client', clientScript, clientArgs);
 started.push(client);
 
 console.log(`
@@ -183,7 +184,8 @@ client.onLine((line) => {
   if (typeof event.retries === 'number') retries = event.retries;
 });
 
-const header = `  time   ${members.map((m) => `#${m.n}`.padStart(4)).join(' ')}  failed  retries   (calls answered by each instance in the last second)`;
+const columns = members.map((m) => `#${m.n}`.padStart(4)).join(' ');
+const header = `  time   ${columns}  failed  retries   (calls answered by each instance in the last second)`;
 let rows = 0;
 const tick = setInterval(() => {
   if (rows % 20 === 0) console.log(header);

@@ -89,7 +89,8 @@ describe.concurrent('examples', () => {
 
     beforeAll(async () => {
       dataDir = await mkdtemp(join(tmpdir(), 'roster-examples-'));
-      const serve = own.start('roster serve', CLI, ['serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', '--sync', 'normal']);
+      const args = ['serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', '--sync', 'normal'];
+      const serve = own.start('roster serve', CLI, args);
       url = `consul://${(await serve.waitFor(/listening on http:\/\/(\S+) /))[1]}`;
       registry = connect(url);
     });

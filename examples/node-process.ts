@@ -34,7 +34,12 @@ export interface NodeProcess {
 }
 
 /** Starts `node <script> ...args` with `env` added to this process's environment. */
-export function spawnNode(name: string, script: string, args: readonly string[] = [], env: Readonly<Record<string, string>> = {}): NodeProcess {
+export function spawnNode(
+  name: string,
+  script: string,
+  args: readonly string[] = [],
+  env: Readonly<Record<string, string>> = {},
+): NodeProcess {
   const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const listeners = new Set<(line: string) => void>();

@@ -30,9 +30,13 @@ describe('option parsers', () => {
     ['1', 1],
     ['65535', 65_535],
   ])('parsePort(%s) = %d', (text, port) => expect(parsePort(text)).toBe(port));
-  it.each(['0', '65536', '8o', '-1', '1.5', ''])('parsePort(%j) is refused', (text) => expect(() => parsePort(text)).toThrow(CommanderInvalidArgument));
+  it.each(['0', '65536', '8o', '-1', '1.5', ''])('parsePort(%j) is refused', (text) => {
+    expect(() => parsePort(text)).toThrow(CommanderInvalidArgument);
+  });
   it.each(['10s', '500ms', '1m30s'])('parseDuration(%s) is accepted as is', (text) => expect(parseDuration(text)).toBe(text));
-  it.each(['10', 's', '0s', '-1s', ''])('parseDuration(%j) is refused (a unit is required, > 0)', (text) => expect(() => parseDuration(text)).toThrow(/like 10s/));
+  it.each(['10', 's', '0s', '-1s', ''])('parseDuration(%j) is refused (a unit is required, > 0)', (text) => {
+    expect(() => parseDuration(text)).toThrow(/like 10s/);
+  });
   it('parseWeight bounds', () => {
     expect(parseWeight('3')).toBe(3);
     expect(() => parseWeight('0')).toThrow(CommanderInvalidArgument);
@@ -88,7 +92,8 @@ describe('health summaries', () => {
   it('changedFields lists what differs, in display order', () => {
     const a = instance({});
     expect(changedFields(a, a)).toEqual([]);
-    expect(changedFields(a, instance({ health: 'critical', port: 81, tags: ['x'], meta: { k: 'v' } }))).toEqual(['health', 'address', 'tags', 'meta']);
+    const b = instance({ health: 'critical', port: 81, tags: ['x'], meta: { k: 'v' } });
+    expect(changedFields(a, b)).toEqual(['health', 'address', 'tags', 'meta']);
   });
   it('hostPort brackets IPv6', () => expect(hostPort({ address: '::1', port: 80 })).toBe('[::1]:80'));
 });

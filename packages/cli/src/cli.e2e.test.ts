@@ -101,7 +101,8 @@ describe.concurrent('roster CLI against roster serve', () => {
   });
 
   it('register (no --ttl) registers and exits; instances shows it as a table and as JSON', async () => {
-    const reg = await roster(['register', 'cat', '--port', '8080', '--address', '127.0.0.1', '--id', 'cat-1', '--tag', 'v1,blue', '--meta', 'version=1', '--weight', '3', '--zone', 'z1']);
+    const flags = ['--address', '127.0.0.1', '--id', 'cat-1', '--tag', 'v1,blue', '--meta', 'version=1', '--weight', '3', '--zone', 'z1'];
+    const reg = await roster(['register', 'cat', '--port', '8080', ...flags]);
     expect(reg).toMatchObject({ code: 0, stdout: 'registered cat/cat-1 at 127.0.0.1:8080\n' });
     await seed('cat', [{ id: 'cat-2', port: 8081, ttlCheck: 'cat-2-ttl' }]);
 
@@ -118,7 +119,17 @@ describe.concurrent('roster CLI against roster serve', () => {
     expect(snapshot.service).toBe('cat');
     expect(snapshot.revision).toBeGreaterThan(0);
     expect(snapshot.instances).toEqual([
-      { id: 'cat-1', service: 'cat', address: '127.0.0.1', port: 8080, tags: ['v1', 'blue'], meta: { version: '1' }, weight: 3, zone: 'z1', health: 'passing' },
+      {
+        id: 'cat-1',
+        service: 'cat',
+        address: '127.0.0.1',
+        port: 8080,
+        tags: ['v1', 'blue'],
+        meta: { version: '1' },
+        weight: 3,
+        zone: 'z1',
+        health: 'passing',
+      },
       expect.objectContaining({ id: 'cat-2', health: 'critical' }),
     ]);
     // And the registration really is in the registry.
@@ -204,12 +215,19 @@ describe.concurrent('roster CLI against roster serve', () => {
   });
 
   it('register --check-ttl prints the check id; pass / warn / fail set it; unknown or non-TTL checks fail clearly', async () => {
-    const reg = await roster(['register', 'job', '--port', '9', '--address', '127.0.0.1', '--id', 'job-1', '--check-ttl', '1m', '--check-id', 'job-ttl', '--json']);
-    expect(JSON.parse(reg.stdout)).toMatchObject({ registered: { id: 'job-1' }, checks: [{ id: 'job-ttl', kind: 'ttl' }], held: false, ttl: null });
+    const flags = ['--address', '127.0.0.1', '--id', 'job-1', '--check-ttl', '1m', '--check-id', 'job-ttl', '--json'];
+    const reg = await roster(['register', 'job', '--port', '9', ...flags]);
+    expect(JSON.parse(reg.stdout)).toMatchObject({
+      registered: { id: 'job-1' },
+      checks: [{ id: 'job-ttl', kind: 'ttl' }],
+      held: false,
+      ttl: null,
+    });
     const health = async () => (await registry.list('job')).instances[0]?.health;
     expect(await health()).toBe('critical');
 
-    expect(await roster(['pass', 'job-ttl', '--note', 'all good'])).toMatchObject({ code: 0, stdout: 'check job-ttl: passing (all good)\n' });
+    const pass = await roster(['pass', 'job-ttl', '--note', 'all good']);
+    expect(pass).toMatchObject({ code: 0, stdout: 'check job-ttl: passing (all good)\n' });
     expect(await health()).toBe('passing');
     expect((await roster(['fail', 'job-ttl'])).code).toBe(0);
     expect(await health()).toBe('critical');
@@ -218,7 +236,8 @@ describe.concurrent('roster CLI against roster serve', () => {
     expect(unknown.code).toBe(ExitCode.NotFound);
     expect(unknown.stderr).toMatch(/^roster pass: no check "no-such-check"/);
 
-    const http = await roster(['register', 'web', '--port', '1', '--address', '127.0.0.1', '--id', 'web-h', '--http', '/health', '--interval', '1h']);
+    const httpFlags = ['--address', '127.0.0.1', '--id', 'web-h', '--http', '/health', '--interval', '1h'];
+    const http = await roster(['register', 'web', '--port', '1', ...httpFlags]);
     expect(http.stdout).toContain('(checks: service:web-h (http http://127.0.0.1:1/health every 1h0m0s))');
     const notTtl = await roster(['pass', 'service:web-h']);
     expect(notTtl.code).toBe(ExitCode.Failure);
@@ -232,7 +251,9 @@ describe.concurrent('roster CLI against roster serve', () => {
   it('register --ttl holds the registration until SIGINT, then deregisters and exits 0', async () => {
     const run = bg(['register', 'held', '--port', '7000', '--address', '127.0.0.1', '--id', 'held-1', '--ttl', '2s']);
     await run.waitForOutput(/Ctrl-C deregisters/);
-    expect(run.stdout()).toBe('registered held/held-1 at 127.0.0.1:7000\nholding it with a 2s TTL, renewed every 667ms; Ctrl-C deregisters\n');
+    expect(run.stdout()).toBe(
+      'registered held/held-1 at 127.0.0.1:7000\nholding it with a 2s TTL, renewed every 667ms; Ctrl-C deregisters\n',
+    );
     // Longer than the TTL: only the renewals keep it passing.
     await new Promise((r) => setTimeout(r, 2500));
     expect((await registry.list('held')).instances).toMatchObject([{ id: 'held-1', health: 'passing' }]);

@@ -1,11 +1,19 @@
 /** Counting instances by health, and what that means for a service as a whole. */
-import type { HealthStatus, Instance } from 'roster';
+import { HEALTH_STATUSES, type HealthStatus, type Instance } from 'roster';
+import type { Style } from './style.js';
 
 /** How many instances have each health. */
 export interface HealthCounts {
   readonly passing: number;
   readonly warning: number;
   readonly critical: number;
+}
+
+/** `2 passing, 1 critical`: the non-zero counts, each in its health's colour. */
+export function describeCounts(counts: HealthCounts, style: Style): string {
+  return HEALTH_STATUSES.filter((h) => counts[h] > 0)
+    .map((h) => style.health(h, `${counts[h]} ${h}`))
+    .join(', ');
 }
 
 /** Counts `instances` by health. */

@@ -46,7 +46,8 @@ export function debugDetails(error: unknown): string {
   const lines: string[] = [];
   let current: unknown = error;
   for (let depth = 0; current !== undefined && depth < 5; depth++) {
-    lines.push(`${depth === 0 ? '' : 'caused by: '}${current instanceof Error ? (current.stack ?? current.message) : JSON.stringify(current)}`);
+    const text = current instanceof Error ? (current.stack ?? current.message) : JSON.stringify(current);
+    lines.push(depth === 0 ? text : `caused by: ${text}`);
     current = current instanceof Error ? current.cause : undefined;
   }
   return lines.join('\n');

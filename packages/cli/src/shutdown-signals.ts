@@ -14,7 +14,10 @@ export interface ShutdownSignals extends Disposable {
   readonly signal: AbortSignal;
 }
 
-/** Installs the SIGINT/SIGTERM handlers and keeps the process alive until disposed. `command` names the command in the "exiting now" line. */
+/**
+ * Installs the SIGINT/SIGTERM handlers and keeps the process alive until disposed. `command`
+ * names the command in the "exiting now" line.
+ */
 export function shutdownSignals(command: string): ShutdownSignals {
   const controller = new AbortController();
   const onSignal = (name: NodeJS.Signals) => {

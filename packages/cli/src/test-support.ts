@@ -30,7 +30,8 @@ export interface BackgroundCli {
 }
 
 const baseEnv = (env: Record<string, string | undefined>) => {
-  const merged: Record<string, string | undefined> = { ...process.env, ROSTER_REGISTRY: undefined, FORCE_COLOR: undefined, NO_COLOR: undefined, ...env };
+  const cleared = { ROSTER_REGISTRY: undefined, FORCE_COLOR: undefined, NO_COLOR: undefined };
+  const merged: Record<string, string | undefined> = { ...process.env, ...cleared, ...env };
   return Object.fromEntries(Object.entries(merged).filter((e): e is [string, string] => e[1] !== undefined));
 };
 
@@ -57,7 +58,9 @@ export function startCli(args: readonly string[], env: Record<string, string | u
       const until = Date.now() + timeoutMs;
       while (!pattern.test(stdout)) {
         if (ended) throw new Error(`roster ${args.join(' ')} ended before printing ${pattern}\nstdout: ${stdout}\nstderr: ${stderr}`);
-        if (Date.now() > until) throw new Error(`roster ${args.join(' ')}: no ${pattern} after ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`);
+        if (Date.now() > until) {
+          throw new Error(`roster ${args.join(' ')}: no ${pattern} after ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`);
+        }
         await new Promise((r) => setTimeout(r, 25));
       }
     },

@@ -31,7 +31,8 @@ export async function updateTtlCheck(registryUrl: string, checkId: string, statu
   } catch {
     throw new CliError(
       ExitCode.Usage,
-      `--registry ${registryUrl}: pass / warn / fail update TTL checks through the Consul HTTP API, so they need a consul:// or http(s):// registry (roster serve, Consul); with etcd an instance reports its own health through its lease`,
+      `--registry ${registryUrl}: pass / warn / fail update TTL checks through the Consul HTTP API, so they need a ` +
+        'consul:// or http(s):// registry (roster serve, Consul); with etcd an instance reports its own health through its lease',
     );
   }
   const url = new URL(`/v1/agent/check/${VERB[status]}/${encodeURIComponent(checkId)}`, base);
@@ -53,9 +54,8 @@ export async function updateTtlCheck(registryUrl: string, checkId: string, statu
     text = (await res.body.text()).trim();
   } catch (error) {
     const reason = error instanceof Error && error.name === 'TimeoutError' ? `timed out after ${TIMEOUT_MS} ms` : (error as Error).message;
-    throw new CliError(ExitCode.Unavailable, `cannot reach the registry at ${base}: ${reason} (is it running? choose it with --registry or ROSTER_REGISTRY)`, {
-      cause: error,
-    });
+    const hint = '(is it running? choose it with --registry or ROSTER_REGISTRY)';
+    throw new CliError(ExitCode.Unavailable, `cannot reach the registry at ${base}: ${reason} ${hint}`, { cause: error });
   } finally {
     await dispatcher.close();
   }
@@ -64,7 +64,8 @@ export async function updateTtlCheck(registryUrl: string, checkId: string, statu
   if (statusCode === 404) throw new CliError(ExitCode.NotFound, `no check "${checkId}" (the registry answered ${said})`);
   if (/does not have associated TTL/.test(text))
     throw new CliError(ExitCode.Failure, `check "${checkId}" is not a TTL check: the registry runs it, it takes no pass / fail`);
-  if (statusCode === 403) throw new CliError(ExitCode.Failure, `permission denied (${said}): give a token with ?token= in --registry or CONSUL_HTTP_TOKEN`);
+  if (statusCode === 403)
+    throw new CliError(ExitCode.Failure, `permission denied (${said}): give a token with ?token= in --registry or CONSUL_HTTP_TOKEN`);
   if (statusCode >= 500) throw new CliError(ExitCode.Unavailable, `the registry failed (${said})`);
   throw new CliError(ExitCode.Failure, `the registry refused (${said})`);
 }

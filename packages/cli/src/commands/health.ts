@@ -7,7 +7,7 @@ import { cliAction } from '../cli-action.js';
 import { ExitCode } from '../exit-code.js';
 import { hostPort } from '../format-instance.js';
 import { formatTable } from '../format-table.js';
-import { countHealth, serviceHealth } from '../health-counts.js';
+import { countHealth, describeCounts, serviceHealth } from '../health-counts.js';
 import { type RegistryOptions, withRegistry, withRegistryOptions } from '../registry-option.js';
 import { styleFor } from '../style.js';
 
@@ -20,7 +20,7 @@ export function healthCommand(): Command {
   const command = new Command('health')
     .description("summarize a service's health: passing, warning (degraded) or critical")
     .argument('<service>', 'service name')
-    .addOption(new Option('--json', 'print JSON: { service, status, passing, warning, critical, instances: [{ id, address, port, health }] }'))
+    .addOption(new Option('--json', 'print JSON: { service, status, passing, warning, critical, instances }'))
     .addHelpText(
       'after',
       `
@@ -48,8 +48,8 @@ Examples:
         process.stderr.write(`roster health: no instances of service "${service}" (roster services lists the services that have some)\n`);
       } else {
         const style = styleFor(process.stdout);
-        const parts = (['passing', 'warning', 'critical'] as const).filter((h) => counts[h] > 0).map((h) => style.health(h, `${counts[h]} ${h}`));
-        process.stdout.write(`${snapshot.service}: ${style.bold(style.health(status))} (${total} ${total === 1 ? 'instance' : 'instances'}: ${parts.join(', ')})\n`);
+        const instances = `${total} ${total === 1 ? 'instance' : 'instances'}`;
+        process.stdout.write(`${snapshot.service}: ${style.bold(style.health(status))} (${instances}: ${describeCounts(counts, style)})\n`);
         const unhealthy = snapshot.instances.filter((i) => i.health !== 'passing');
         if (unhealthy.length > 0) {
           process.stdout.write(formatTable(['ID', 'ADDRESS', 'HEALTH'], unhealthy.map((i) => [i.id, hostPort(i), style.health(i.health)])));

@@ -8,7 +8,16 @@
  * process dies instead, the registry drops the instance once the TTL has run out.
  */
 import { Command, Option } from 'commander';
-import { formatMs, InvalidArgumentError, type Lease, type LeaseEvent, type NormalizedCheck, type NormalizedRegistration, validateRegistration } from 'roster';
+import {
+  formatMs,
+  InvalidArgumentError,
+  type Lease,
+  type LeaseEvent,
+  type NormalizedCheck,
+  type NormalizedRegistration,
+  type Registration,
+  validateRegistration,
+} from 'roster';
 import { collectKeyValue, collectList, parseDuration, parsePort, parseWeight } from '../arg-parsers.js';
 import { type RegisterFlags, buildRegistration } from '../build-registration.js';
 import { cliAction } from '../cli-action.js';
@@ -40,15 +49,16 @@ function flagOf(field: string): string {
   return top === 'service' ? '<service>' : top === 'tags' ? '--tag' : `--${top}`;
 }
 
-/** Validates offline (before any network call), naming the option at fault. */
-function validate(service: string, options: RegisterOptions): NormalizedRegistration {
+/** Builds the registration and validates it offline (before any network call), naming the option at fault. */
+function validate(service: string, options: RegisterOptions): { registration: Registration; reg: NormalizedRegistration } {
   if (options.checkId !== undefined && options.checkTtl === undefined) throw new CliError(ExitCode.Usage, '--check-id needs --check-ttl');
   if ((options.interval !== undefined || options.httpTimeout !== undefined) && options.http === undefined)
     throw new CliError(ExitCode.Usage, '--interval and --http-timeout need --http');
   if (options.deregisterAfter !== undefined && options.http === undefined && options.checkTtl === undefined)
     throw new CliError(ExitCode.Usage, '--deregister-after needs a check (--http or --check-ttl)');
+  const registration = buildRegistration(service, options);
   try {
-    return validateRegistration(buildRegistration(service, options));
+    return { registration, reg: validateRegistration(registration) };
   } catch (error) {
     if (!(error instanceof InvalidArgumentError)) throw error;
     throw new CliError(ExitCode.Usage, `${flagOf(error.field)}: ${error.message.slice(error.field.length + 2)}`, { cause: error });
@@ -120,13 +130,19 @@ export function registerCommand(): Command {
     .addOption(new Option('--meta <key=value>', 'a metadata entry; repeatable').argParser(collectKeyValue))
     .addOption(new Option('--weight <n>', 'share of traffic for weighted balancers (1-65535, default 1)').argParser(parseWeight))
     .addOption(new Option('--zone <zone>', 'failure domain (availability zone, rack)'))
-    .addOption(new Option('--ttl <duration>', 'hold the registration: renew it every ttl/3 until Ctrl-C, then deregister').argParser(parseDuration))
+    .addOption(
+      new Option('--ttl <duration>', 'hold the registration: renew it every ttl/3 until Ctrl-C, then deregister').argParser(parseDuration),
+    )
     .addOption(new Option('--http <url-or-path>', 'HTTP check the registry runs: a URL, or a path on the instance like /health'))
     .addOption(new Option('--interval <duration>', 'how often the HTTP check runs (default 10s)').argParser(parseDuration))
     .addOption(new Option('--http-timeout <duration>', 'time limit of one HTTP check run').argParser(parseDuration))
     .addOption(new Option('--check-ttl <duration>', 'a TTL check, updated with roster pass / fail <check-id>').argParser(parseDuration))
     .addOption(new Option('--check-id <id>', 'id of the --check-ttl check (default: service:<id>, or service:<id>:2 next to --http)'))
-    .addOption(new Option('--deregister-after <duration>', 'remove the instance after its checks have been critical this long').argParser(parseDuration))
+    .addOption(
+      new Option('--deregister-after <duration>', 'remove the instance after its checks have been critical this long').argParser(
+        parseDuration,
+      ),
+    )
     .addOption(new Option('--json', 'print the registration as one JSON line'))
     .addHelpText(
       'after',
@@ -145,8 +161,7 @@ Examples:
     );
   return withRegistryOptions(command).action(
     cliAction('register', async (service: string, options: RegisterOptions) => {
-      const reg = validate(service, options);
-      const registration = buildRegistration(service, options);
+      const { registration, reg } = validate(service, options);
       return withRegistry(options.registry, async (registry) => {
         const lease = await registry.register(registration);
         const held = reg.ttlMs > 0;
@@ -156,7 +171,8 @@ Examples:
         } else {
           const checks = reg.checks.length > 0 ? ` (checks: ${describeChecks(reg)})` : '';
           process.stdout.write(`registered ${reg.service}/${reg.id} at ${hostPort(reg)}${checks}\n`);
-          if (held) process.stdout.write(`holding it with a ${formatMs(reg.ttlMs)} TTL, renewed every ${formatMs(Math.round(reg.ttlMs / 3))}; Ctrl-C deregisters\n`);
+          const every = formatMs(Math.round(reg.ttlMs / 3));
+          if (held) process.stdout.write(`holding it with a ${formatMs(reg.ttlMs)} TTL, renewed every ${every}; Ctrl-C deregisters\n`);
         }
         return held ? hold(lease, reg, options.json === true) : ExitCode.Ok;
       });

@@ -8,7 +8,7 @@ import { cliAction } from '../cli-action.js';
 import { CliError } from '../cli-error.js';
 import { ExitCode } from '../exit-code.js';
 import { changedFields, formatMeta, hostPort } from '../format-instance.js';
-import { countHealth } from '../health-counts.js';
+import { countHealth, describeCounts } from '../health-counts.js';
 import { type RegistryOptions, withRegistry, withRegistryOptions } from '../registry-option.js';
 import { shutdownSignals } from '../shutdown-signals.js';
 import { type Style, styleFor } from '../style.js';
@@ -43,8 +43,7 @@ function printHuman(previous: Snapshot | undefined, snapshot: Snapshot, style: S
   if (previous === undefined) {
     const counts = countHealth(snapshot.instances);
     const n = snapshot.instances.length;
-    const parts = (['passing', 'warning', 'critical'] as const).filter((h) => counts[h] > 0).map((h) => style.health(h, `${counts[h]} ${h}`));
-    out.push(`${at}  ${snapshot.service}: ${n} ${n === 1 ? 'instance' : 'instances'}${n > 0 ? ` (${parts.join(', ')})` : ''}`);
+    out.push(`${at}  ${snapshot.service}: ${n} ${n === 1 ? 'instance' : 'instances'}${n > 0 ? ` (${describeCounts(counts, style)})` : ''}`);
     for (const i of snapshot.instances) out.push(`${at}    ${i.id}  ${hostPort(i)}  ${style.health(i.health)}`);
   } else {
     const diff = diffSnapshots(previous, snapshot);
@@ -69,7 +68,9 @@ function printJson(previous: Snapshot | undefined, snapshot: Snapshot): void {
     const diff = diffSnapshots(previous, snapshot);
     for (const instance of diff.added) lines.push({ type: 'added', ...base, instance });
     for (const instance of diff.removed) lines.push({ type: 'removed', ...base, instance });
-    for (const { before, after } of diff.changed) lines.push({ type: 'changed', ...base, fields: changedFields(before, after), before, after });
+    for (const { before, after } of diff.changed) {
+      lines.push({ type: 'changed', ...base, fields: changedFields(before, after), before, after });
+    }
   }
   for (const line of lines) process.stdout.write(`${JSON.stringify(line)}\n`);
 }
