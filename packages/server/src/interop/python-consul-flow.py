@@ -121,6 +121,11 @@ def flow():
     step('worker_in_maintenance', lambda: [entries(c.health.service('worker', passing=True)[1]), statuses(c.health.service('worker')[1][0]['Checks'])])
     step('maintenance_off', lambda: c.agent.service.maintenance('worker-1', False))
     step('worker_after_maintenance', lambda: [n['Service']['ID'] for n in c.health.service('worker', passing=True)[1]])
+    step('node_maintenance_on', lambda: c.agent.maintenance('true', 'node work'))
+    step('passing_in_node_maintenance', lambda: c.health.service('worker', passing=True)[1])
+    step('node_maintenance_off', lambda: c.agent.maintenance('false'))
+    step('members', lambda: [[m['Name'], m['Status']] for m in c.agent.members()])
+    step('datacenters', c.catalog.datacenters)
 
     # Catalog writes on this node (lowercase keys plus a WriteRequest object).
     step('catalog_register', lambda: c.catalog.register(node, '127.0.0.1', service={'service': 'ext', 'id': 'ext-1', 'port': 80}, check={'checkid': 'ext-check', 'name': 'ext', 'status': 'passing', 'serviceid': 'ext-1'}))

@@ -214,6 +214,12 @@ describe.skipIf(!available)('python-consul 0.7.1 (Debian python3-consul)', () =>
     ]);
     expect(ok(out, 'maintenance_off')).toBe(true);
     expect(ok(out, 'worker_after_maintenance')).toEqual(['worker-1']);
+    expect(ok(out, 'node_maintenance_on')).toBe(true);
+    expect(ok(out, 'passing_in_node_maintenance')).toEqual([]);
+    expect(ok(out, 'node_maintenance_off')).toBe(true);
+    expect(sent(proxy, 'PUT', '/v1/agent/maintenance?enable=true&reason=node+work')).toHaveLength(1);
+    expect(ok(out, 'members')).toEqual([['node-a', 1]]);
+    expect(ok(out, 'datacenters')).toEqual(['dc1']);
   });
 
   it('writes the catalog on this node (lowercase keys, WriteRequest) and is refused for another node', () => {

@@ -290,6 +290,21 @@ describe('Go consul/api (seed code)', () => {
     );
   });
 
+  it('UpdateTTL(checkID, output, status) → PUT check/update with {"Status","Output"}', async () => {
+    const t = testServer();
+    await t.req('PUT', '/v1/agent/service/register', '{"ID":"job-1","Name":"job","Check":{"TTL":"30s"},"Checks":null}\n');
+    // api.checkUpdate, as Go's encoder writes it ("pass" is translated to "passing" client-side).
+    const r = await t.req('PUT', '/v1/agent/check/update/service:job-1', '{"Status":"passing","Output":"all good"}\n', {
+      'content-type': 'application/json',
+    });
+    expect([r.statusCode, r.body]).toEqual([200, '']);
+    const checks = (await t.req('GET', '/v1/agent/checks')).json();
+    expect(goDecode(checks, GoMap(GoHealthCheck))).toEqual([]);
+    expect(checks['service:job-1']).toMatchObject({ Status: 'passing', Output: 'all good' });
+    const bad = await t.req('PUT', '/v1/agent/check/update/service:job-1', '{"Status":"pass","Output":""}\n');
+    expect(`Unexpected response code: ${bad.statusCode} (${bad.body})`).toBe("Unexpected response code: 400 (Invalid check status: 'pass')");
+  });
+
   it('every read the Go client decodes comes back type-correct with no unknown field', async () => {
     const t = testServer({ nodeMeta: { rack: 'r1' } });
     await t.req('PUT', '/v1/agent/service/register', {
