@@ -23,7 +23,7 @@ describe('announce with Fastify', () => {
     const store = new MemoryStore();
     const registry = memoryRegistry({ store });
     cleanup.push(() => registry.close());
-    let announcement: Announcement | undefined;
+    let announcement: Announcement | undefined = undefined;
     app.get(
       '/health',
       fastifyHealth(() => announcement),
