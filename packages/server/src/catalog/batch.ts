@@ -9,7 +9,7 @@ import type { Store } from '../store/store.js';
 import type { Catalog } from './catalog.js';
 import type { CatalogChange, RemovalReason } from './change.js';
 import { type IndexKey, serviceKey } from './indexes.js';
-import type { CheckRecord, ServiceRecord } from './types.js';
+import { type CheckRecord, checkRecord, type ServiceRecord, serviceRecord } from './types.js';
 
 /** A service record before the batch assigns its indexes. */
 export type ServiceInput = Omit<ServiceRecord, 'createIndex' | 'modifyIndex'>;
@@ -75,7 +75,7 @@ export class Batch {
     const previous = this.#catalog.service(input.id);
     if (previous && sameService(previous, input)) return previous;
     const index = this.#index();
-    const record: ServiceRecord = { ...input, createIndex: previous?.createIndex ?? index, modifyIndex: index };
+    const record = serviceRecord(input, previous?.createIndex ?? index, index);
     this.#catalog.setService(record);
     this.#store.putService(record);
     this.writes++;
@@ -107,13 +107,13 @@ export class Batch {
     const previous = this.#catalog.check(input.id);
     if (previous && sameCheck(previous, input)) {
       if (previous.output === input.output) return previous;
-      const record = { ...previous, output: input.output };
+      const record = checkRecord({ ...previous, output: input.output }, previous.createIndex, previous.modifyIndex);
       this.#catalog.setCheck(record);
       this.#touchContent(record);
       return record;
     }
     const index = this.#index();
-    const record: CheckRecord = { ...input, createIndex: previous?.createIndex ?? index, modifyIndex: index };
+    const record = checkRecord(input, previous?.createIndex ?? index, index);
     this.#catalog.setCheck(record);
     this.#store.putCheck(record);
     this.writes++;
