@@ -16,10 +16,23 @@ export type ServiceInput = Omit<ServiceRecord, 'createIndex' | 'modifyIndex'>;
 /** A check record before the batch assigns its indexes. */
 export type CheckInput = Omit<CheckRecord, 'createIndex' | 'modifyIndex'>;
 
+/**
+ * Thrown by a storeless batch (see {@link Batch} `storeless`) when an operation would allocate an
+ * index, i.e. change the store: the operation must run in a real commit instead. Thrown before
+ * the mutator changes anything.
+ */
+export class NeedsCommit extends Error {
+  constructor() {
+    super('the operation changes the store');
+    this.name = 'NeedsCommit';
+  }
+}
+
 /** The mutation context of one group commit. */
 export class Batch {
   readonly #catalog: Catalog;
   readonly #store: Store;
+  readonly #storeless: boolean;
   #opIndex: number | undefined;
   /** Index keys changed by this batch (waiters on them are woken after the commit). */
   readonly touched = new Set<IndexKey>();
@@ -28,9 +41,14 @@ export class Batch {
   /** Rows written to the store. */
   writes = 0;
 
-  constructor(catalog: Catalog, store: Store) {
+  /**
+   * With `storeless`, the batch runs outside any store transaction and only allows changes that
+   * write nothing (output-only check updates); any other change throws {@link NeedsCommit}.
+   */
+  constructor(catalog: Catalog, store: Store, storeless = false) {
     this.#catalog = catalog;
     this.#store = store;
+    this.#storeless = storeless;
   }
 
   /** The catalog, for operations to read while deciding. */
@@ -44,6 +62,7 @@ export class Batch {
   }
 
   #index(): number {
+    if (this.#storeless) throw new NeedsCommit();
     if (this.#opIndex === undefined) this.#opIndex = this.#catalog.indexes.next();
     return this.#opIndex;
   }

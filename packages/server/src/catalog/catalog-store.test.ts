@@ -120,6 +120,32 @@ describe('catalog + store', () => {
     expect(catalog.check('service:w1')?.output).toBe('two');
   });
 
+  it('answers a heartbeat that changes nothing without a store transaction or a batch', async () => {
+    const { store, catalog, committer } = open(tempDir());
+    await committer.submit(registerService(reg('w1', 'web', true)));
+    await committer.submit(updateTtl('service:w1', 'passing', ''));
+    const index = catalog.indexes.current;
+    let transactions = 0;
+    const transaction = store.transaction.bind(store);
+    store.transaction = <T>(fn: () => T): T => {
+      transactions++;
+      return transaction(fn);
+    };
+    // Queued behind a registration: the heartbeat still settles at once, with no transaction.
+    const queued = committer.submit(registerService(reg('w2')));
+    await committer.submit(updateTtl('service:w1', 'passing', 'ok'), { immediate: true });
+    expect(transactions).toBe(0);
+    expect(committer.pending).toBe(1);
+    expect(catalog.check('service:w1')?.output).toBe('ok');
+    await queued;
+    expect(transactions).toBe(1);
+    // A status change still goes through a commit.
+    await committer.submit(updateTtl('service:w1', 'warning', ''), { immediate: true });
+    expect(transactions).toBe(2);
+    expect(catalog.indexes.current).toBe(index + 2);
+    await expect(committer.submit(updateTtl('nope', 'passing', ''), { immediate: true })).rejects.toBeInstanceOf(ApiError);
+  });
+
   it('re-registration keeps check status', async () => {
     const { catalog, committer } = open(tempDir());
     await committer.submit(registerService(reg('w1', 'web', true)));

@@ -41,6 +41,7 @@ export class Committer {
   readonly #opts: CommitterOptions;
   #queue: Pending[] = [];
   #scheduled = false;
+  #flushing = false;
   #closed = false;
 
   constructor(options: CommitterOptions) {
@@ -54,13 +55,20 @@ export class Committer {
 
   /**
    * Queues an operation for the next group commit.
-   * With `immediate`, and when nothing else is queued, runs it at once (for heartbeats, which
-   * usually write nothing, so waiting for a batch would only add latency).
+   * With `immediate` (for heartbeats, which usually write nothing), first runs it at once outside
+   * any store transaction: when it changes nothing durable (no index, no store row) it settles
+   * right away, without a transaction and without waiting for a batch. The catalog in memory is
+   * the committed state between commits, so this is as if it ran alone between two commits.
+   * Otherwise it is queued like any other operation (at once when nothing else is queued).
    * Rejects with ApiError 503 after {@link close}.
    */
   submit<T>(op: Operation<T>, options: { immediate?: boolean } = {}): Promise<T> {
     if (this.#closed) {
       return Promise.reject(new ApiError(503, ServerErrorCode.ShuttingDown, 'Server is shutting down'));
+    }
+    if (options.immediate && !this.#flushing) {
+      const settled = this.#runWithoutStore(op);
+      if (settled) return settled;
     }
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ op, resolve: resolve as (value: unknown) => void, reject });
@@ -78,9 +86,36 @@ export class Committer {
     });
   }
 
+  /**
+   * Runs `op` on a storeless batch. Returns its settled promise when it wrote nothing (or refused
+   * with an ApiError), undefined when it must run in a commit instead. A storeless batch refuses
+   * before any change, so an operation with a single mutator (a TTL update) is then untouched.
+   */
+  #runWithoutStore<T>(op: Operation<T>): Promise<T> | undefined {
+    const batch = new Batch(this.#opts.catalog, this.#opts.store, true);
+    batch.beginOperation();
+    try {
+      return Promise.resolve(op(batch));
+    } catch (error) {
+      if (error instanceof ApiError) return Promise.reject(error);
+      // NeedsCommit (it changes the store), or anything unexpected: a real commit runs it again
+      // (and handles failures as usual).
+      return undefined;
+    }
+  }
+
   /** Commits everything queued now (synchronously). */
   flush(): void {
     if (this.#queue.length === 0) return;
+    this.#flushing = true;
+    try {
+      this.#flush();
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  #flush(): void {
     const queue = this.#queue;
     this.#queue = [];
     const { catalog, store } = this.#opts;

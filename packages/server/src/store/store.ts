@@ -48,6 +48,8 @@ export class Store {
   readonly #deleteCheck: Database.Statement<[string]>;
   readonly #putIndex: Database.Statement<[string, number]>;
   readonly #putMeta: Database.Statement<[string, string]>;
+  /** Created once: `db.transaction()` builds its wrapper functions on every call. */
+  readonly #transaction: Database.Transaction<(fn: () => unknown) => unknown>;
   #closed = false;
 
   private constructor(db: Database.Database) {
@@ -58,6 +60,7 @@ export class Store {
     this.#deleteCheck = db.prepare('DELETE FROM checks WHERE id = ?');
     this.#putIndex = db.prepare('INSERT OR REPLACE INTO indexes (key, value) VALUES (?, ?)');
     this.#putMeta = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
+    this.#transaction = db.transaction((fn: () => unknown) => fn());
   }
 
   /**
@@ -136,7 +139,7 @@ export class Store {
    * rolled back when it throws.
    */
   transaction<T>(fn: () => T): T {
-    return this.#db.transaction(fn)();
+    return this.#transaction(fn) as T;
   }
 
   /** Inserts or replaces a service row (inside {@link transaction}). */
