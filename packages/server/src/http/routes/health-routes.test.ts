@@ -50,6 +50,30 @@ describe('GET /v1/health/service/:name', () => {
     expect(e.Service).toMatchObject({ ID: 'w1', Service: 'web', Tags: ['V1', 'primary'], Port: 1, Address: '', Meta: {} });
   });
 
+  it('re-encodes only changed entries and answers exactly what rendering gives', async () => {
+    const t = await seed();
+    const same = async (query = '') => {
+      const compact = await t.req('GET', `/v1/health/service/web${query}`);
+      const rendered = await t.req('GET', `/v1/health/service/web${query}${query ? '&' : '?'}pretty`);
+      expect(compact.body).toBe(JSON.stringify(JSON.parse(rendered.body)));
+      return JSON.parse(compact.body) as Entry[];
+    };
+    await same();
+    await t.req('PUT', '/v1/agent/check/pass/service:w1?note=one');
+    expect((await same()).find((e) => e.Service.ID === 'w1')!.Checks[1]!.Output).toBe('one');
+    await t.req('PUT', '/v1/agent/check/fail/service:w2');
+    expect((await same()).find((e) => e.Service.ID === 'w2')!.Checks[1]!.Status).toBe('critical');
+    await t.req('PUT', '/v1/agent/service/register', { Name: 'web', ID: 'w3', Port: 33, Tags: ['x'] });
+    expect((await same()).find((e) => e.Service.ID === 'w3')!.Service.Port).toBe(33);
+    await t.req('PUT', '/v1/agent/maintenance?enable=true&reason=r');
+    expect((await same()).every((e) => e.Checks.some((c) => c.CheckID === '_node_maintenance'))).toBe(true);
+    expect(await same('?passing')).toEqual([]);
+    await t.req('PUT', '/v1/agent/maintenance?enable=false');
+    await t.req('PUT', '/v1/agent/service/deregister/w2');
+    expect((await same()).map((e) => e.Service.ID)).toEqual(['w1', 'w3']);
+    expect((await same('?tag=x')).map((e) => e.Service.ID)).toEqual(['w3']);
+  });
+
   it('?passing keeps only entries whose every check passes; accepts 1, true, empty; refuses others', async () => {
     const t = await seed();
     for (const q of ['passing', 'passing=1', 'passing=true', 'passing=True']) {
