@@ -8,7 +8,8 @@ import { type Clock, sleep, systemClock } from '../../clock.js';
 import { formatMs } from '../../duration.js';
 import { AbortedError, ClosedError, InvalidArgumentError, isRosterError } from '../../errors.js';
 import { type BackoffOptions, backoffDelay } from '../../internal/backoff.js';
-import { Latest } from '../../internal/latest.js';
+import type { Latest } from '../../internal/latest.js';
+import { watchIterable } from '../../internal/watch-iterable.js';
 import { byId, type HealthStatus, type Instance, type Registration, type Snapshot, toInstance } from '../../model.js';
 import { validateId, validateRegistration, validateServiceName } from '../../validate.js';
 import { KeptLease, type LeaseDriver, type RenewOutcome } from '../kept-lease.js';
@@ -211,22 +212,9 @@ class ConsulRegistry implements Registry {
   watch(service: string, options: WatchOptions = {}): AsyncIterable<Snapshot> {
     validateServiceName(service);
     this.#open();
-    return {
-      [Symbol.asyncIterator]: () => {
-        const channel = new Latest<Snapshot>();
-        const stop = new AbortController();
-        const signal = AbortSignal.any([stop.signal, this.#life.signal, ...(options.signal ? [options.signal] : [])]);
-        void this.#watchLoop(service, channel, signal, options.onError);
-        const inner = channel[Symbol.asyncIterator]();
-        return {
-          next: () => inner.next(),
-          return: () => {
-            stop.abort();
-            return inner.return?.() ?? Promise.resolve({ value: undefined, done: true });
-          },
-        };
-      },
-    };
+    return watchIterable([this.#life.signal, options.signal], (channel, signal) => {
+      void this.#watchLoop(service, channel, signal, options.onError);
+    });
   }
 
   async #watchLoop(service: string, channel: Latest<Snapshot>, signal: AbortSignal, onError?: (error: Error) => void): Promise<void> {

@@ -7,11 +7,11 @@
  */
 import { setMaxListeners } from 'node:events';
 import { AbortedError, ClosedError } from '../../errors.js';
-import { Latest } from '../../internal/latest.js';
+import { watchIterable } from '../../internal/watch-iterable.js';
 import { type Registration, type Snapshot, toInstance } from '../../model.js';
 import { validateId, validateRegistration, validateServiceName } from '../../validate.js';
 import { KeptLease } from '../kept-lease.js';
-import type { CallOptions, Lease, RegisterOptions, Registry } from '../registry.js';
+import type { CallOptions, Lease, RegisterOptions, Registry, WatchOptions } from '../registry.js';
 import { instanceKey, parseInstanceKey, prefixRangeEnd, servicePrefix } from './etcd-codec.js';
 import { EtcdConnection } from './etcd-connection.js';
 import { EtcdLeaseDriver } from './etcd-lease-driver.js';
@@ -124,32 +124,16 @@ class EtcdRegistry implements Registry {
     return [...names].sort();
   }
 
-  watch(service: string, options: CallOptions = {}): AsyncIterable<Snapshot> {
+  watch(service: string, options: WatchOptions = {}): AsyncIterable<Snapshot> {
     validateServiceName(service);
     this.#open();
-    return {
-      [Symbol.asyncIterator]: () => {
-        const channel = new Latest<Snapshot>();
-        const stop = new AbortController();
-        const signal = AbortSignal.any([stop.signal, this.#life.signal, ...(options.signal ? [options.signal] : [])]);
-        if (signal.aborted) channel.end();
-        else {
-          const { prefix, clock, random, backoff } = this.#s;
-          Promise.resolve(this.#connection()).then(
-            (conn) => runServiceWatch({ conn, prefix, service, clock, random, backoff }, channel, signal),
-            (error: unknown) => channel.end(signal.aborted ? undefined : error),
-          );
-        }
-        const inner = channel[Symbol.asyncIterator]();
-        return {
-          next: () => inner.next(),
-          return: () => {
-            stop.abort();
-            return inner.return?.() ?? Promise.resolve({ value: undefined, done: true });
-          },
-        };
-      },
-    };
+    return watchIterable([this.#life.signal, options.signal], (channel, signal) => {
+      const { prefix, clock, random, backoff } = this.#s;
+      Promise.resolve(this.#connection()).then(
+        (conn) => runServiceWatch({ conn, prefix, service, clock, random, backoff, onError: options.onError }, channel, signal),
+        (error: unknown) => channel.end(signal.aborted ? undefined : error),
+      );
+    });
   }
 
   async close(): Promise<void> {

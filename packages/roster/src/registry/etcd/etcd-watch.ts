@@ -22,6 +22,8 @@ export interface ServiceWatchOptions {
   readonly clock: Clock;
   readonly random: () => number;
   readonly backoff: BackoffOptions;
+  /** Told about each transient error the loop retries (see `WatchOptions.onError`). */
+  readonly onError?: ((error: Error) => void) | undefined;
 }
 
 interface Entry {
@@ -201,6 +203,7 @@ export async function runServiceWatch(options: ServiceWatchOptions, channel: Lat
           channel.end(error);
           return;
         }
+        options.onError?.(error instanceof Error ? error : new Error(String(error)));
         await sleep(options.clock, backoffDelay(failures++, options.backoff, options.random), signal).catch(() => {});
       }
     }
