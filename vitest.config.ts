@@ -11,11 +11,11 @@ const src = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 export default defineConfig({
   resolve: {
     alias: [
-      { find: /^roster$/, replacement: src('./packages/roster/src/index.ts') },
-      { find: /^roster\/testing$/, replacement: src('./packages/roster/src/testing/index.ts') },
-      { find: /^roster\/consul$/, replacement: src('./packages/roster/src/registry/consul/index.ts') },
-      { find: /^roster\/etcd$/, replacement: src('./packages/roster/src/registry/etcd/index.ts') },
-      { find: /^@roster\/server$/, replacement: src('./packages/server/src/index.ts') },
+      { find: /^@rosterjs\/roster$/, replacement: src('./packages/roster/src/index.ts') },
+      { find: /^@rosterjs\/roster\/testing$/, replacement: src('./packages/roster/src/testing/index.ts') },
+      { find: /^@rosterjs\/roster\/consul$/, replacement: src('./packages/roster/src/registry/consul/index.ts') },
+      { find: /^@rosterjs\/roster\/etcd$/, replacement: src('./packages/roster/src/registry/etcd/index.ts') },
+      { find: /^@rosterjs\/server$/, replacement: src('./packages/server/src/index.ts') },
     ],
   },
   test: {

@@ -16,7 +16,7 @@
  * an instance not tried yet (best practice 3), within a retry budget.
  */
 import { parseArgs } from 'node:util';
-import { connect, type Instance, type Registry, roundRobin, serviceClient } from 'roster';
+import { connect, type Instance, type Registry, roundRobin, serviceClient } from '@rosterjs/roster';
 
 const { values: args } = parseArgs({
   options: {

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { connect, diffSnapshots, type Instance, type Snapshot } from 'roster';
+import { connect, diffSnapshots, type Instance, type Snapshot } from '@rosterjs/roster';
 import { type NodeProcess, spawnNode } from './node-process.js';
 
 const { values: args } = parseArgs({

@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connect, type Registry } from 'roster';
+import { connect, type Registry } from '@rosterjs/roster';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EtcdCluster, startEtcdCluster } from '../test-support/etcd.js';
 import { requireBinary } from '../test-support/system.js';

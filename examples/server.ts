@@ -17,7 +17,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { type Announcement, announce, attachHealth, connect, type DrainPhase } from 'roster';
+import { type Announcement, announce, attachHealth, connect, type DrainPhase } from '@rosterjs/roster';
 
 const { values: args } = parseArgs({
   options: {

@@ -4,7 +4,7 @@
  * (`option '--port <port>' argument 'x' is invalid. …`) and ends with exit code 2.
  */
 import { InvalidArgumentError } from 'commander';
-import { parseGoDuration } from 'roster';
+import { parseGoDuration } from '@rosterjs/roster';
 
 /** A TCP port callers connect to: an integer 1–65535. */
 export function parsePort(value: string): number {

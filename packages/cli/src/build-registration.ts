@@ -1,6 +1,6 @@
 /** The Registration `roster register` sends, built from its options. */
 import { networkInterfaces } from 'node:os';
-import { defaultAddress, type HealthCheck, type Registration } from 'roster';
+import { defaultAddress, type HealthCheck, type Registration } from '@rosterjs/roster';
 import { hostPort } from './format-instance.js';
 
 /** The options of `roster register`, as commander parses them. */

@@ -1,6 +1,6 @@
 /** The CLI's pure helpers: option parsers, colour decisions, tables, health summaries, error mapping. */
 import { InvalidArgumentError as CommanderInvalidArgument } from 'commander';
-import { AccessDeniedError, InvalidArgumentError, type Instance, NotFoundError, RegistryUnavailableError, TimeoutError } from 'roster';
+import { AccessDeniedError, InvalidArgumentError, type Instance, NotFoundError, RegistryUnavailableError, TimeoutError } from '@rosterjs/roster';
 import { describe, expect, it } from 'vitest';
 import { collectKeyValue, collectList, parseDuration, parsePort, parseWeight } from './arg-parsers.js';
 import { CliError } from './cli-error.js';

@@ -7,8 +7,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, type RosterServer } from '@roster/server';
-import { connect, type Registry, type Snapshot } from 'roster';
+import { createServer, type RosterServer } from '@rosterjs/server';
+import { connect, type Registry, type Snapshot } from '@rosterjs/roster';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from './exit-code.js';
 import { type BackgroundCli, closedPort, runCli, startCli } from './test-support.js';

@@ -1,5 +1,5 @@
 /** How instances look in the CLI's tables and change lines. */
-import type { Instance } from 'roster';
+import type { Instance } from '@rosterjs/roster';
 import type { Style } from './style.js';
 
 /** `host:port`, with IPv6 hosts in brackets. */

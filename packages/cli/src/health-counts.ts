@@ -1,5 +1,5 @@
 /** Counting instances by health, and what that means for a service as a whole. */
-import { HEALTH_STATUSES, type HealthStatus, type Instance } from 'roster';
+import { HEALTH_STATUSES, type HealthStatus, type Instance } from '@rosterjs/roster';
 import type { Style } from './style.js';
 
 /** How many instances have each health. */

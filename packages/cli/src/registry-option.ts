@@ -4,7 +4,7 @@
  * so every backend `connect()` knows (consul://, etcd://, memory://) works in every command.
  */
 import { type Command, Option } from 'commander';
-import { connect, isRosterError, type Registry } from 'roster';
+import { connect, isRosterError, type Registry } from '@rosterjs/roster';
 import { CliError } from './cli-error.js';
 import { ExitCode } from './exit-code.js';
 

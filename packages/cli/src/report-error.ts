@@ -2,7 +2,7 @@
  * How a failed command tells the user: one line naming what is wrong, the exit code that says
  * what kind of failure it was, and the stack trace only with `--debug`.
  */
-import { ErrorCode, isRosterError } from 'roster';
+import { ErrorCode, isRosterError } from '@rosterjs/roster';
 import { CliError } from './cli-error.js';
 import { ExitCode } from './exit-code.js';
 

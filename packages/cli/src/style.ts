@@ -2,7 +2,7 @@
  * Colours for people, never for scripts: on only when the output is a terminal that has them,
  * off with NO_COLOR (https://no-color.org), forced with FORCE_COLOR (as Node does).
  */
-import type { HealthStatus } from 'roster';
+import type { HealthStatus } from '@rosterjs/roster';
 
 /** Text styling for one output stream; every function returns its input unchanged when colours are off. */
 export interface Style {

@@ -1,6 +1,6 @@
 /** The shape shared by `roster pass`, `warn` and `fail`: one TTL check update by check id. */
 import { Command, Option } from 'commander';
-import type { HealthStatus } from 'roster';
+import type { HealthStatus } from '@rosterjs/roster';
 import { cliAction } from './cli-action.js';
 import { updateTtlCheck } from './update-ttl-check.js';
 import { ExitCode } from './exit-code.js';

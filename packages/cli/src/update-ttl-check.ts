@@ -6,8 +6,8 @@
  * Consul). Token (`?token=` in the URL, or CONSUL_HTTP_TOKEN) and datacenter (`?dc=`) are read
  * as the Consul backend reads them.
  */
-import type { HealthStatus } from 'roster';
-import { consulBaseUrl } from 'roster/consul';
+import type { HealthStatus } from '@rosterjs/roster';
+import { consulBaseUrl } from '@rosterjs/roster/consul';
 import { Agent, request } from 'undici';
 import { CliError } from './cli-error.js';
 import { ExitCode } from './exit-code.js';

@@ -6,8 +6,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AnnouncementEvent, announce, type Snapshot } from 'roster';
-import { consulRegistry } from 'roster/consul';
+import { type AnnouncementEvent, announce, type Snapshot } from '@rosterjs/roster';
+import { consulRegistry } from '@rosterjs/roster/consul';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createServer, type RosterServer } from './index.js';
 

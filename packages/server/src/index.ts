@@ -1,5 +1,5 @@
 /**
- * @roster/server: `roster serve`, a Consul-compatible service registry in one process.
+ * @rosterjs/server: `roster serve`, a Consul-compatible service registry in one process.
  * Exports are listed one by one (no `export *`): this file is the public API.
  */
 export type { RemovalReason } from './catalog/change.js';

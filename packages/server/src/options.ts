@@ -4,7 +4,7 @@
  */
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { type Clock, InvalidArgumentError, systemClock } from 'roster';
+import { type Clock, InvalidArgumentError, systemClock } from '@rosterjs/roster';
 import type { AclOptions } from './acl/acl.js';
 import type { SyncMode } from './store/store.js';
 

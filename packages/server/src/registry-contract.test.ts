@@ -5,8 +5,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { consulRegistry } from 'roster/consul';
-import { registryContract } from 'roster/testing';
+import { consulRegistry } from '@rosterjs/roster/consul';
+import { registryContract } from '@rosterjs/roster/testing';
 import { afterAll, beforeAll } from 'vitest';
 import { createServer, type RosterServer } from './index.js';
 

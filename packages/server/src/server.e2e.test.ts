@@ -1,6 +1,6 @@
 /** roster serve over real sockets: blocking queries, shutdown, disconnects, events, metrics. */
 import { setTimeout as delay } from 'node:timers/promises';
-import { systemClock } from 'roster';
+import { systemClock } from '@rosterjs/roster';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RosterEvent } from './index.js';
 import { closeAll, testServer } from './testing/test-server.test-helper.js';

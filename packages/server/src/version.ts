@@ -1,2 +1,2 @@
-/** The version of @roster/server (kept equal to package.json's by the release script). */
+/** The version of @rosterjs/server (kept equal to package.json's by the release script). */
 export const VERSION = '0.1.0';

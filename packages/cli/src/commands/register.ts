@@ -17,7 +17,7 @@ import {
   type NormalizedRegistration,
   type Registration,
   validateRegistration,
-} from 'roster';
+} from '@rosterjs/roster';
 import { collectKeyValue, collectList, parseDuration, parsePort, parseWeight } from '../arg-parsers.js';
 import { type RegisterFlags, buildRegistration } from '../build-registration.js';
 import { cliAction } from '../cli-action.js';

@@ -3,7 +3,7 @@
  * SIGTERM/SIGINT, then shuts down gracefully (a second signal exits at once).
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { createServer, type ServerOptions, type SyncMode } from '@roster/server';
+import { createServer, type ServerOptions, type SyncMode } from '@rosterjs/server';
 
 function port(value: string): number {
   const n = Number(value);

@@ -1,6 +1,6 @@
 /** `roster services`: the services that have instances, with how many are healthy. */
 import { Command, Option } from 'commander';
-import type { Registry } from 'roster';
+import type { Registry } from '@rosterjs/roster';
 import { cliAction } from '../cli-action.js';
 import { ExitCode } from '../exit-code.js';
 import { formatTable } from '../format-table.js';

@@ -3,7 +3,7 @@
  * (added, removed, changed with the fields that changed), until Ctrl-C.
  */
 import { Command, Option } from 'commander';
-import { diffSnapshots, type Instance, type Snapshot } from 'roster';
+import { diffSnapshots, type Instance, type Snapshot } from '@rosterjs/roster';
 import { cliAction } from '../cli-action.js';
 import { CliError } from '../cli-error.js';
 import { ExitCode } from '../exit-code.js';

@@ -18,7 +18,7 @@ import diagnostics from 'node:diagnostics_channel';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, type RosterServer } from '@roster/server';
+import { createServer, type RosterServer } from '@rosterjs/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../diagnostics.js';
 import { RegistryUnavailableError } from '../errors.js';

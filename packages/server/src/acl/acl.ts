@@ -6,7 +6,7 @@
  * answers), writes and agent reads are refused with Consul's `Permission denied` wording.
  */
 import { createHash } from 'node:crypto';
-import { InvalidArgumentError } from 'roster';
+import { InvalidArgumentError } from '@rosterjs/roster';
 import { ApiError, ServerErrorCode } from '../errors.js';
 
 /** What a token may do. */

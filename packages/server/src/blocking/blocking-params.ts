@@ -1,5 +1,5 @@
 /** Parsing of `?index` and `?wait` (spec §5.1) into what a held query needs. */
-import { parseGoDuration } from 'roster';
+import { parseGoDuration } from '@rosterjs/roster';
 import { badRequest } from '../errors.js';
 
 /** Default hold when `wait` is absent: 5 minutes. */

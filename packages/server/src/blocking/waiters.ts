@@ -3,7 +3,7 @@
  * waiters of the keys it touched (no polling, no wake-up by unrelated changes); each woken waiter
  * re-checks its own resource index. One small object and one timer per held query.
  */
-import type { Clock, TimerHandle } from 'roster';
+import type { Clock, TimerHandle } from '@rosterjs/roster';
 import type { IndexKey } from '../catalog/indexes.js';
 
 /** Why a held query was answered. */

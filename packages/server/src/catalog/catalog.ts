@@ -4,7 +4,7 @@
  * a {@link Batch} (see batch.ts), which writes the same change to the store in the same
  * synchronous turn, so no request ever sees a change that is not committed.
  */
-import type { HealthStatus } from 'roster';
+import type { HealthStatus } from '@rosterjs/roster';
 import { type IndexKey, Indexes, type IndexSnapshot } from './indexes.js';
 import { type CheckRecord, type NodeInfo, SERF_HEALTH_CHECK_ID, STATIC_DEFINITION, type ServiceRecord } from './types.js';
 

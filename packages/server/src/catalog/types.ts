@@ -2,7 +2,7 @@
  * The records of the single-node catalog. Records are immutable: a change replaces the record,
  * so a record read by a request never changes under it. The same shapes are persisted (JSON).
  */
-import type { HealthStatus } from 'roster';
+import type { HealthStatus } from '@rosterjs/roster';
 
 /** An address with a port, as in a service's `TaggedAddresses`. */
 export interface TaggedAddress {

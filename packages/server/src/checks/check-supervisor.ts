@@ -17,7 +17,7 @@ import {
   type TtlTimer,
   tcpProbe,
   ttlExpiredOutput,
-} from 'roster';
+} from '@rosterjs/roster';
 import type { Catalog } from '../catalog/catalog.js';
 import type { CatalogChange } from '../catalog/change.js';
 import type { CheckDefinition, CheckRecord } from '../catalog/types.js';

@@ -6,8 +6,8 @@
 import http from 'node:http';
 import net from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { systemClock } from 'roster';
-import { FakeClock } from 'roster/testing';
+import { systemClock } from '@rosterjs/roster';
+import { FakeClock } from '@rosterjs/roster/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RosterEvent } from '../index.js';
 import { closeAll, type TestServer, testServer } from '../testing/test-server.test-helper.js';

@@ -1,5 +1,5 @@
 /** Turns a committed batch's catalog changes into {@link RosterEvent}s. */
-import type { HealthStatus, Instance } from 'roster';
+import type { HealthStatus, Instance } from '@rosterjs/roster';
 import type { Catalog } from '../catalog/catalog.js';
 import type { CatalogChange } from '../catalog/change.js';
 import type { ServiceRecord } from '../catalog/types.js';

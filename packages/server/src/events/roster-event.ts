@@ -1,5 +1,5 @@
 /** The typed events of roster serve (register / deregister / health change). */
-import type { HealthStatus, Instance } from 'roster';
+import type { HealthStatus, Instance } from '@rosterjs/roster';
 import type { RemovalReason } from '../catalog/change.js';
 
 /** An instance was registered or its registration changed. */

@@ -10,7 +10,7 @@
 import { Agent, type IncomingHttpHeaders, request } from 'node:http';
 import { isIP } from 'node:net';
 import fc from 'fast-check';
-import { parseGoDuration } from 'roster';
+import { parseGoDuration } from '@rosterjs/roster';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stateDump } from '../testing/state-dump.test-helper.js';
 import { closeAll, type TestServer, testServer } from '../testing/test-server.test-helper.js';

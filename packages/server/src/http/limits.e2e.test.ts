@@ -4,7 +4,7 @@
  * answers are never cut, and the server caps open connections and held blocking queries with a
  * clear 503 instead of running out of memory or file descriptors.
  */
-import { systemClock } from 'roster';
+import { systemClock } from '@rosterjs/roster';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveOptions } from '../options.js';
 import { RawConnection, rawRequest } from '../testing/raw-http.test-helper.js';

@@ -6,7 +6,7 @@
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Consul from 'consul';
-import { systemClock } from 'roster';
+import { systemClock } from '@rosterjs/roster';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeAll, testServer } from '../testing/test-server.test-helper.js';
 

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { systemClock } from 'roster';
+import { systemClock } from '@rosterjs/roster';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requirePythonModule, SYSTEM_PYTHON } from '../../../../test-support/system.js';
 import type { ServerOptions } from '../options.js';

@@ -1,5 +1,5 @@
 /** The checks-per-service limit across every way a check reaches a service. */
-import { LIMITS } from 'roster';
+import { LIMITS } from '@rosterjs/roster';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeAll, testServer } from '../testing/test-server.test-helper.js';
 

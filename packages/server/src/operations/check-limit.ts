@@ -3,7 +3,7 @@
  * registration): checks attached later with `/v1/agent/check/register`, kept across a
  * re-registration, or written through the catalog count too. Maintenance checks do not count.
  */
-import { LIMITS } from 'roster';
+import { LIMITS } from '@rosterjs/roster';
 import type { Catalog } from '../catalog/catalog.js';
 import { isMaintenanceCheck } from '../catalog/types.js';
 import { invalidCheck } from '../errors.js';

@@ -3,7 +3,7 @@
  * results of the checks the server runs. A status change is committed with a new index; an
  * output-only change is applied in memory only (spec §4.4).
  */
-import type { HealthStatus } from 'roster';
+import type { HealthStatus } from '@rosterjs/roster';
 import { type CheckRecord, SERF_HEALTH_CHECK_ID } from '../catalog/types.js';
 import type { Operation } from '../commit/committer.js';
 import { notTtl, unknownCheckId } from '../errors.js';

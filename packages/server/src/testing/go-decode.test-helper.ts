@@ -8,7 +8,7 @@
  * struct does not have is reported (Go would drop it silently), so a misspelt or invented field
  * in an answer fails the test instead of quietly reaching the client as a zero value.
  */
-import { parseGoDuration } from 'roster';
+import { parseGoDuration } from '@rosterjs/roster';
 
 /** A Go type, as far as decoding is concerned. */
 export type GoType =

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
-import { FakeClock } from 'roster/testing';
+import { FakeClock } from '@rosterjs/roster/testing';
 import { createServer, type RosterServer, type ServerOptions } from '../index.js';
 
 /** A server for one test. */

@@ -3,7 +3,7 @@
  * roster serve has one node: registrations for any other node are refused (documented
  * deviation). Catalog checks are static: nobody runs them; their status is what was written.
  */
-import { isHealthStatus, LIMITS, validateId } from 'roster';
+import { isHealthStatus, LIMITS, validateId } from '@rosterjs/roster';
 import type { CheckInput } from '../../catalog/batch.js';
 import { type NodeInfo, STATIC_DEFINITION } from '../../catalog/types.js';
 import { badRequest } from '../../errors.js';

@@ -3,8 +3,8 @@
  * HealthCheck (validated by the library, so the server and the library agree on every limit)
  * plus the Consul-only details the server keeps in the check's definition.
  */
-import type { HealthCheck, HealthStatus, NormalizedCheck } from 'roster';
-import { isHealthStatus } from 'roster';
+import type { HealthCheck, HealthStatus, NormalizedCheck } from '@rosterjs/roster';
+import { isHealthStatus } from '@rosterjs/roster';
 import type { CheckDefinition } from '../../catalog/types.js';
 import { badRequest, invalidCheck } from '../../errors.js';
 import type { Fields } from './fields.js';

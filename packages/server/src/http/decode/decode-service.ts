@@ -4,7 +4,7 @@
  * then the library's validateRegistration enforces roster's limits (names, ids, tags, meta,
  * durations) so the server and the library agree.
  */
-import { validateRegistration } from 'roster';
+import { validateRegistration } from '@rosterjs/roster';
 import type { CheckInput, ServiceInput } from '../../catalog/batch.js';
 import type { TaggedAddress } from '../../catalog/types.js';
 import { badRequest, ServerErrorCode } from '../../errors.js';

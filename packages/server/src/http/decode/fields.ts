@@ -4,7 +4,7 @@
  * (`enable_tag_override`). `null` means absent. Wrong JSON types are decode errors worded like
  * Go's, answered with 400 `Request decode failed: ...`.
  */
-import { parseGoDuration } from 'roster';
+import { parseGoDuration } from '@rosterjs/roster';
 import { decodeFailed } from '../../errors.js';
 
 function jsonType(value: unknown): string {

@@ -2,7 +2,7 @@
  * Turns the library's InvalidArgumentError (roster field names, e.g. `checks[0].interval`) into
  * the 400 answer Consul clients expect, naming the field by its Consul name.
  */
-import { type InvalidArgumentError, isRosterError } from 'roster';
+import { type InvalidArgumentError, isRosterError } from '@rosterjs/roster';
 import { ApiError, badRequest, invalidCheck, ServerErrorCode } from '../../errors.js';
 
 const CHECK_FIELDS: Record<string, string> = {

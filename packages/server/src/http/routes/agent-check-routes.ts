@@ -1,5 +1,5 @@
 /** `/v1/agent/check/*` and `/v1/agent/checks` (spec §6.5–6.8). */
-import { type HealthStatus, isHealthStatus } from 'roster';
+import { type HealthStatus, isHealthStatus } from '@rosterjs/roster';
 import { SERF_HEALTH_CHECK_ID } from '../../catalog/types.js';
 import type { ServerContext } from '../../context.js';
 import { badRequest } from '../../errors.js';

@@ -2,7 +2,7 @@
  * The JSON shape of a health check (spec §3.2 "HealthCheck"). `Definition` carries only
  * non-empty fields: the Go client fails on an empty duration string inside it.
  */
-import { formatMs } from 'roster';
+import { formatMs } from '@rosterjs/roster';
 import type { Catalog } from '../../catalog/catalog.js';
 import { type CheckRecord, isMaintenanceCheck } from '../../catalog/types.js';
 
