@@ -74,7 +74,9 @@ const machine = () => {
   let commit = 'unknown';
   try {
     const git = (...args) => execFileSync('git', args, { encoding: 'utf8', cwd: new URL('..', import.meta.url) }).trim();
-    const dirty = git('status', '--porcelain', '--', 'packages/roster/src', 'packages/server/src', 'packages/cli/src').split('\n').filter(Boolean).length;
+    const dirty = git('status', '--porcelain', '--', 'packages/roster/src', 'packages/server/src', 'packages/cli/src')
+      .split('\n')
+      .filter(Boolean).length;
     commit = `${git('rev-parse', '--short', 'HEAD')}${dirty ? ` (+ ${dirty} uncommitted source files under packages/ at the time)` : ''}`;
   } catch {
     // reported as unknown
@@ -88,12 +90,21 @@ const machine = () => {
     node: process.version,
     etcd: etcdVersion,
     dataFs: `${base} (${fs})`,
-    load: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+    load: os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' '),
   };
 };
 
 const counts = quick
-  ? { a: { counts: { 1: 50, 64: 500 } }, b: { ops: 60, warmup: 10, afterChangeOps: 20 }, c: { ops: 15, rounds: 3 }, d: { count: 3000, warmup: 500 }, f: { count: 3000, warmup: 500 } }
+  ? {
+      a: { counts: { 1: 50, 64: 500 } },
+      b: { ops: 60, warmup: 10, afterChangeOps: 20 },
+      c: { ops: 15, rounds: 3 },
+      d: { count: 3000, warmup: 500 },
+      f: { count: 3000, warmup: 500 },
+    }
   : { a: {}, b: {}, c: {}, d: {}, f: {} };
 
 const results = { machine: machine(), reps };
@@ -162,7 +173,10 @@ if (only.has('e') && !profile) {
   });
 }
 results.seconds = (performance.now() - t0) / 1000;
-results.loadAfter = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+results.loadAfter = os
+  .loadavg()
+  .map((x) => x.toFixed(2))
+  .join(' ');
 
 if (profile && only.has('e')) {
   const h = await heapPerInstance({ dir: profileDir, base, log, ...(quick ? { instances: 5000 } : {}) });
@@ -189,7 +203,9 @@ if (profile) {
     for (const label of labels) {
       const within = windows.list.filter((w) => w.label === label);
       const summary = summarizeProfile(data, 25, within);
-      console.log(`### CPU profile of roster serve: ${label} (${within.length} window${within.length > 1 ? 's' : ''})\n\n${profileTables(summary)}\n`);
+      console.log(
+        `### CPU profile of roster serve: ${label} (${within.length} window${within.length > 1 ? 's' : ''})\n\n${profileTables(summary)}\n`,
+      );
     }
     console.log(`### CPU profile of roster serve: the whole run\n\n${profileTables(summarizeProfile(data, 25))}\n`);
   }
@@ -227,10 +243,20 @@ function report(r) {
         target ? '≥ 5×' : '—',
         target ? yes(a.ratioFull >= 5) : '—',
       ]);
-      rows.push([`registrations/s, ${c} client${c === '1' ? '' : 's'}, --sync normal`, fmt(a.normal, '/s'), `etcd ${fmt(a.etcd, '/s')}`, fmtRatio(a.ratioNormal), target ? '(≥ 5×)' : '—', target ? `(${a.ratioNormal >= 5 ? 'yes' : 'no'})` : '—']);
+      rows.push([
+        `registrations/s, ${c} client${c === '1' ? '' : 's'}, --sync normal`,
+        fmt(a.normal, '/s'),
+        `etcd ${fmt(a.etcd, '/s')}`,
+        fmtRatio(a.ratioNormal),
+        target ? '(≥ 5×)' : '—',
+        target ? `(${a.ratioNormal >= 5 ? 'yes' : 'no'})` : '—',
+      ]);
     }
     const cpu = Object.keys(r.a)
-      .map((c) => `${c} client${c === '1' ? '' : 's'}: roster full ${fmt(r.a[c].fullCpu, 'µs')}, normal ${fmt(r.a[c].normalCpu, 'µs')}, etcd ${fmt(r.a[c].etcdCpu, 'µs')}`)
+      .map(
+        (c) =>
+          `${c} client${c === '1' ? '' : 's'}: roster full ${fmt(r.a[c].fullCpu, 'µs')}, normal ${fmt(r.a[c].normalCpu, 'µs')}, etcd ${fmt(r.a[c].etcdCpu, 'µs')}`,
+      )
       .join('; ');
     out.push(
       '### (a) registrations with a durable ack',
@@ -247,10 +273,31 @@ function report(r) {
       '### (b) reading a 1,000-instance service',
       '',
       table(header, [
-        ['p50 GET /v1/health/service (1,000)', fmt(b.rosterP50, 'ms'), `etcd prefix get ${fmt(b.etcdP50, 'ms')}`, fmtRatio(b.ratioP50), '≤ 0.1×', yes(b.ratioP50 <= 0.1)],
+        [
+          'p50 GET /v1/health/service (1,000)',
+          fmt(b.rosterP50, 'ms'),
+          `etcd prefix get ${fmt(b.etcdP50, 'ms')}`,
+          fmtRatio(b.ratioP50),
+          '≤ 0.1×',
+          yes(b.ratioP50 <= 0.1),
+        ],
         ['p99', fmt(b.rosterP99, 'ms'), `etcd ${fmt(b.etcdP99, 'ms')}`, fmtRatio(b.ratioP99), '≤ 0.1×', yes(b.ratioP99 <= 0.1)],
-        ['(floor) bare Node sending as many bytes, p50 / p99', `${fmt(b.bareP50, 'ms')} / ${fmt(b.bareP99, 'ms')}`, '—', '—', '(info)', '—'],
-        ['p50 right after a change of the service', fmt(b.changedRosterP50, 'ms'), `etcd ${fmt(b.changedEtcdP50, 'ms')}`, fmtRatio(b.ratioChanged), '(info)', '—'],
+        [
+          '(floor) bare Node sending as many bytes, p50 / p99',
+          `${fmt(b.bareP50, 'ms')} / ${fmt(b.bareP99, 'ms')}`,
+          '—',
+          '—',
+          '(info)',
+          '—',
+        ],
+        [
+          'p50 right after a change of the service',
+          fmt(b.changedRosterP50, 'ms'),
+          `etcd ${fmt(b.changedEtcdP50, 'ms')}`,
+          fmtRatio(b.ratioChanged),
+          '(info)',
+          '—',
+        ],
       ]),
       '',
       `Answer sizes: roster ${fmt(b.rosterBytes / 1024, 'KiB')} of Consul JSON (node, service and checks per entry), etcd ${fmt(b.etcdBytes / 1024, 'KiB')} of values (plus keys and protobuf framing).`,
@@ -263,12 +310,42 @@ function report(r) {
       '### (c) change → woken blocked query / watch event',
       '',
       table(header, [
-        ['one waiter, p50', fmt(single.roster, 'ms'), `etcd watch ${fmt(single.etcd, 'ms')}`, fmtRatio(single.ratio), '≤ 0.5×', yes(single.ratio <= 0.5)],
+        [
+          'one waiter, p50',
+          fmt(single.roster, 'ms'),
+          `etcd watch ${fmt(single.etcd, 'ms')}`,
+          fmtRatio(single.ratio),
+          '≤ 0.5×',
+          yes(single.ratio <= 0.5),
+        ],
         ...(Number.isNaN(single.normal)
           ? []
-          : [['one waiter, p50, roster --sync normal', fmt(single.normal, 'ms'), `etcd watch ${fmt(single.etcd, 'ms')}`, fmtRatio(single.ratioNormal), '(info)', '—']]),
-        [`(floor) bare Node answering ${r.c.holders} held requests at once, last answered p50 / p99`, `${fmt(many.bareLastP50, 'ms')} / ${fmt(many.bareLastP99, 'ms')}`, '—', '—', '(info)', '—'],
-        [`${r.c.holders} waiters, last woken p50`, fmt(many.rosterLastP50, 'ms'), `etcd ${fmt(many.etcdLastP50, 'ms')}`, fmtRatio(many.rosterLastP50 / many.etcdLastP50), '(info)', '—'],
+          : [
+              [
+                'one waiter, p50, roster --sync normal',
+                fmt(single.normal, 'ms'),
+                `etcd watch ${fmt(single.etcd, 'ms')}`,
+                fmtRatio(single.ratioNormal),
+                '(info)',
+                '—',
+              ],
+            ]),
+        [
+          `(floor) bare Node answering ${r.c.holders} held requests at once, last answered p50 / p99`,
+          `${fmt(many.bareLastP50, 'ms')} / ${fmt(many.bareLastP99, 'ms')}`,
+          '—',
+          '—',
+          '(info)',
+          '—',
+        ],
+        [
+          `${r.c.holders} waiters, last woken p50`,
+          fmt(many.rosterLastP50, 'ms'),
+          `etcd ${fmt(many.etcdLastP50, 'ms')}`,
+          fmtRatio(many.rosterLastP50 / many.etcdLastP50),
+          '(info)',
+          '—',
+        ],
         [
           `${r.c.holders} waiters, last woken p99`,
           fmt(many.rosterLastP99, 'ms'),
@@ -289,9 +366,30 @@ function report(r) {
       '### (d) TTL renewals, 64 concurrent clients',
       '',
       table(header, [
-        ['renewals/s vs etcd lease keepalives', fmt(d.roster, '/s'), `etcd ${fmt(d.etcd, '/s')}`, fmtRatio(d.ratioEtcd), '≥ 2×', yes(d.ratioEtcd >= 2)],
-        ['renewals/s vs bare Node http', fmt(d.roster, '/s'), `bare ${fmt(d.bare, '/s')}`, fmtRatio(d.ratioBare), '≥ 0.8×', yes(d.ratioBare >= 0.8)],
-        ['(reference) bare Fastify hello world, PUT /', fmt(d.fastify, '/s'), `bare ${fmt(d.bare, '/s')}`, fmtRatio(d.fastifyRatioBare), '(info)', '—'],
+        [
+          'renewals/s vs etcd lease keepalives',
+          fmt(d.roster, '/s'),
+          `etcd ${fmt(d.etcd, '/s')}`,
+          fmtRatio(d.ratioEtcd),
+          '≥ 2×',
+          yes(d.ratioEtcd >= 2),
+        ],
+        [
+          'renewals/s vs bare Node http',
+          fmt(d.roster, '/s'),
+          `bare ${fmt(d.bare, '/s')}`,
+          fmtRatio(d.ratioBare),
+          '≥ 0.8×',
+          yes(d.ratioBare >= 0.8),
+        ],
+        [
+          '(reference) bare Fastify hello world, PUT /',
+          fmt(d.fastify, '/s'),
+          `bare ${fmt(d.bare, '/s')}`,
+          fmtRatio(d.fastifyRatioBare),
+          '(info)',
+          '—',
+        ],
       ]),
       '',
       `Server CPU time per operation: roster ${fmt(d.rosterCpu, 'µs')}, etcd ${fmt(d.etcdCpu, 'µs')}, bare Node ${fmt(d.bareCpu, 'µs')}, bare Fastify ${fmt(d.fastifyCpu, 'µs')}. etcd: 64 long-lived LeaseKeepAlive streams (one per client), one keepalive in flight on each.`,
@@ -312,12 +410,30 @@ function report(r) {
         yes(e.ratio <= 1),
       ]);
     }
-    if (s.marginal) rows.push([`marginal RSS per instance between the steps (${s.marginal.reps} rep${s.marginal.reps > 1 ? 's' : ''})`, fmt(s.marginal.roster, 'B'), `etcd ${fmt(s.marginal.etcd, 'B')}`, fmtRatio(s.marginal.ratio), '(info)', '—']);
+    if (s.marginal)
+      rows.push([
+        `marginal RSS per instance between the steps (${s.marginal.reps} rep${s.marginal.reps > 1 ? 's' : ''})`,
+        fmt(s.marginal.roster, 'B'),
+        `etcd ${fmt(s.marginal.etcd, 'B')}`,
+        fmtRatio(s.marginal.ratio),
+        '(info)',
+        '—',
+      ]);
     const totals = Object.keys(s)
       .filter((x) => x !== 'marginal')
-      .map((k) => `at ${Number(k).toLocaleString('en-US')}: roster ${fmt(s[k].rosterRss / 2 ** 20, 'MiB')}, etcd ${fmt(s[k].etcdRss / 2 ** 20, 'MiB')}`)
+      .map(
+        (k) =>
+          `at ${Number(k).toLocaleString('en-US')}: roster ${fmt(s[k].rosterRss / 2 ** 20, 'MiB')}, etcd ${fmt(s[k].etcdRss / 2 ** 20, 'MiB')}`,
+      )
       .join('; ');
-    out.push('### (e) resident memory per registered instance', '', table(header, rows), '', `VmRSS (median): ${totals}. Per instance = (VmRSS after − VmRSS of the fresh process) / instances.`, '');
+    out.push(
+      '### (e) resident memory per registered instance',
+      '',
+      table(header, rows),
+      '',
+      `VmRSS (median): ${totals}. Per instance = (VmRSS after − VmRSS of the fresh process) / instances.`,
+      '',
+    );
   }
   if (r.f) {
     const f = r.f;
@@ -325,9 +441,30 @@ function report(r) {
       '### (f) server CPU per small read (16 concurrent clients)',
       '',
       table(header, [
-        ['CPU per GET /v1/status/leader', fmt(f.leader, 'µs'), `bare ${fmt(f.bare, 'µs')}`, fmtRatio(f.ratioLeader), '≤ 1.25×', yes(f.ratioLeader <= 1.25)],
-        ['CPU per GET /v1/health/service (1 instance)', fmt(f.health, 'µs'), `bare ${fmt(f.bare, 'µs')}`, fmtRatio(f.ratioHealth), '(info)', '—'],
-        ['(reference) CPU per GET / of a bare Fastify hello world', fmt(f.fastify, 'µs'), `bare ${fmt(f.bare, 'µs')}`, fmtRatio(f.ratioFastify), '(info)', '—'],
+        [
+          'CPU per GET /v1/status/leader',
+          fmt(f.leader, 'µs'),
+          `bare ${fmt(f.bare, 'µs')}`,
+          fmtRatio(f.ratioLeader),
+          '≤ 1.25×',
+          yes(f.ratioLeader <= 1.25),
+        ],
+        [
+          'CPU per GET /v1/health/service (1 instance)',
+          fmt(f.health, 'µs'),
+          `bare ${fmt(f.bare, 'µs')}`,
+          fmtRatio(f.ratioHealth),
+          '(info)',
+          '—',
+        ],
+        [
+          '(reference) CPU per GET / of a bare Fastify hello world',
+          fmt(f.fastify, 'µs'),
+          `bare ${fmt(f.bare, 'µs')}`,
+          fmtRatio(f.ratioFastify),
+          '(info)',
+          '—',
+        ],
       ]),
       '',
       `CPU time from /proc/<pid>/task/*/schedstat (ns resolution); the same from /proc/<pid>/stat utime+stime (10 ms ticks) gives a ratio of ${fmtRatio(f.ratioLeaderTicks)} for status/leader. Throughput during these runs: roster ${fmt(f.leaderRate, '/s')} (leader), ${fmt(f.healthRate, '/s')} (health), bare Node ${fmt(f.bareRate, '/s')}, bare Fastify ${fmt(f.fastifyRate, '/s')}.`,

@@ -276,7 +276,8 @@ export async function startEtcdCluster(size = 1, options: EtcdStartOptions = {})
   const scheme = tls ? 'https' : 'http';
   const token = `roster-${process.pid}-${Date.now()}`;
   const ports: { client: number; peer: number; health?: number }[] = [];
-  for (let i = 0; i < size; i++) ports.push({ client: await freePort(), peer: await freePort(), health: tls ? await freePort() : undefined });
+  for (let i = 0; i < size; i++)
+    ports.push({ client: await freePort(), peer: await freePort(), health: tls ? await freePort() : undefined });
   const initialCluster = ports.map(({ peer }, i) => `m${i}=http://127.0.0.1:${peer}`).join(',');
   const members = ports.map((p, i) => {
     const name = `m${i}`;

@@ -19,6 +19,8 @@ describe.skipIf(!existsSync(SYSTEM_PYTHON))('requirePythonModule', () => {
     expect(requirePythonModule('no_such_module_roster', 'python3-nothing', 'suite')).toBe(false);
     expect(warn.mock.calls[0]?.[0]).toMatch(/skipping suite: needs .* apt-get install -y python3-nothing/);
     vi.stubEnv('ROSTER_REQUIRE_ALL', '1');
-    expect(() => requirePythonModule('no_such_module_roster', 'python3-nothing', 'suite')).toThrow(/ROSTER_REQUIRE_ALL=1 makes this a failure/);
+    expect(() => requirePythonModule('no_such_module_roster', 'python3-nothing', 'suite')).toThrow(
+      /ROSTER_REQUIRE_ALL=1 makes this a failure/,
+    );
   });
 });

@@ -9,7 +9,14 @@ const { Etcd3 } = require('etcd3');
 
 /** A keep-alive connection pool to `url` (one request per connection at a time). */
 export function httpPool(url, connections = 128) {
-  return new Pool(url, { connections, pipelining: 1, keepAliveTimeout: 120_000, keepAliveMaxTimeout: 600_000, headersTimeout: 0, bodyTimeout: 0 });
+  return new Pool(url, {
+    connections,
+    pipelining: 1,
+    keepAliveTimeout: 120_000,
+    keepAliveMaxTimeout: 600_000,
+    headersTimeout: 0,
+    bodyTimeout: 0,
+  });
 }
 
 /** Sends a request and reads the whole answer; throws unless the status is 2xx. */

@@ -32,7 +32,11 @@ export function sizesByConstructor(file) {
 async function heapMetrics(pool) {
   const text = (await send(pool, 'GET', '/v1/agent/metrics?format=prometheus')).body.toString();
   const get = (name) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN);
-  return { heapUsed: get('nodejs_heap_size_used_bytes'), heapTotal: get('nodejs_heap_size_total_bytes'), external: get('nodejs_external_memory_bytes') };
+  return {
+    heapUsed: get('nodejs_heap_size_used_bytes'),
+    heapTotal: get('nodejs_heap_size_total_bytes'),
+    external: get('nodejs_external_memory_bytes'),
+  };
 }
 
 /** Signals the child to write a heap snapshot into `dir` and waits (bounded) until it is written. */
@@ -57,15 +61,30 @@ async function snapshot(server, pool, dir) {
  * `instances` more, takes another; returns the marginal per-instance breakdown.
  */
 export async function heapPerInstance({ warm = 5000, instances = 20_000, dir, base, log }) {
-  const server = await startRoster({ sync: 'full', base, name: 'roster (heap)', nodeArgs: ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`] });
+  const server = await startRoster({
+    sync: 'full',
+    base,
+    name: 'roster (heap)',
+    nodeArgs: ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`],
+  });
   const pool = httpPool(server.url, 64);
   try {
-    await rosterBulkRegister(pool, 'warm', Array.from({ length: warm }, (_, i) => `warm-${i}`), { timeMs: 120_000 });
+    await rosterBulkRegister(
+      pool,
+      'warm',
+      Array.from({ length: warm }, (_, i) => `warm-${i}`),
+      { timeMs: 120_000 },
+    );
     await sleep(1000);
     const rss0 = rssBytes(server.pid);
     const m0 = await heapMetrics(pool);
     const a = await snapshot(server, pool, dir);
-    const done = await rosterBulkRegister(pool, 'mem', Array.from({ length: instances }, (_, i) => `mem-${i}`), { timeMs: 120_000 });
+    const done = await rosterBulkRegister(
+      pool,
+      'mem',
+      Array.from({ length: instances }, (_, i) => `mem-${i}`),
+      { timeMs: 120_000 },
+    );
     log(`(e) heap: ${done} instances registered`);
     await sleep(1000);
     const rss1 = rssBytes(server.pid);

@@ -156,7 +156,21 @@ function spawnTracked(name, command, args, ready, limitMs = 20_000, env = proces
 export async function startRoster({ sync = 'full', base, nodeArgs = [], name = `roster (--sync ${sync})` } = {}) {
   const dataDir = tempDir(base, 'roster-bench-serve-');
   const bin = join(root, 'packages/cli/dist/bin.js');
-  const args = [...nodeArgs, bin, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', '--sync', sync, '--node-name', 'bench'];
+  const args = [
+    ...nodeArgs,
+    bin,
+    'serve',
+    '--port',
+    '0',
+    '--data-dir',
+    dataDir,
+    '--log-level',
+    'warn',
+    '--sync',
+    sync,
+    '--node-name',
+    'bench',
+  ];
   const p = spawnTracked(name, process.execPath, args, /listening on (http:\/\/\S+)/);
   try {
     const [, url] = await p.started;
@@ -180,7 +194,12 @@ export async function startRoster({ sync = 'full', base, nodeArgs = [], name = `
 
 /** Starts the bare Node `http` hello world (bench/lib/bare-server.mjs). */
 export async function startBare({ nodeArgs = [] } = {}) {
-  const p = spawnTracked('bare node http', process.execPath, [...nodeArgs, join(root, 'bench/lib/bare-server.mjs')], /listening on (http:\/\/\S+)/);
+  const p = spawnTracked(
+    'bare node http',
+    process.execPath,
+    [...nodeArgs, join(root, 'bench/lib/bare-server.mjs')],
+    /listening on (http:\/\/\S+)/,
+  );
   try {
     const [, url] = await p.started;
     return { name: 'bare node http', kind: 'bare', url, pid: p.child.pid, stop: () => p.stop() };

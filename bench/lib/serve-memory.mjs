@@ -26,7 +26,16 @@ async function settledRss(pid, settleMs) {
  * Roster registers instances without checks (`PUT /v1/agent/service/register`); etcd gets one
  * key per instance (put, no lease) with the value roster's etcd backend would write.
  */
-export async function measureMemory({ reps, steps = [10_000, 100_000], bigReps = 5, stepTimeMs = 90_000, budgetMs = 240_000, base, settleMs = 1500, log }) {
+export async function measureMemory({
+  reps,
+  steps = [10_000, 100_000],
+  bigReps = 5,
+  stepTimeMs = 90_000,
+  budgetMs = 240_000,
+  base,
+  settleMs = 1500,
+  log,
+}) {
   const started = performance.now();
   const out = [];
   for (let rep = 0; rep < reps; rep++) {
@@ -57,7 +66,9 @@ export async function measureMemory({ reps, steps = [10_000, 100_000], bigReps =
             const t0 = performance.now();
             const done = await side.load(ids);
             reached[side.name] = from + done;
-            log(`(e) rep ${rep + 1} ${side.name}: ${reached[side.name]} instances (${((done * 1000) / (performance.now() - t0)).toFixed(0)}/s)`);
+            log(
+              `(e) rep ${rep + 1} ${side.name}: ${reached[side.name]} instances (${((done * 1000) / (performance.now() - t0)).toFixed(0)}/s)`,
+            );
           }
           const rss = await settledRss(side.pid, settleMs);
           const n = reached[side.name];

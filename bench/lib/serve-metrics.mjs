@@ -218,7 +218,19 @@ export async function measureBigRead(env, { reps, instances = 1000, ops = 200, w
     reps_.push(r);
   }
   return {
-    ...summarize(reps_, ['rosterP50', 'rosterP99', 'etcdP50', 'etcdP99', 'bareP50', 'bareP99', 'changedRosterP50', 'changedEtcdP50', 'ratioP50', 'ratioP99', 'ratioChanged']),
+    ...summarize(reps_, [
+      'rosterP50',
+      'rosterP99',
+      'etcdP50',
+      'etcdP99',
+      'bareP50',
+      'bareP99',
+      'changedRosterP50',
+      'changedEtcdP50',
+      'ratioP50',
+      'ratioP99',
+      'ratioChanged',
+    ]),
     rosterBytes: first.bytes,
     etcdBytes: firstEtcd.bytes,
   };
@@ -238,7 +250,11 @@ export async function measureWake(env, { reps, ops = 40, holders = 1000, rounds 
   let port = 40_000;
   const changeRoster = (service) => send(env.full, 'PUT', '/v1/agent/service/register', registration(service, `${service}-0`, port++));
   // (the 'watch' service of each roster server is created by rosterWaiter below)
-  const changeEtcd = (service) => env.etcd.kv.put({ key: Buffer.from(`${etcdPrefix(service)}${service}-0`), value: Buffer.from(etcdValue(service, `${service}-0`, port++)) });
+  const changeEtcd = (service) =>
+    env.etcd.kv.put({
+      key: Buffer.from(`${etcdPrefix(service)}${service}-0`),
+      value: Buffer.from(etcdValue(service, `${service}-0`, port++)),
+    });
   await changeRoster('watchmany');
   for (const s of ['watch', 'watchmany']) await changeEtcd(s);
 
@@ -366,12 +382,30 @@ export async function measureWake(env, { reps, ops = 40, holders = 1000, rounds 
       for (let i = 0; i < rounds; i++) for (const side of rotate(roundSides, rep + i)) samples[side.name].push(await side.round());
       const { roster: xs, etcd: ys, bare: zs } = samples;
       const r = {
-        rosterLastP50: quantile(xs.map((x) => x.last), 0.5),
-        rosterLastP99: quantile(xs.map((x) => x.last), 0.99),
-        etcdLastP50: quantile(ys.map((y) => y.last), 0.5),
-        etcdLastP99: quantile(ys.map((y) => y.last), 0.99),
-        bareLastP50: quantile(zs.map((z) => z.last), 0.5),
-        bareLastP99: quantile(zs.map((z) => z.last), 0.99),
+        rosterLastP50: quantile(
+          xs.map((x) => x.last),
+          0.5,
+        ),
+        rosterLastP99: quantile(
+          xs.map((x) => x.last),
+          0.99,
+        ),
+        etcdLastP50: quantile(
+          ys.map((y) => y.last),
+          0.5,
+        ),
+        etcdLastP99: quantile(
+          ys.map((y) => y.last),
+          0.99,
+        ),
+        bareLastP50: quantile(
+          zs.map((z) => z.last),
+          0.5,
+        ),
+        bareLastP99: quantile(
+          zs.map((z) => z.last),
+          0.99,
+        ),
         rosterAllLast: xs.map((x) => x.last),
         etcdAllLast: ys.map((y) => y.last),
       };
@@ -385,8 +419,14 @@ export async function measureWake(env, { reps, ops = 40, holders = 1000, rounds 
       single: summarize(single, ['roster', 'normal', 'etcd', 'ratio', 'ratioNormal']),
       many: {
         ...summarize(many, ['rosterLastP50', 'rosterLastP99', 'etcdLastP50', 'etcdLastP99', 'bareLastP50', 'bareLastP99', 'ratioLastP99']),
-        rosterPooledP99: quantile(many.flatMap((r) => r.rosterAllLast), 0.99),
-        etcdPooledP99: quantile(many.flatMap((r) => r.etcdAllLast), 0.99),
+        rosterPooledP99: quantile(
+          many.flatMap((r) => r.rosterAllLast),
+          0.99,
+        ),
+        etcdPooledP99: quantile(
+          many.flatMap((r) => r.etcdAllLast),
+          0.99,
+        ),
         rounds: rounds * reps,
       },
       holders,
@@ -442,7 +482,19 @@ export async function measureRenewals(env, { reps, concurrency = 64, count = 10_
       );
       reps_.push(r);
     }
-    return summarize(reps_, ['roster', 'etcd', 'bare', 'fastify', 'ratioEtcd', 'ratioBare', 'fastifyRatioBare', 'rosterCpu', 'etcdCpu', 'bareCpu', 'fastifyCpu']);
+    return summarize(reps_, [
+      'roster',
+      'etcd',
+      'bare',
+      'fastify',
+      'ratioEtcd',
+      'ratioBare',
+      'fastifyRatioBare',
+      'rosterCpu',
+      'etcdCpu',
+      'bareCpu',
+      'fastifyCpu',
+    ]);
   } finally {
     for (const s of streams) s.end();
   }
@@ -467,7 +519,9 @@ export async function measureCpu(env, { reps, concurrency = 16, count = 10_000, 
   const run = async (side, n) => {
     const before = cpuPreciseMs(side.pid);
     const beforeTicks = cpuMs(side.pid);
-    const r = await marked(`(f) GET ${side.path}`, () => closedLoop({ concurrency, count: n, timeMs, op: () => send(side.pool, 'GET', side.path) }));
+    const r = await marked(`(f) GET ${side.path}`, () =>
+      closedLoop({ concurrency, count: n, timeMs, op: () => send(side.pool, 'GET', side.path) }),
+    );
     const cpu = cpuPreciseMs(side.pid) - before;
     const ticks = cpuMs(side.pid) - beforeTicks;
     return { usPerReq: (cpu * 1000) / r.done, usPerReqTicks: (ticks * 1000) / r.done, perSecond: r.perSecond, cpuMs: cpu };
@@ -492,5 +546,18 @@ export async function measureCpu(env, { reps, concurrency = 16, count = 10_000, 
     );
     reps_.push(r);
   }
-  return summarize(reps_, ['leader', 'health', 'bare', 'fastify', 'leaderRate', 'healthRate', 'bareRate', 'fastifyRate', 'ratioLeader', 'ratioHealth', 'ratioLeaderTicks', 'ratioFastify']);
+  return summarize(reps_, [
+    'leader',
+    'health',
+    'bare',
+    'fastify',
+    'leaderRate',
+    'healthRate',
+    'bareRate',
+    'fastifyRate',
+    'ratioLeader',
+    'ratioHealth',
+    'ratioLeaderTicks',
+    'ratioFastify',
+  ]);
 }

@@ -1,6 +1,13 @@
 /** The CLI's pure helpers: option parsers, colour decisions, tables, health summaries, error mapping. */
 import { InvalidArgumentError as CommanderInvalidArgument } from 'commander';
-import { AccessDeniedError, InvalidArgumentError, type Instance, NotFoundError, RegistryUnavailableError, TimeoutError } from '@rosterjs/roster';
+import {
+  AccessDeniedError,
+  InvalidArgumentError,
+  type Instance,
+  NotFoundError,
+  RegistryUnavailableError,
+  TimeoutError,
+} from '@rosterjs/roster';
 import { describe, expect, it } from 'vitest';
 import { collectKeyValue, collectList, parseDuration, parsePort, parseWeight } from './arg-parsers.js';
 import { CliError } from './cli-error.js';
@@ -73,9 +80,15 @@ describe('colours', () => {
 describe('formatTable', () => {
   it('pads every column but the last to its widest cell, ignoring colour codes', () => {
     const red = '\u001b[31mcritical\u001b[39m';
-    expect(formatTable(['ID', 'HEALTH', 'TAGS'], [['a-long-id', red, 'x'], ['b', 'passing', '']])).toBe(
-      `ID         HEALTH    TAGS\na-long-id  ${red}  x\nb          passing\n`,
-    );
+    expect(
+      formatTable(
+        ['ID', 'HEALTH', 'TAGS'],
+        [
+          ['a-long-id', red, 'x'],
+          ['b', 'passing', ''],
+        ],
+      ),
+    ).toBe(`ID         HEALTH    TAGS\na-long-id  ${red}  x\nb          passing\n`);
   });
 });
 

@@ -284,7 +284,10 @@ describe.concurrent('roster CLI against roster serve', () => {
     expect(h.code).toBe(0);
     expect(j.code).toBe(0);
 
-    const lines = h.stdout.trimEnd().split('\n').map((l) => l.replace(/^\d\d:\d\d:\d\d {2}/, ''));
+    const lines = h.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.replace(/^\d\d:\d\d:\d\d {2}/, ''));
     expect(lines).toEqual([
       'live: 1 instance (1 passing)',
       '  live-1  127.0.0.1:1  passing',
@@ -292,7 +295,10 @@ describe.concurrent('roster CLI against roster serve', () => {
       '~ live-2  health critical → passing',
       '- live-1  127.0.0.1:1',
     ]);
-    const events = j.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const events = j.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(events.map((e) => e.type)).toEqual(['snapshot', 'added', 'changed', 'removed']);
     expect(events[0]).toMatchObject({ service: 'live', instances: [{ id: 'live-1' }] });
     expect(events[1]).toMatchObject({ instance: { id: 'live-2', health: 'critical' } });

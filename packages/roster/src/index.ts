@@ -71,7 +71,16 @@ export { IDEMPOTENT_METHODS, isConnectionError, RETRYABLE_STATUSES } from './fet
 export { type ServiceClient, type ServiceClientOptions, serviceClient } from './fetch/service-client.js';
 export { parseServiceUrl, type ServiceUrl } from './fetch/service-url.js';
 export { type TimeoutOptions, timeout } from './fetch/timeout.js';
-export type { CallAttempts, Middleware, RequestBody, RequestHeaders, ResponseBody, Transport, TransportRequest, TransportResponse } from './fetch/transport.js';
+export type {
+  CallAttempts,
+  Middleware,
+  RequestBody,
+  RequestHeaders,
+  ResponseBody,
+  Transport,
+  TransportRequest,
+  TransportResponse,
+} from './fetch/transport.js';
 export { type UndiciTransportOptions, undiciTransport } from './fetch/undici-transport.js';
 export {
   type ActiveCheck,

@@ -52,7 +52,12 @@ Examples:
         process.stdout.write(`${snapshot.service}: ${style.bold(style.health(status))} (${instances}: ${describeCounts(counts, style)})\n`);
         const unhealthy = snapshot.instances.filter((i) => i.health !== 'passing');
         if (unhealthy.length > 0) {
-          process.stdout.write(formatTable(['ID', 'ADDRESS', 'HEALTH'], unhealthy.map((i) => [i.id, hostPort(i), style.health(i.health)])));
+          process.stdout.write(
+            formatTable(
+              ['ID', 'ADDRESS', 'HEALTH'],
+              unhealthy.map((i) => [i.id, hostPort(i), style.health(i.health)]),
+            ),
+          );
         }
       }
       return code;

@@ -41,7 +41,12 @@ Examples:
         process.stdout.write(`${JSON.stringify({ ...snapshot, instances }, null, 2)}\n`);
       } else if (instances.length > 0) {
         const style = styleFor(process.stdout);
-        process.stdout.write(formatTable(INSTANCE_HEADER, instances.map((i) => instanceRow(i, style))));
+        process.stdout.write(
+          formatTable(
+            INSTANCE_HEADER,
+            instances.map((i) => instanceRow(i, style)),
+          ),
+        );
       }
       if (instances.length > 0) return ExitCode.Ok;
       const what = options.passing && snapshot.instances.length > 0 ? 'no passing instances' : 'no instances';

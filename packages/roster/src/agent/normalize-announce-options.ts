@@ -25,8 +25,7 @@ export interface AnnounceSettings {
   readonly exitOnSignal: boolean;
   readonly exitGraceMs: number;
   readonly lag:
-    | { readonly thresholdMs: number; readonly intervalMs: number; readonly recoverAfter: number; readonly source?: LagSource }
-    | undefined;
+    { readonly thresholdMs: number; readonly intervalMs: number; readonly recoverAfter: number; readonly source?: LagSource } | undefined;
   readonly clock: Clock;
 }
 

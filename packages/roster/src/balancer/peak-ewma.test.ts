@@ -44,7 +44,9 @@ describe('peakEwma picker', () => {
     const clock = new ManualClock(0);
     const list = [instance('a'), instance('b'), instance('new')];
     const fresh = { inflight: 0, latencyMs: Number.NaN, latencyAt: 0 };
-    const picker = peakEwma({ random: mulberry32(3), defaultLatency: '30ms' }).build(inputOf(list, { clock, loads: [load(1), load(1), fresh] }));
+    const picker = peakEwma({ random: mulberry32(3), defaultLatency: '30ms' }).build(
+      inputOf(list, { clock, loads: [load(1), load(1), fresh] }),
+    );
     const picks = Array.from({ length: 20 }, () => picker.pick()?.id);
     expect(picks).toContain('new');
   });

@@ -98,64 +98,68 @@ afterAll(async () => {
 });
 
 describe('the registry goes down under load and comes back', () => {
-  it(`0 failed picks during a ${OUTAGE_MS / 1000} s outage; both clients resume watching after the restart`, async () => {
-    const a = startClient();
-    const b = startClient();
-    for (const client of [a, b]) {
-      for (let i = 0; i < 20; i++) await (await client.fetch.request('http://orders/warm-up')).body.dump();
-    }
-    const load = startLoad(
-      RATE,
-      async (i) => {
-        const res = await (i % 2 === 0 ? a : b).fetch.request('http://orders/v1/items');
-        await res.body.dump();
-        return res.status;
-      },
-      OUTAGE_MS + 60_000,
-    );
-    await delay(1000);
+  it(
+    `0 failed picks during a ${OUTAGE_MS / 1000} s outage; both clients resume watching after the restart`,
+    async () => {
+      const a = startClient();
+      const b = startClient();
+      for (const client of [a, b]) {
+        for (let i = 0; i < 20; i++) await (await client.fetch.request('http://orders/warm-up')).body.dump();
+      }
+      const load = startLoad(
+        RATE,
+        async (i) => {
+          const res = await (i % 2 === 0 ? a : b).fetch.request('http://orders/v1/items');
+          await res.body.dump();
+          return res.status;
+        },
+        OUTAGE_MS + 60_000,
+      );
+      await delay(1000);
 
-    // Down: roster serve stops; the registry really is unreachable.
-    const drawsBefore = [a.draws.length, b.draws.length];
-    await servers[0]!.close();
-    const callsBeforeOutage = load.started;
-    await expect(announcer.list('orders')).rejects.toBeInstanceOf(RegistryUnavailableError);
-    await delay(OUTAGE_MS);
-    const callsInOutage = load.started - callsBeforeOutage;
-    const failedInOutage = load.failed;
-    const reconnectWaits = [a.draws.length - drawsBefore[0]!, b.draws.length - drawsBefore[1]!];
+      // Down: roster serve stops; the registry really is unreachable.
+      const drawsBefore = [a.draws.length, b.draws.length];
+      await servers[0]!.close();
+      const callsBeforeOutage = load.started;
+      await expect(announcer.list('orders')).rejects.toBeInstanceOf(RegistryUnavailableError);
+      await delay(OUTAGE_MS);
+      const callsInOutage = load.started - callsBeforeOutage;
+      const failedInOutage = load.failed;
+      const reconnectWaits = [a.draws.length - drawsBefore[0]!, b.draws.length - drawsBefore[1]!];
 
-    // Back on the same port and data directory; a registration made now must reach both clients'
-    // Resolvers (each publishes the snapshot that adds it; the client feeds it to its Balancer).
-    let saw = 0;
-    const onUpdate = (m: unknown) => {
-      const { service, diff } = m as { service: string; diff: SnapshotDiff };
-      if (service === 'orders' && diff.added.some((i) => i.id === 'orders-4')) saw++;
-    };
-    diagnostics.subscribe(CHANNELS.resolverUpdate, onUpdate);
-    await startRegistry();
-    const restartedAt = performance.now();
-    const added = await addInstance('orders-4');
-    const resumed = await eventually(() => saw >= 2, 15_000);
-    const resumeMs = Math.round(performance.now() - restartedAt);
-    diagnostics.unsubscribe(CHANNELS.resolverUpdate, onUpdate);
-    await delay(1000);
-    const result = await load.stop();
-    const servedByNew = added.served;
+      // Back on the same port and data directory; a registration made now must reach both clients'
+      // Resolvers (each publishes the snapshot that adds it; the client feeds it to its Balancer).
+      let saw = 0;
+      const onUpdate = (m: unknown) => {
+        const { service, diff } = m as { service: string; diff: SnapshotDiff };
+        if (service === 'orders' && diff.added.some((i) => i.id === 'orders-4')) saw++;
+      };
+      diagnostics.subscribe(CHANNELS.resolverUpdate, onUpdate);
+      await startRegistry();
+      const restartedAt = performance.now();
+      const added = await addInstance('orders-4');
+      const resumed = await eventually(() => saw >= 2, 15_000);
+      const resumeMs = Math.round(performance.now() - restartedAt);
+      diagnostics.unsubscribe(CHANNELS.resolverUpdate, onUpdate);
+      await delay(1000);
+      const result = await load.stop();
+      const servedByNew = added.served;
 
-    const statsA = a.fetch.stats();
-    const statsB = b.fetch.stats();
-    const failures = result.failures.slice(0, 5);
-    const summary = JSON.stringify({ callsInOutage, failedInOutage, reconnectWaits, resumeMs, saw, servedByNew, failures });
-    console.info(`registry outage: ${summary}`);
-    expect(callsInOutage, summary).toBeGreaterThanOrEqual((RATE * OUTAGE_MS) / 1000 - RATE);
-    expect(failedInOutage, summary).toBe(0);
-    expect(result.failures, summary).toEqual([]);
-    expect(statsA.noInstances + statsB.noInstances, summary).toBe(0);
-    expect(statsA.failures + statsB.failures, summary).toBe(0);
-    // Each client kept trying to reconnect while the registry was down, each wait from its own jitter.
-    for (const waits of reconnectWaits) expect(waits, summary).toBeGreaterThanOrEqual(2);
-    expect(resumed, summary).toBe(true);
-    expect(saw, summary).toBe(2);
-  }, OUTAGE_MS + 60_000);
+      const statsA = a.fetch.stats();
+      const statsB = b.fetch.stats();
+      const failures = result.failures.slice(0, 5);
+      const summary = JSON.stringify({ callsInOutage, failedInOutage, reconnectWaits, resumeMs, saw, servedByNew, failures });
+      console.info(`registry outage: ${summary}`);
+      expect(callsInOutage, summary).toBeGreaterThanOrEqual((RATE * OUTAGE_MS) / 1000 - RATE);
+      expect(failedInOutage, summary).toBe(0);
+      expect(result.failures, summary).toEqual([]);
+      expect(statsA.noInstances + statsB.noInstances, summary).toBe(0);
+      expect(statsA.failures + statsB.failures, summary).toBe(0);
+      // Each client kept trying to reconnect while the registry was down, each wait from its own jitter.
+      for (const waits of reconnectWaits) expect(waits, summary).toBeGreaterThanOrEqual(2);
+      expect(resumed, summary).toBe(true);
+      expect(saw, summary).toBe(2);
+    },
+    OUTAGE_MS + 60_000,
+  );
 });

@@ -200,12 +200,15 @@ export function startLoad(
     const tracked = p.finally(() => pending.delete(tracked));
     pending.add(tracked);
   };
-  const timer = setInterval(() => {
-    const elapsed = performance.now() - start;
-    const due = Math.min(maxCalls, Math.floor(elapsed / intervalMs) + 1);
-    while (started < due) launch();
-    if (elapsed >= maxMs || started >= maxCalls) clearInterval(timer);
-  }, Math.max(1, Math.floor(intervalMs / 2)));
+  const timer = setInterval(
+    () => {
+      const elapsed = performance.now() - start;
+      const due = Math.min(maxCalls, Math.floor(elapsed / intervalMs) + 1);
+      while (started < due) launch();
+      if (elapsed >= maxMs || started >= maxCalls) clearInterval(timer);
+    },
+    Math.max(1, Math.floor(intervalMs / 2)),
+  );
   return {
     get started() {
       return started;

@@ -63,9 +63,11 @@ describe('deadlines in the undici transport (a server that never answers, on a f
     const clock = new FakeClock(0);
     const call = timeout(500, { clock })(undiciTransport({ clock }))({ ...request, origin });
     let settled = false;
-    call.catch(() => {}).finally(() => {
-      settled = true;
-    });
+    call
+      .catch(() => {})
+      .finally(() => {
+        settled = true;
+      });
     while (received === 0) await new Promise((resolve) => setTimeout(resolve, 5));
     await clock.advance(499);
     expect(settled).toBe(false);

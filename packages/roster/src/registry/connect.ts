@@ -49,6 +49,9 @@ export function connect(url: string, options: ConnectOptions = {}): Registry {
     case 'etcd+https':
       return etcdRegistry({ ...options.etcd, url });
     default:
-      throw new InvalidArgumentError('url', `${JSON.stringify(url)}: the scheme must be memory://, consul:// (or http:// for a Consul API) or etcd://`);
+      throw new InvalidArgumentError(
+        'url',
+        `${JSON.stringify(url)}: the scheme must be memory://, consul:// (or http:// for a Consul API) or etcd://`,
+      );
   }
 }

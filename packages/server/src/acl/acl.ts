@@ -29,8 +29,7 @@ export type AclAccess =
 
 /** The outcome of an ACL decision for one request. */
 export type AclDecision =
-  | { readonly allowed: true }
-  | { readonly allowed: false; readonly filtered: boolean; readonly tokenGiven: boolean };
+  { readonly allowed: true } | { readonly allowed: false; readonly filtered: boolean; readonly tokenGiven: boolean };
 
 /** A stable accessor ID for a secret (the secret itself never appears in messages). */
 function accessorOf(secret: string): string {

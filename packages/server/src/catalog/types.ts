@@ -98,11 +98,7 @@ export function serviceRecord(
 }
 
 /** Builds a check record with every field in one fixed order (one hidden class for all). */
-export function checkRecord(
-  c: Omit<CheckRecord, 'createIndex' | 'modifyIndex'>,
-  createIndex: number,
-  modifyIndex: number,
-): CheckRecord {
+export function checkRecord(c: Omit<CheckRecord, 'createIndex' | 'modifyIndex'>, createIndex: number, modifyIndex: number): CheckRecord {
   return {
     id: c.id,
     name: c.name,

@@ -5,16 +5,7 @@ export type Selector = readonly string[];
 
 /** A comparison or test on one selector. */
 export type MatchOperator =
-  | '=='
-  | '!='
-  | 'in'
-  | 'not in'
-  | 'contains'
-  | 'not contains'
-  | 'is empty'
-  | 'is not empty'
-  | 'matches'
-  | 'not matches';
+  '==' | '!=' | 'in' | 'not in' | 'contains' | 'not contains' | 'is empty' | 'is not empty' | 'matches' | 'not matches';
 
 /** A node of the tree. */
 export type Expression =

@@ -79,9 +79,16 @@ beforeAll(async () => {
     ['..', 'dots'],
     ['wéb-ü', 'api'],
   ]) {
-    expect((await t.req('PUT', '/v1/agent/service/register', { Name: name, ID: id, Port: 80, Check: { TTL: '10s' } })).statusCode).toBe(200);
+    expect((await t.req('PUT', '/v1/agent/service/register', { Name: name, ID: id, Port: 80, Check: { TTL: '10s' } })).statusCode).toBe(
+      200,
+    );
   }
-  await t.req('PUT', '/v1/agent/service/register', { Name: 'web', ID: 'w2', Port: 81, Check: { HTTP: 'http://127.0.0.1:1/', Interval: '10s' } });
+  await t.req('PUT', '/v1/agent/service/register', {
+    Name: 'web',
+    ID: 'w2',
+    Port: 81,
+    Check: { HTTP: 'http://127.0.0.1:1/', Interval: '10s' },
+  });
   await t.req('PUT', '/v1/agent/check/register', { Name: 'node-check', TTL: '1m' });
   // TTL checks get ids service:<id>; only w1's is addressed below, the others are just state.
   before = await stateDump(t);
@@ -122,34 +129,54 @@ const GO_BOOLS = new Set(['1', 't', 'T', 'TRUE', 'true', 'True', '0', 'f', 'F', 
 // ---------------------------------------------------------------- one bad field of a registration
 
 type BadField = [field: string, value: unknown, message: RegExp];
-const decodeOf = (goField: string) => new RegExp(`^Request decode failed: json: cannot unmarshal \\w+ into Go struct field structs\\.${goField} of type `);
+const decodeOf = (goField: string) =>
+  new RegExp(`^Request decode failed: json: cannot unmarshal \\w+ into Go struct field structs\\.${goField} of type `);
 const invalidService = (field: string) => new RegExp(`^Invalid service: ${field}`);
 
 /** A bad TTL and its refusal; `goType` is the struct whose field a wrong JSON type is reported on. */
-const badTtlOf = (goType: string): fc.Arbitrary<[unknown, RegExp]> => fc.oneof(
-  goodDuration.map((d): [unknown, RegExp] => [`-${d}`, /^Invalid check: TTL must be > 0 for TTL checks$/]),
-  fc.integer({ min: -1e15, max: 0 }).map((n): [unknown, RegExp] => [n, /^Invalid check: TTL must be > 0 for TTL checks$/]),
-  garbageDuration.map((s): [unknown, RegExp] => [s, /^Request decode failed: time: /]),
-  fc.integer({ min: 1, max: 999 }).map((ms): [unknown, RegExp] => [`${ms}ms`, /^Invalid check: TTL: must be at least 1000 ms/]),
-  fc.integer({ min: 597, max: 2_000_000 }).map((h): [unknown, RegExp] => [`${h}h`, /^(Invalid check: TTL: must be at most|Request decode failed: time: invalid duration)/]),
-  notString.filter((v) => typeof v !== 'number').map((v): [unknown, RegExp] => [v, decodeOf(`${goType}\\.TTL`)]),
-);
+const badTtlOf = (goType: string): fc.Arbitrary<[unknown, RegExp]> =>
+  fc.oneof(
+    goodDuration.map((d): [unknown, RegExp] => [`-${d}`, /^Invalid check: TTL must be > 0 for TTL checks$/]),
+    fc.integer({ min: -1e15, max: 0 }).map((n): [unknown, RegExp] => [n, /^Invalid check: TTL must be > 0 for TTL checks$/]),
+    garbageDuration.map((s): [unknown, RegExp] => [s, /^Request decode failed: time: /]),
+    fc.integer({ min: 1, max: 999 }).map((ms): [unknown, RegExp] => [`${ms}ms`, /^Invalid check: TTL: must be at least 1000 ms/]),
+    fc
+      .integer({ min: 597, max: 2_000_000 })
+      .map((h): [unknown, RegExp] => [`${h}h`, /^(Invalid check: TTL: must be at most|Request decode failed: time: invalid duration)/]),
+    notString.filter((v) => typeof v !== 'number').map((v): [unknown, RegExp] => [v, decodeOf(`${goType}\\.TTL`)]),
+  );
 const badTtl = badTtlOf('CheckType');
 
 const badHttpCheck: fc.Arbitrary<[object, RegExp]> = fc.oneof(
-  fc.constantFrom('ftp://h/', 'file:///etc/passwd', 'gopher://h', 'not a url', '//h/x', 'http//h').map((u): [object, RegExp] => [{ HTTP: u }, /^Invalid check: HTTP: /]),
-  fc.tuple(withControl, fc.constantFrom('\r\nHost: evil', ' HTTP/1.1', '\t')).map(([s, inj]): [object, RegExp] => [{ HTTP: `http://127.0.0.1:1/${s}${inj}` }, /^Invalid check: HTTP: must not contain white space or control characters$/]),
-  fc.tuple(printable, fc.constantFrom('\r', '\n', '\u0000'), printable).map(([a, c, b]): [object, RegExp] => [
-    { Header: { 'X-Test': [a + c + b] } },
-    /^Invalid check: Header\.X-Test\[0\]: must not contain CR, LF or NUL \(header injection\)$/,
-  ]),
-  fc.tuple(printable, fc.constantFrom(' ', ':', '\r\n', '(', '"', 'é')).map(([a, c]): [object, RegExp] => [{ Header: { [`X${a}${c}`]: ['v'] } }, /^Invalid check: Header\..* is not a valid header name$/s]),
-  fc.string({ minLength: 1, maxLength: 12 }).filter((m) => !/^[A-Z]{1,16}$/.test(m)).map((m): [object, RegExp] => [{ Method: m }, /^Invalid check: Method: must be an upper-case HTTP method/]),
+  fc
+    .constantFrom('ftp://h/', 'file:///etc/passwd', 'gopher://h', 'not a url', '//h/x', 'http//h')
+    .map((u): [object, RegExp] => [{ HTTP: u }, /^Invalid check: HTTP: /]),
+  fc
+    .tuple(withControl, fc.constantFrom('\r\nHost: evil', ' HTTP/1.1', '\t'))
+    .map(([s, inj]): [object, RegExp] => [
+      { HTTP: `http://127.0.0.1:1/${s}${inj}` },
+      /^Invalid check: HTTP: must not contain white space or control characters$/,
+    ]),
+  fc
+    .tuple(printable, fc.constantFrom('\r', '\n', '\u0000'), printable)
+    .map(([a, c, b]): [object, RegExp] => [
+      { Header: { 'X-Test': [a + c + b] } },
+      /^Invalid check: Header\.X-Test\[0\]: must not contain CR, LF or NUL \(header injection\)$/,
+    ]),
+  fc
+    .tuple(printable, fc.constantFrom(' ', ':', '\r\n', '(', '"', 'é'))
+    .map(([a, c]): [object, RegExp] => [{ Header: { [`X${a}${c}`]: ['v'] } }, /^Invalid check: Header\..* is not a valid header name$/s]),
+  fc
+    .string({ minLength: 1, maxLength: 12 })
+    .filter((m) => !/^[A-Z]{1,16}$/.test(m))
+    .map((m): [object, RegExp] => [{ Method: m }, /^Invalid check: Method: must be an upper-case HTTP method/]),
   goodDuration.map((d): [object, RegExp] => [{ Interval: `-${d}` }, /^Invalid check: Interval must be > 0/]),
   garbageDuration.map((d): [object, RegExp] => [{ Interval: d }, /^Request decode failed: time: /]),
   goodDuration.map((d): [object, RegExp] => [{ Timeout: `-${d}` }, /^Invalid check: Timeout must not be negative$/]),
   goodDuration.map((d): [object, RegExp] => [{ TTL: d }, /^Invalid check: Interval and TTL cannot both be specified$/]),
-  fc.integer({ min: 65_537, max: 1e9 }).map((n): [object, RegExp] => [{ OutputMaxSize: n }, /^Invalid check: OutputMaxSize must be at most 65536$/]),
+  fc
+    .integer({ min: 65_537, max: 1e9 })
+    .map((n): [object, RegExp] => [{ OutputMaxSize: n }, /^Invalid check: OutputMaxSize must be at most 65536$/]),
 );
 
 const unsupportedCheck = fc
@@ -170,63 +197,132 @@ const badField: fc.Arbitrary<BadField> = fc.oneof(
   // Name
   notString.map((v): BadField => ['Name', v, decodeOf('ServiceDefinition\\.Name')]),
   fc.constant<BadField>(['Name', '', /^Missing service name$/]),
-  fc.string({ unit: 'binary', minLength: 1, maxLength: 80 })
+  fc
+    .string({ unit: 'binary', minLength: 1, maxLength: 80 })
     .filter((s) => !SERVICE_NAME.test(s) || s.length > 63)
     .map((s): BadField => ['Name', s, invalidService('Name: ')]),
   // ID (an empty ID means "the name": not bad)
   notString.map((v): BadField => ['ID', v, decodeOf('ServiceDefinition\\.ID')]),
   withControl.map((s): BadField => ['ID', s, /^Invalid service: ID: must not contain control characters$/]),
-  fc.tuple(fc.constantFrom(' ', '\u00a0', '\u3000'), fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 10 })).map(
-    ([ws, s]): BadField => ['ID', ws + s.replace(/[\s\u0000-\u001f\u007f]/g, 'x'), /^Invalid service: ID: must not start or end with white space$/],
-  ),
+  fc
+    .tuple(fc.constantFrom(' ', '\u00a0', '\u3000'), fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 10 }))
+    .map(([ws, s]): BadField => [
+      'ID',
+      ws + s.replace(/[\s\u0000-\u001f\u007f]/g, 'x'),
+      /^Invalid service: ID: must not start or end with white space$/,
+    ]),
   fc.integer({ min: 129, max: 400 }).map((n): BadField => ['ID', 'i'.repeat(n), /^Invalid service: ID: must be at most 128 characters/]),
-  fc.constantFrom('\ud800', 'a\udbff', '\udc00b', 'x\udfffy').map((s): BadField => ['ID', s, /^Invalid service: ID: must be well-formed Unicode/]),
+  fc
+    .constantFrom('\ud800', 'a\udbff', '\udc00b', 'x\udfffy')
+    .map((s): BadField => ['ID', s, /^Invalid service: ID: must be well-formed Unicode/]),
   // Port
   notInt.map((v): BadField => ['Port', v, decodeOf('ServiceDefinition\\.Port')]),
-  fc.oneof(fc.integer({ max: -1 }), fc.integer({ min: 65_536 })).map((p): BadField => ['Port', p, /^Invalid service: Port: must be between 0 and 65535/]),
+  fc
+    .oneof(fc.integer({ max: -1 }), fc.integer({ min: 65_536 }))
+    .map((p): BadField => ['Port', p, /^Invalid service: Port: must be between 0 and 65535/]),
   // Address (an empty address means "the node's": not bad)
   fc.constantFrom('0.0.0.0', '::', '[::]').map((a): BadField => ['Address', a, /^Invalid service address$/]),
-  fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 })
+  fc
+    .string({ unit: 'grapheme', minLength: 1, maxLength: 30 })
     .filter((a) => a !== '0.0.0.0' && a !== '::' && a !== '[::]' && isIP(a) === 0 && !HOST_NAME.test(a))
     .map((a): BadField => ['Address', a, invalidService('Address: ')]),
   notString.map((v): BadField => ['Address', v, decodeOf('ServiceDefinition\\.Address')]),
   // Tags
   notArray.map((v): BadField => ['Tags', v, decodeOf('ServiceDefinition\\.Tags')]),
-  fc.tuple(fc.array(printable.filter((s) => s !== ''), { maxLength: 3 }), notString).map(([ok, v]): BadField => ['Tags', [...ok, v], decodeOf('ServiceDefinition\\.Tags')]),
-  fc.integer({ min: 65, max: 100 }).map((n): BadField => ['Tags', Array.from({ length: n }, (_, i) => `t${i}`), /^Invalid service: Tags: must have at most 64 entries/]),
-  fc.oneof(fc.constant(''), withControl, fc.integer({ min: 256, max: 600 }).map((n) => 'x'.repeat(n))).map(
-    (tag): BadField => ['Tags', ['ok', tag], /^Invalid service: Tags\[1\]: must (be 1 to 255 characters|not contain control characters)$/],
-  ),
+  fc
+    .tuple(
+      fc.array(
+        printable.filter((s) => s !== ''),
+        { maxLength: 3 },
+      ),
+      notString,
+    )
+    .map(([ok, v]): BadField => ['Tags', [...ok, v], decodeOf('ServiceDefinition\\.Tags')]),
+  fc
+    .integer({ min: 65, max: 100 })
+    .map((n): BadField => ['Tags', Array.from({ length: n }, (_, i) => `t${i}`), /^Invalid service: Tags: must have at most 64 entries/]),
+  fc
+    .oneof(
+      fc.constant(''),
+      withControl,
+      fc.integer({ min: 256, max: 600 }).map((n) => 'x'.repeat(n)),
+    )
+    .map((tag): BadField => [
+      'Tags',
+      ['ok', tag],
+      /^Invalid service: Tags\[1\]: must (be 1 to 255 characters|not contain control characters)$/,
+    ]),
   // Meta
   notObject.map((v): BadField => ['Meta', v, decodeOf('ServiceDefinition\\.Meta')]),
   notString.map((v): BadField => ['Meta', { k: v }, decodeOf('ServiceDefinition\\.Meta')]),
-  fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 })
+  fc
+    .string({ unit: 'grapheme', minLength: 1, maxLength: 20 })
     .filter((k) => !/^[A-Za-z0-9_-]+$/.test(k) && k !== '__proto__')
     .map((k): BadField => ['Meta', { [k]: 'v' }, /^Invalid Service Meta: Meta\..* key must be 1 to 128 characters/s]),
-  fc.string({ unit: 'grapheme-ascii', maxLength: 10 }).filter((s) => /^[A-Za-z0-9_-]*$/.test(s)).map((s): BadField => ['Meta', { [`consul-${s}`]: 'v' }, /^Invalid Service Meta: Meta\.consul-.*: keys starting with "consul-" are reserved$/]),
-  fc.integer({ min: 513, max: 2000 }).map((n): BadField => ['Meta', { k: 'v'.repeat(n) }, /^Invalid Service Meta: Meta\.k: value must be at most 512 characters$/]),
-  fc.integer({ min: 65, max: 90 }).map((n): BadField => ['Meta', Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v'])), /^Invalid Service Meta: Meta: must have at most 64 keys/]),
+  fc
+    .string({ unit: 'grapheme-ascii', maxLength: 10 })
+    .filter((s) => /^[A-Za-z0-9_-]*$/.test(s))
+    .map((s): BadField => [
+      'Meta',
+      { [`consul-${s}`]: 'v' },
+      /^Invalid Service Meta: Meta\.consul-.*: keys starting with "consul-" are reserved$/,
+    ]),
+  fc
+    .integer({ min: 513, max: 2000 })
+    .map((n): BadField => ['Meta', { k: 'v'.repeat(n) }, /^Invalid Service Meta: Meta\.k: value must be at most 512 characters$/]),
+  fc
+    .integer({ min: 65, max: 90 })
+    .map((n): BadField => [
+      'Meta',
+      Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v'])),
+      /^Invalid Service Meta: Meta: must have at most 64 keys/,
+    ]),
   // Weights
   fc.integer({ max: 0 }).map((p): BadField => ['Weights', { Passing: p, Warning: 1 }, /^Invalid Weights: Passing must be greater than 0$/]),
-  fc.integer({ max: -1 }).map((w): BadField => ['Weights', { Passing: 1, Warning: w }, /^Invalid Weights: Warning must be greater or equal than 0$/]),
-  fc.integer({ min: 65_536 }).map((p): BadField => ['Weights', { Passing: p, Warning: 1 }, /^Invalid Weights: Passing or Warning must be less or equal than 65535$/]),
+  fc
+    .integer({ max: -1 })
+    .map((w): BadField => ['Weights', { Passing: 1, Warning: w }, /^Invalid Weights: Warning must be greater or equal than 0$/]),
+  fc
+    .integer({ min: 65_536 })
+    .map((p): BadField => [
+      'Weights',
+      { Passing: p, Warning: 1 },
+      /^Invalid Weights: Passing or Warning must be less or equal than 65535$/,
+    ]),
   notInt.map((v): BadField => ['Weights', { Passing: v }, decodeOf('Weights\\.Passing')]),
   notObject.map((v): BadField => ['Weights', v, decodeOf('ServiceDefinition\\.Weights')]),
   // EnableTagOverride, Kind, TaggedAddresses
   notBool.map((v): BadField => ['EnableTagOverride', v, decodeOf('ServiceDefinition\\.EnableTagOverride')]),
   fc.string({ minLength: 1, maxLength: 20 }).map((k): BadField => ['Kind', k, /^Invalid service: Kind: .* is not supported/s]),
   notObject.map((v): BadField => ['TaggedAddresses', v, /^Request decode failed: json: cannot unmarshal into TaggedAddresses of type/]),
-  notObject.map((v): BadField => ['TaggedAddresses', { lan: v }, /^Request decode failed: json: cannot unmarshal into TaggedAddresses\.lan of type/]),
-  fc.oneof(fc.integer({ max: -1 }), fc.integer({ min: 65_536 })).map((p): BadField => ['TaggedAddresses', { lan: { Address: '10.0.0.1', Port: p } }, /^Invalid service: TaggedAddresses\.lan: /]),
+  notObject.map((v): BadField => [
+    'TaggedAddresses',
+    { lan: v },
+    /^Request decode failed: json: cannot unmarshal into TaggedAddresses\.lan of type/,
+  ]),
+  fc
+    .oneof(fc.integer({ max: -1 }), fc.integer({ min: 65_536 }))
+    .map((p): BadField => ['TaggedAddresses', { lan: { Address: '10.0.0.1', Port: p } }, /^Invalid service: TaggedAddresses\.lan: /]),
   // Check / Checks
   badTtl.map(([v, m]): BadField => ['Check', { TTL: v }, m]),
   badHttpCheck.map(([c, m]): BadField => ['Check', { HTTP: 'http://127.0.0.1:1/', Interval: '10s', ...c }, m]),
   unsupportedCheck.map(([c, m]): BadField => ['Check', c, m]),
-  fc.string({ maxLength: 12 }).filter((s) => !['', 'passing', 'warning', 'critical'].includes(s)).map((s): BadField => ['Check', { TTL: '10s', Status: s }, /^Status for checks must 'passing', 'warning', 'critical'$/]),
+  fc
+    .string({ maxLength: 12 })
+    .filter((s) => !['', 'passing', 'warning', 'critical'].includes(s))
+    .map((s): BadField => ['Check', { TTL: '10s', Status: s }, /^Status for checks must 'passing', 'warning', 'critical'$/]),
   fc.constant<BadField>(['Check', { Notes: 'no kind' }, /^Invalid check: TTL must be > 0 for TTL checks$/]),
   notObject.map((v): BadField => ['Check', v, decodeOf('ServiceDefinition\\.Check')]),
-  fc.integer({ min: 33, max: 50 }).map((n): BadField => ['Checks', Array.from({ length: n }, () => ({ TTL: '10s' })), /^Invalid service: Checks: must have at most 32 entries/]),
-  fc.tuple(fc.nat(3), badTtl).map(([i, [v, m]]): BadField => ['Checks', [...Array.from({ length: i }, () => ({ TTL: '10s' })), { TTL: v }], m]),
+  fc
+    .integer({ min: 33, max: 50 })
+    .map((n): BadField => [
+      'Checks',
+      Array.from({ length: n }, () => ({ TTL: '10s' })),
+      /^Invalid service: Checks: must have at most 32 entries/,
+    ]),
+  fc
+    .tuple(fc.nat(3), badTtl)
+    .map(([i, [v, m]]): BadField => ['Checks', [...Array.from({ length: i }, () => ({ TTL: '10s' })), { TTL: v }], m]),
   notArray.map((v): BadField => ['Checks', v, decodeOf('ServiceDefinition\\.Checks')]),
 );
 
@@ -259,9 +355,21 @@ const badRegistration: fc.Arbitrary<Bad> = fc.tuple(badField, keyCase).map(([[fi
 const ALNUM = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789-'), minLength: 1, maxLength: 12 });
 /** A valid body text made only of alphanumeric values (so every `{}[]:,"` in it is structure). */
 const validText = fc
-  .record({ Name: ALNUM, ID: ALNUM, Port: fc.integer({ min: 1, max: 65_535 }), Tags: fc.array(ALNUM, { maxLength: 3 }), Meta: fc.dictionary(ALNUM, ALNUM, { maxKeys: 3 }) })
+  .record({
+    Name: ALNUM,
+    ID: ALNUM,
+    Port: fc.integer({ min: 1, max: 65_535 }),
+    Tags: fc.array(ALNUM, { maxLength: 3 }),
+    Meta: fc.dictionary(ALNUM, ALNUM, { maxKeys: 3 }),
+  })
   .map((o) => JSON.stringify(o));
-const WRITE_BODIES = ['/v1/agent/service/register', '/v1/agent/check/register', '/v1/agent/check/update/service:w1', '/v1/catalog/register', '/v1/catalog/deregister'];
+const WRITE_BODIES = [
+  '/v1/agent/service/register',
+  '/v1/agent/check/register',
+  '/v1/agent/check/update/service:w1',
+  '/v1/catalog/register',
+  '/v1/catalog/deregister',
+];
 const DECODE = /^Request decode failed: /;
 
 const malformedJson: fc.Arbitrary<Bad> = fc.oneof(
@@ -277,13 +385,15 @@ const malformedJson: fc.Arbitrary<Bad> = fc.oneof(
     return { method: 'PUT', path, body: text.slice(0, i) + ch + text.slice(i + 1), status: 400, message: DECODE };
   }),
   // Valid JSON that is not an object.
-  fc.tuple(fc.oneof(fc.array(fc.integer(), { maxLength: 3 }), fc.integer(), printable, fc.boolean()), fc.constantFrom(...WRITE_BODIES)).map(([v, path]) => ({
-    method: 'PUT',
-    path,
-    body: JSON.stringify(v),
-    status: 400,
-    message: /^Request decode failed: json: cannot unmarshal (array|number|string|boolean) into Go value of type /,
-  })),
+  fc
+    .tuple(fc.oneof(fc.array(fc.integer(), { maxLength: 3 }), fc.integer(), printable, fc.boolean()), fc.constantFrom(...WRITE_BODIES))
+    .map(([v, path]) => ({
+      method: 'PUT',
+      path,
+      body: JSON.stringify(v),
+      status: 400,
+      message: /^Request decode failed: json: cannot unmarshal (array|number|string|boolean) into Go value of type /,
+    })),
 );
 
 // ---------------------------------------------------------------- unknown ids in paths
@@ -293,16 +403,25 @@ const idPart = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 8 }),
 );
 /** Ids of every shape: slashes, dot segments, percent signs, unicode, empty. */
-const unknownId = fc.array(idPart, { minLength: 1, maxLength: 5 }).map((parts) => parts.join('/')).filter((id) => !EXISTING.has(id));
+const unknownId = fc
+  .array(idPart, { minLength: 1, maxLength: 5 })
+  .map((parts) => parts.join('/'))
+  .filter((id) => !EXISTING.has(id));
 /** How the id goes into the path: npm (all encoded), python (slash and colon raw), raw dot segments. */
 const encodeId = fc.constantFrom<(id: string) => string>(
   (id) => encodeURIComponent(id),
   (id) => id.split('/').map(encodeURIComponent).join('/').replace(/%3A/g, ':'),
-  (id) => id.split('/').map((seg) => (seg === '..' || seg === '.' ? seg : encodeURIComponent(seg))).join('/'),
+  (id) =>
+    id
+      .split('/')
+      .map((seg) => (seg === '..' || seg === '.' ? seg : encodeURIComponent(seg)))
+      .join('/'),
 );
 const quote = (id: string) => id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const serviceNotFound = (id: string) => new RegExp(`^Unknown service ID "${quote(id)}"\\. Ensure that the service ID is passed, not the service name\\.$`);
-const checkNotFound = (id: string) => new RegExp(`^Unknown check ID "${quote(id)}"\\. Ensure that the check ID is passed, not the check name\\.$`);
+const serviceNotFound = (id: string) =>
+  new RegExp(`^Unknown service ID "${quote(id)}"\\. Ensure that the service ID is passed, not the service name\\.$`);
+const checkNotFound = (id: string) =>
+  new RegExp(`^Unknown check ID "${quote(id)}"\\. Ensure that the check ID is passed, not the check name\\.$`);
 const exact = (s: string) => new RegExp(`^${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 
 const unknownIdRequest: fc.Arbitrary<Bad> = fc.tuple(unknownId, encodeId, fc.nat(7)).map(([id, enc, which]) => {
@@ -319,11 +438,22 @@ const unknownIdRequest: fc.Arbitrary<Bad> = fc.tuple(unknownId, encodeId, fc.nat
     case 3:
       return { method: 'GET', path: `/v1/agent/service/${p}`, status: 404, message: exact(`unknown service ID: ${id}`) };
     case 4:
-      return { method: 'PUT', path: `/v1/agent/check/${['pass', 'warn', 'fail'][id.length % 3]}/${p}?note=x`, status: 404, message: checkNotFound(id) };
+      return {
+        method: 'PUT',
+        path: `/v1/agent/check/${['pass', 'warn', 'fail'][id.length % 3]}/${p}?note=x`,
+        status: 404,
+        message: checkNotFound(id),
+      };
     case 5:
       return { method: 'GET', path: `/v1/agent/check/pass/${p}`, status: 404, message: checkNotFound(id) };
     case 6:
-      return { method: 'PUT', path: `/v1/agent/check/update/${p}`, body: '{"Status":"passing","Output":"x"}', status: 404, message: checkNotFound(id) };
+      return {
+        method: 'PUT',
+        path: `/v1/agent/check/update/${p}`,
+        body: '{"Status":"passing","Output":"x"}',
+        status: 404,
+        message: checkNotFound(id),
+      };
     default:
       return { method: 'PUT', path: `/v1/agent/check/deregister/${p}`, status: 404, message: checkNotFound(id) };
   }
@@ -363,37 +493,71 @@ const wrongMethod: fc.Arbitrary<Bad> = fc
 
 // ---------------------------------------------------------------- query parameters
 
-const READS = ['/v1/catalog/services', '/v1/catalog/service/web', '/v1/catalog/nodes', '/v1/health/service/web', '/v1/health/checks/web', '/v1/health/state/any'];
-const FILTERS = ['Service.ID == "w1"', 'Checks.Status != "passing"', 'Service.Tags contains "a"', '"a" in Service.Tags', 'Node.Meta.rack is empty'];
-const brokenFilter = fc.tuple(fc.constantFrom(...FILTERS), fc.nat(5)).map(([f, how]) =>
-  [`(${f}`, `${f})`, `${f} and`, `not`, `${f} ==`, `${f} and "x`][how]!,
-);
+const READS = [
+  '/v1/catalog/services',
+  '/v1/catalog/service/web',
+  '/v1/catalog/nodes',
+  '/v1/health/service/web',
+  '/v1/health/checks/web',
+  '/v1/health/state/any',
+];
+const FILTERS = [
+  'Service.ID == "w1"',
+  'Checks.Status != "passing"',
+  'Service.Tags contains "a"',
+  '"a" in Service.Tags',
+  'Node.Meta.rack is empty',
+];
+const brokenFilter = fc
+  .tuple(fc.constantFrom(...FILTERS), fc.nat(5))
+  .map(([f, how]) => [`(${f}`, `${f})`, `${f} and`, `not`, `${f} ==`, `${f} and "x`][how]!);
 const q = (s: string) => encodeURIComponent(s);
 
 const badQuery: fc.Arbitrary<Bad> = fc.oneof(
-  fc.tuple(fc.constantFrom(...READS), fc.oneof(fc.integer({ max: -1 }).map(String), printable.filter((s) => s !== '' && !/^\d+$/.test(s)), fc.bigInt({ min: 2n ** 64n, max: 2n ** 80n }).map(String))).map(
-    ([path, index]) => ({ method: 'GET', path: `${path}?index=${q(index)}`, status: 400, message: /^Invalid index$/ }),
-  ),
-  fc.tuple(fc.constantFrom(...READS), garbageDuration.filter((s) => s !== '')).map(([path, wait]) => ({ method: 'GET', path: `${path}?index=1&wait=${q(wait)}`, status: 400, message: /^Invalid wait time$/ })),
-  fc.tuple(fc.constantFrom(...READS), fc.constantFrom('stale&consistent', 'consistent=1&stale=1', 'stale=&consistent=')).map(([path, flags]) => ({
-    method: 'GET',
-    path: `${path}?${flags}`,
-    status: 400,
-    message: /^Cannot specify \?stale with \?consistent, conflicting semantics\.$/,
-  })),
-  printable.filter((s) => s !== '' && !GO_BOOLS.has(s)).map((v) => ({ method: 'GET', path: `/v1/health/service/web?passing=${q(v)}`, status: 400, message: /^Invalid value for \?passing$/ })),
+  fc
+    .tuple(
+      fc.constantFrom(...READS),
+      fc.oneof(
+        fc.integer({ max: -1 }).map(String),
+        printable.filter((s) => s !== '' && !/^\d+$/.test(s)),
+        fc.bigInt({ min: 2n ** 64n, max: 2n ** 80n }).map(String),
+      ),
+    )
+    .map(([path, index]) => ({ method: 'GET', path: `${path}?index=${q(index)}`, status: 400, message: /^Invalid index$/ })),
+  fc
+    .tuple(
+      fc.constantFrom(...READS),
+      garbageDuration.filter((s) => s !== ''),
+    )
+    .map(([path, wait]) => ({ method: 'GET', path: `${path}?index=1&wait=${q(wait)}`, status: 400, message: /^Invalid wait time$/ })),
+  fc
+    .tuple(fc.constantFrom(...READS), fc.constantFrom('stale&consistent', 'consistent=1&stale=1', 'stale=&consistent='))
+    .map(([path, flags]) => ({
+      method: 'GET',
+      path: `${path}?${flags}`,
+      status: 400,
+      message: /^Cannot specify \?stale with \?consistent, conflicting semantics\.$/,
+    })),
+  printable
+    .filter((s) => s !== '' && !GO_BOOLS.has(s))
+    .map((v) => ({ method: 'GET', path: `/v1/health/service/web?passing=${q(v)}`, status: 400, message: /^Invalid value for \?passing$/ })),
   fc.tuple(fc.constantFrom(...READS, '/v1/agent/services', '/v1/agent/checks'), brokenFilter).map(([path, f]) => ({
     method: 'GET',
     path: `${path}?filter=${q(f)}`,
     status: 400,
     message: /^Failed to create boolean expression evaluator: /,
   })),
-  fc.tuple(fc.constantFrom('/v1/agent/service/maintenance/w1', '/v1/agent/maintenance'), printable.filter((s) => !GO_BOOLS.has(s))).map(([path, v]) => ({
-    method: 'PUT',
-    path: `${path}?enable=${q(v)}&reason=x`,
-    status: 400,
-    message: v === '' ? /^Missing value for enable$/ : exact(`Invalid value for enable: "${v}"`),
-  })),
+  fc
+    .tuple(
+      fc.constantFrom('/v1/agent/service/maintenance/w1', '/v1/agent/maintenance'),
+      printable.filter((s) => !GO_BOOLS.has(s)),
+    )
+    .map(([path, v]) => ({
+      method: 'PUT',
+      path: `${path}?enable=${q(v)}&reason=x`,
+      status: 400,
+      message: v === '' ? /^Missing value for enable$/ : exact(`Invalid value for enable: "${v}"`),
+    })),
 );
 
 // ---------------------------------------------------------------- check and catalog bodies
@@ -403,13 +567,23 @@ const badCheckRegistration: fc.Arbitrary<Bad> = fc
     fc.constant<[object, RegExp, number]>([{ Name: '' }, /^Missing check name$/, 400]),
     notString.map((v): [object, RegExp, number] => [{ Name: v }, decodeOf('CheckDefinition\\.Name'), 400]),
     withControl.map((s): [object, RegExp, number] => [{ ID: s }, /^Invalid check: CheckID: must not contain control characters$/, 400]),
-    fc.integer({ min: 129, max: 300 }).map((n): [object, RegExp, number] => [{ ID: 'c'.repeat(n) }, /^Invalid check: CheckID: must be at most 128 characters/, 400]),
-    fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 })
+    fc
+      .integer({ min: 129, max: 300 })
+      .map((n): [object, RegExp, number] => [{ ID: 'c'.repeat(n) }, /^Invalid check: CheckID: must be at most 128 characters/, 400]),
+    fc
+      .string({ unit: 'grapheme', minLength: 1, maxLength: 12 })
       .filter((s) => !EXISTING.has(s))
       .map((s): [object, RegExp, number] => [{ ServiceID: s }, exact(`ServiceID "${s}" does not exist`), 404]),
-    fc.string({ maxLength: 12 }).filter((s) => !['', 'passing', 'warning', 'critical'].includes(s)).map((s): [object, RegExp, number] => [{ Status: s }, /^Bad check status$/, 400]),
+    fc
+      .string({ maxLength: 12 })
+      .filter((s) => !['', 'passing', 'warning', 'critical'].includes(s))
+      .map((s): [object, RegExp, number] => [{ Status: s }, /^Bad check status$/, 400]),
     badTtlOf('CheckDefinition').map(([v, m]): [object, RegExp, number] => [{ TTL: v }, m, 400]),
-    badHttpCheck.map(([c, m]): [object, RegExp, number] => [{ TTL: undefined, HTTP: 'http://127.0.0.1:1/', Interval: '10s', ...c }, m, 400]),
+    badHttpCheck.map(([c, m]): [object, RegExp, number] => [
+      { TTL: undefined, HTTP: 'http://127.0.0.1:1/', Interval: '10s', ...c },
+      m,
+      400,
+    ]),
     unsupportedCheck.map(([c, m]): [object, RegExp, number] => [{ TTL: undefined, ...c }, m, 400]),
   )
   .map(([override, message, status]) => ({
@@ -421,13 +595,16 @@ const badCheckRegistration: fc.Arbitrary<Bad> = fc
   }));
 
 const badCheckUpdate: fc.Arbitrary<Bad> = fc.oneof(
-  fc.string({ maxLength: 12 }).filter((s) => !['passing', 'warning', 'critical'].includes(s)).map((s) => ({
-    method: 'PUT',
-    path: '/v1/agent/check/update/service:w1',
-    body: JSON.stringify({ Status: s, Output: 'x' }),
-    status: 400,
-    message: exact(`Invalid check status: '${s}'`),
-  })),
+  fc
+    .string({ maxLength: 12 })
+    .filter((s) => !['passing', 'warning', 'critical'].includes(s))
+    .map((s) => ({
+      method: 'PUT',
+      path: '/v1/agent/check/update/service:w1',
+      body: JSON.stringify({ Status: s, Output: 'x' }),
+      status: 400,
+      message: exact(`Invalid check status: '${s}'`),
+    })),
   notString.map((v) => ({
     method: 'PUT',
     path: '/v1/agent/check/update/service:w1',
@@ -435,10 +612,18 @@ const badCheckUpdate: fc.Arbitrary<Bad> = fc.oneof(
     status: 400,
     message: /^Request decode failed: json: cannot unmarshal \w+ into Go struct field agent\.checkUpdate\.Status of type string$/,
   })),
-  notString.map((v) => ({ method: 'PUT', path: '/v1/agent/check/update/service:w1', body: JSON.stringify({ Status: 'passing', Output: v }), status: 400, message: /^Request decode failed: json: cannot unmarshal \w+ into Go struct field agent\.checkUpdate\.Output of type string$/ })),
+  notString.map((v) => ({
+    method: 'PUT',
+    path: '/v1/agent/check/update/service:w1',
+    body: JSON.stringify({ Status: 'passing', Output: v }),
+    status: 400,
+    message: /^Request decode failed: json: cannot unmarshal \w+ into Go struct field agent\.checkUpdate\.Output of type string$/,
+  })),
 );
 
-const otherNode = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }).filter((n) => n.toLowerCase() !== 'node-a' && n.trim() !== '');
+const otherNode = fc
+  .string({ unit: 'grapheme', minLength: 1, maxLength: 20 })
+  .filter((n) => n.toLowerCase() !== 'node-a' && n.trim() !== '');
 const badCatalog: fc.Arbitrary<Bad> = fc.oneof(
   fc.tuple(otherNode, fc.constantFrom('/v1/catalog/register', '/v1/catalog/deregister')).map(([node, path]) => ({
     method: 'PUT',
@@ -447,21 +632,27 @@ const badCatalog: fc.Arbitrary<Bad> = fc.oneof(
     status: 400,
     message: exact(`Unknown node "${node}": roster serve has one node, "node-a"`),
   })),
-  fc.constantFrom('/v1/catalog/register', '/v1/catalog/deregister').map((path) => ({ method: 'PUT', path, body: '{"Address":"10.0.0.1"}', status: 400, message: /^Must provide node$/ })),
+  fc
+    .constantFrom('/v1/catalog/register', '/v1/catalog/deregister')
+    .map((path) => ({ method: 'PUT', path, body: '{"Address":"10.0.0.1"}', status: 400, message: /^Must provide node$/ })),
   fc.tuple(notString, fc.constantFrom('/v1/catalog/register', '/v1/catalog/deregister')).map(([v, path]) => ({
     method: 'PUT',
     path,
     body: JSON.stringify({ Node: v }),
     status: 400,
-    message: /^Request decode failed: json: cannot unmarshal \w+ into Go struct field structs\.(RegisterRequest|DeregisterRequest)\.Node of type string$/,
+    message:
+      /^Request decode failed: json: cannot unmarshal \w+ into Go struct field structs\.(RegisterRequest|DeregisterRequest)\.Node of type string$/,
   })),
-  fc.string({ maxLength: 10 }).filter((s) => !['', 'passing', 'warning', 'critical'].includes(s)).map((s) => ({
-    method: 'PUT',
-    path: '/v1/catalog/register',
-    body: JSON.stringify({ Node: 'node-a', Address: '127.0.0.1', Check: { Name: 'c', Status: s } }),
-    status: 400,
-    message: exact(`Invalid check status: '${s}'`),
-  })),
+  fc
+    .string({ maxLength: 10 })
+    .filter((s) => !['', 'passing', 'warning', 'critical'].includes(s))
+    .map((s) => ({
+      method: 'PUT',
+      path: '/v1/catalog/register',
+      body: JSON.stringify({ Node: 'node-a', Address: '127.0.0.1', Check: { Name: 'c', Status: s } }),
+      status: 400,
+      message: exact(`Invalid check status: '${s}'`),
+    })),
 );
 
 // ---------------------------------------------------------------- the runs

@@ -14,14 +14,57 @@ beforeAll(async () => {
 });
 afterAll(closeAll);
 
-const KEYS = ['Name', 'name', 'ID', 'Address', 'Port', 'Tags', 'Meta', 'Weights', 'Check', 'Checks', 'TaggedAddresses', 'EnableTagOverride', 'Kind'];
-const CHECK_KEYS = ['HTTP', 'TCP', 'TTL', 'Interval', 'Timeout', 'Status', 'CheckID', 'Name', 'Header', 'Method', 'Args', 'DeregisterCriticalServiceAfter', 'FailuresBeforeCritical', 'ServiceID'];
-const scalar = fc.oneof(fc.string({ maxLength: 20 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constantFrom('10s', '1m30s', '-1s', '0', 'http://127.0.0.1:1/', '127.0.0.1:80', 'passing', '0.0.0.0'));
+const KEYS = [
+  'Name',
+  'name',
+  'ID',
+  'Address',
+  'Port',
+  'Tags',
+  'Meta',
+  'Weights',
+  'Check',
+  'Checks',
+  'TaggedAddresses',
+  'EnableTagOverride',
+  'Kind',
+];
+const CHECK_KEYS = [
+  'HTTP',
+  'TCP',
+  'TTL',
+  'Interval',
+  'Timeout',
+  'Status',
+  'CheckID',
+  'Name',
+  'Header',
+  'Method',
+  'Args',
+  'DeregisterCriticalServiceAfter',
+  'FailuresBeforeCritical',
+  'ServiceID',
+];
+const scalar = fc.oneof(
+  fc.string({ maxLength: 20 }),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constantFrom('10s', '1m30s', '-1s', '0', 'http://127.0.0.1:1/', '127.0.0.1:80', 'passing', '0.0.0.0'),
+);
 const value = fc.letrec((tie) => ({
-  v: fc.oneof({ depthSize: 'small' }, scalar, fc.array(tie('v'), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 8 }), tie('v'), { maxKeys: 3 })),
+  v: fc.oneof(
+    { depthSize: 'small' },
+    scalar,
+    fc.array(tie('v'), { maxLength: 3 }),
+    fc.dictionary(fc.string({ maxLength: 8 }), tie('v'), { maxKeys: 3 }),
+  ),
 })).v;
 const checkBody = fc.dictionary(fc.constantFrom(...CHECK_KEYS), value, { maxKeys: 5 });
-const serviceBody = fc.dictionary(fc.constantFrom(...KEYS), fc.oneof(value, checkBody, fc.array(checkBody, { maxLength: 3 })), { maxKeys: 8 });
+const serviceBody = fc.dictionary(fc.constantFrom(...KEYS), fc.oneof(value, checkBody, fc.array(checkBody, { maxLength: 3 })), {
+  maxKeys: 8,
+});
 
 async function refusedCleanly(method: string, url: string, body: unknown): Promise<void> {
   const before = t.server.index;
@@ -36,12 +79,17 @@ async function refusedCleanly(method: string, url: string, body: unknown): Promi
 
 describe('bad input', () => {
   it('service registrations: 200 or 4xx, refused ones change nothing', async () => {
-    await fc.assert(fc.asyncProperty(serviceBody, (body) => refusedCleanly('PUT', '/v1/agent/service/register', body)), { numRuns: 300 });
+    await fc.assert(
+      fc.asyncProperty(serviceBody, (body) => refusedCleanly('PUT', '/v1/agent/service/register', body)),
+      { numRuns: 300 },
+    );
   });
 
   it('check registrations and updates', async () => {
     await fc.assert(
-      fc.asyncProperty(checkBody, fc.constantFrom('/v1/agent/check/register', '/v1/agent/check/update/service:w1'), (body, url) => refusedCleanly('PUT', url, body)),
+      fc.asyncProperty(checkBody, fc.constantFrom('/v1/agent/check/register', '/v1/agent/check/update/service:w1'), (body, url) =>
+        refusedCleanly('PUT', url, body),
+      ),
       { numRuns: 300 },
     );
   });
@@ -58,7 +106,11 @@ describe('bad input', () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ maxLength: 40 }), async (id) => {
         const path = encodeURIComponent(id);
-        for (const url of [`/v1/agent/service/deregister/${path}`, `/v1/agent/check/pass/${path}`, `/v1/agent/service/maintenance/${path}?enable=true`]) {
+        for (const url of [
+          `/v1/agent/service/deregister/${path}`,
+          `/v1/agent/check/pass/${path}`,
+          `/v1/agent/service/maintenance/${path}?enable=true`,
+        ]) {
           if (id === 'w1' || id === 'service:w1') continue;
           await refusedCleanly('PUT', url, undefined);
         }

@@ -114,7 +114,12 @@ describe('npm consul 2.0.1', () => {
         });
         watch.on('error', reject);
       });
-      await consul.agent.service.register({ name: 'api', id: 'api-1', port: 1, check: { http: url, interval: '1s', timeout: '1s' } as never });
+      await consul.agent.service.register({
+        name: 'api',
+        id: 'api-1',
+        port: 1,
+        check: { http: url, interval: '1s', timeout: '1s' } as never,
+      });
       const [entry] = await passing;
       expect(entry!.Service.ID).toBe('api-1');
       expect(entry!.Checks.find((c) => c.CheckID === 'service:api-1')?.Output).toBe(`HTTP GET ${url}: 200 OK Output: ok`);

@@ -167,7 +167,12 @@ describe.skipIf(!available)('python-consul 0.7.1 (Debian python3-consul)', () =>
     const { out } = flow;
     const passing = ok(out, 'http_passing') as { entries: unknown[]; seconds: number };
     expect(passing.entries).toEqual([
-      { id: 'web-1', port: Number(new URL(targetUrl).port), tags: ['v1', 'py'], checks: { serfHealth: 'passing', 'service:web-1': 'passing' } },
+      {
+        id: 'web-1',
+        port: Number(new URL(targetUrl).port),
+        tags: ['v1', 'py'],
+        checks: { serfHealth: 'passing', 'service:web-1': 'passing' },
+      },
     ]);
     expect(passing.seconds).toBeLessThan(5);
     expect(ok(out, 'tag_filter')).toEqual(['web-1']);
@@ -177,7 +182,13 @@ describe.skipIf(!available)('python-consul 0.7.1 (Debian python3-consul)', () =>
   it('registers and deregisters a standalone check attached to a service', () => {
     const { out } = flow;
     expect(ok(out, 'check_register')).toBe(true);
-    expect(ok(out, 'check_registered')).toEqual({ Name: 'disk', ServiceID: 'worker-1', Notes: 'disk space', Status: 'critical', Type: 'ttl' });
+    expect(ok(out, 'check_registered')).toEqual({
+      Name: 'disk',
+      ServiceID: 'worker-1',
+      Notes: 'disk space',
+      Status: 'critical',
+      Type: 'ttl',
+    });
     expect(ok(out, 'check_deregister')).toBe(true);
     expect(ok(out, 'check_gone')).toBe(false);
   });
@@ -227,7 +238,9 @@ describe.skipIf(!available)('python-consul 0.7.1 (Debian python3-consul)', () =>
     expect(ok(out, 'catalog_register')).toBe(true);
     const [e] = sent(proxy, 'PUT', '/v1/catalog/register?token=tkn');
     expect(JSON.parse(e!.body)).toMatchObject({ node: 'node-a', address: '127.0.0.1', WriteRequest: { Token: 'tkn' } });
-    expect(ok(out, 'ext_passing')).toEqual([{ id: 'ext-1', port: 80, tags: [], checks: { serfHealth: 'passing', 'ext-check': 'passing' } }]);
+    expect(ok(out, 'ext_passing')).toEqual([
+      { id: 'ext-1', port: 80, tags: [], checks: { serfHealth: 'passing', 'ext-check': 'passing' } },
+    ]);
     expect(ok(out, 'catalog_deregister')).toBe(true);
     expect(failed(out, 'catalog_register_other_node')).toEqual({
       error: 'BadRequest',
@@ -258,7 +271,10 @@ describe.skipIf(!available)('python-consul 0.7.1 (Debian python3-consul)', () =>
       message: '500 CheckID "service:web-1" does not have associated TTL',
     });
     expect(failed(out, 'register_bad_address')).toEqual({ error: 'BadRequest', message: '400 Invalid service address' });
-    expect(failed(out, 'register_bad_name')).toMatchObject({ error: 'BadRequest', message: expect.stringMatching(/^400 Invalid service: Name: "we b"/) });
+    expect(failed(out, 'register_bad_name')).toMatchObject({
+      error: 'BadRequest',
+      message: expect.stringMatching(/^400 Invalid service: Name: "we b"/),
+    });
     expect(failed(out, 'register_script_check')).toEqual({
       error: 'BadRequest',
       message: '400 Invalid check: script checks are not supported (roster never runs commands)',

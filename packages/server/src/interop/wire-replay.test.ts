@@ -151,7 +151,14 @@ describe('Prometheus v2.42 consul_sd_configs', () => {
     const targets = sd.latest('api')!.targets;
     const common = nodeLabels();
     expect(targets).toEqual([
-      { __address__: '127.0.0.1:8080', ...common, __meta_consul_tags: ',,', __meta_consul_service_port: '8080', __meta_consul_service_id: 'api-1', __meta_consul_health: 'passing' },
+      {
+        __address__: '127.0.0.1:8080',
+        ...common,
+        __meta_consul_tags: ',,',
+        __meta_consul_service_port: '8080',
+        __meta_consul_service_id: 'api-1',
+        __meta_consul_health: 'passing',
+      },
       {
         __address__: '[fd00::7]:8081',
         ...common,
@@ -302,7 +309,9 @@ describe('Go consul/api (seed code)', () => {
     expect(goDecode(checks, GoMap(GoHealthCheck))).toEqual([]);
     expect(checks['service:job-1']).toMatchObject({ Status: 'passing', Output: 'all good' });
     const bad = await t.req('PUT', '/v1/agent/check/update/service:job-1', '{"Status":"pass","Output":""}\n');
-    expect(`Unexpected response code: ${bad.statusCode} (${bad.body})`).toBe("Unexpected response code: 400 (Invalid check status: 'pass')");
+    expect(`Unexpected response code: ${bad.statusCode} (${bad.body})`).toBe(
+      "Unexpected response code: 400 (Invalid check status: 'pass')",
+    );
   });
 
   it('every read the Go client decodes comes back type-correct with no unknown field', async () => {

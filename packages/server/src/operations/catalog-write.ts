@@ -16,7 +16,8 @@ export function catalogRegister(registration: CatalogRegistration): Operation<tr
     const { catalog } = batch;
     const newId = registration.service?.service.id;
     for (const c of registration.checks) {
-      if (c.serviceId !== '' && c.serviceId !== newId && !catalog.service(c.serviceId)) throw notFound(`ServiceID "${c.serviceId}" does not exist`);
+      if (c.serviceId !== '' && c.serviceId !== newId && !catalog.service(c.serviceId))
+        throw notFound(`ServiceID "${c.serviceId}" does not exist`);
     }
     const all: CheckInput[] = [...(registration.service?.checks ?? []), ...registration.checks];
     const byService = new Map<string, string[]>();

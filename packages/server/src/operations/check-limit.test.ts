@@ -32,7 +32,9 @@ describe('checks per service', () => {
     expect(Object.keys(await t.get('/v1/agent/checks'))).toHaveLength(max);
     expect((await t.req('PUT', '/v1/agent/service/maintenance/w1?enable=true')).statusCode).toBe(200);
     // With replace-existing-checks the new set is all there is.
-    expect((await t.req('PUT', '/v1/agent/service/register?replace-existing-checks', { Name: 'web', ID: 'w1', Checks: ttl(2, 'd') })).statusCode).toBe(200);
+    expect(
+      (await t.req('PUT', '/v1/agent/service/register?replace-existing-checks', { Name: 'web', ID: 'w1', Checks: ttl(2, 'd') })).statusCode,
+    ).toBe(200);
     expect(Object.keys(await t.get('/v1/agent/checks')).sort()).toEqual(['_service_maintenance:w1', 'd0', 'd1']);
     expect(t.server.index).toBeGreaterThan(before);
   });

@@ -210,7 +210,8 @@ export function goDecode(value: unknown, type: GoType, path = ''): string[] {
     case 'duration':
       // api.ReadableDuration.UnmarshalJSON: a quoted Go duration, or a bare number of nanoseconds.
       if (typeof value === 'number') break;
-      if (typeof value !== 'string' || !parseGoDuration(value).ok) problems.push(`${path}: invalid api.ReadableDuration ${JSON.stringify(value)}`);
+      if (typeof value !== 'string' || !parseGoDuration(value).ok)
+        problems.push(`${path}: invalid api.ReadableDuration ${JSON.stringify(value)}`);
       break;
     case 'ptr':
       problems.push(...goDecode(value, type.of, path));

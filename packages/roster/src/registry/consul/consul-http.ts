@@ -4,7 +4,14 @@
  * speaks in values: a status, an index, a decoded body.
  */
 import { Agent, type Dispatcher, request } from 'undici';
-import { AbortedError, AccessDeniedError, InvalidArgumentError, NotFoundError, RegistryUnavailableError, type RosterError } from '../../errors.js';
+import {
+  AbortedError,
+  AccessDeniedError,
+  InvalidArgumentError,
+  NotFoundError,
+  RegistryUnavailableError,
+  type RosterError,
+} from '../../errors.js';
 
 /** One answer from Consul. */
 export interface ConsulResponse {

@@ -18,7 +18,15 @@ import type {
   IWatchRequest,
   IWatchResponse,
 } from 'etcd3';
-import { AbortedError, AccessDeniedError, ClosedError, InvalidArgumentError, isRosterError, RegistryUnavailableError, type RosterError } from '../../errors.js';
+import {
+  AbortedError,
+  AccessDeniedError,
+  ClosedError,
+  InvalidArgumentError,
+  isRosterError,
+  RegistryUnavailableError,
+  type RosterError,
+} from '../../errors.js';
 import { callOnMembers, skipFailingMember } from './etcd-failover.js';
 import type { EtcdSettings } from './etcd-options.js';
 

@@ -209,7 +209,14 @@ describe.runIf(available)('etcd backend (single member)', () => {
       return snap.instances.length === 1 ? snap : undefined;
     });
     expect(listed.revision).toBeLessThan(revisionBefore); // a new store: etcd's revisions started over
-    await until('watch has it again', 5000, () => (seen.at(-1)?.instances.map((i) => i.id).join() === 'w-1' && seen.length > 1 ? true : undefined));
+    await until('watch has it again', 5000, () =>
+      seen
+        .at(-1)
+        ?.instances.map((i) => i.id)
+        .join() === 'w-1' && seen.length > 1
+        ? true
+        : undefined,
+    );
     ac.abort();
     await done;
     for (let i = 1; i < seen.length; i++) expect(seen[i]?.revision).toBeGreaterThan(seen[i - 1]?.revision as number);

@@ -62,7 +62,9 @@ describe.runIf(available)('etcd backend security', () => {
 
   it('without its client certificate the client is refused', async () => {
     const c = certs as TestCertificates;
-    const r = track(etcdRegistry({ url: `etcd+https://${tlsCluster?.endpoints[0]}`, tls: { ca: readFileSync(c.caFile) }, requestTimeoutMs: 1500 }));
+    const r = track(
+      etcdRegistry({ url: `etcd+https://${tlsCluster?.endpoints[0]}`, tls: { ca: readFileSync(c.caFile) }, requestTimeoutMs: 1500 }),
+    );
     await expect(r.list('api')).rejects.toMatchObject({ code: 'ROSTER_ERR_REGISTRY_UNAVAILABLE' });
   });
 

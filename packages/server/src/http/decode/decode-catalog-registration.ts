@@ -21,7 +21,8 @@ export interface CatalogRegistration {
 }
 
 /** What a catalog deregistration removes. */
-export type CatalogDeregistration = { readonly kind: 'service'; readonly id: string } | { readonly kind: 'check'; readonly id: string } | { readonly kind: 'node' };
+export type CatalogDeregistration =
+  { readonly kind: 'service'; readonly id: string } | { readonly kind: 'check'; readonly id: string } | { readonly kind: 'node' };
 
 function node(f: Fields, self: NodeInfo): void {
   const name = f.string('Node') ?? '';
@@ -38,7 +39,8 @@ function staticCheck(c: Fields, serviceId: string | undefined): CheckInput {
   } catch (error) {
     throw toApiError(error);
   }
-  if (name.length === 0 || name.length > LIMITS.checkNameMax) throw badRequest(`Invalid check: Name: must be 1 to ${LIMITS.checkNameMax} characters`);
+  if (name.length === 0 || name.length > LIMITS.checkNameMax)
+    throw badRequest(`Invalid check: Name: must be 1 to ${LIMITS.checkNameMax} characters`);
   if (!isHealthStatus(status)) throw badRequest(`Invalid check status: '${status}'`);
   return {
     id,
@@ -60,7 +62,9 @@ export function decodeCatalogRegistration(body: Buffer | undefined, self: NodeIn
   }
   const s = f.object('Service', 'structs.NodeService');
   const service = s ? decodeServiceDefinition(s, false, options, 'Service') : undefined;
-  const rawChecks = [f.object('Check', 'structs.HealthCheck'), ...(f.objectArray('Checks', 'structs.HealthCheck') ?? [])].filter((c) => c !== undefined);
+  const rawChecks = [f.object('Check', 'structs.HealthCheck'), ...(f.objectArray('Checks', 'structs.HealthCheck') ?? [])].filter(
+    (c) => c !== undefined,
+  );
   const checks = rawChecks.map((c) => staticCheck(c!, undefined));
   if (service) {
     // Checks naming the registered service (or no service, when one is registered) belong to it.

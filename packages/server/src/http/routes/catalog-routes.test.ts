@@ -83,10 +83,21 @@ describe('catalog writes', () => {
     const r = await t.req('PUT', '/v1/catalog/register', body);
     expect(r.statusCode).toBe(200);
     expect(r.body).toBe('true');
-    const entries = await t.get<{ Service: { ID: string; Port: number }; Checks: { CheckID: string; Status: string }[] }[]>('/v1/health/service/db?passing');
+    const entries =
+      await t.get<{ Service: { ID: string; Port: number }; Checks: { CheckID: string; Status: string }[] }[]>(
+        '/v1/health/service/db?passing',
+      );
     expect(entries.map((e) => [e.Service.ID, e.Service.Port])).toEqual([['db-1', 5432]]);
     expect(entries[0]!.Checks.map((c) => c.CheckID)).toEqual(['serfHealth', 'db-ok']);
-    expect((await t.req('PUT', '/v1/catalog/register', { Node: 'node-a', Address: '127.0.0.1', Check: { CheckID: 'n', Name: 'node', Status: 'warning' } })).statusCode).toBe(200);
+    expect(
+      (
+        await t.req('PUT', '/v1/catalog/register', {
+          Node: 'node-a',
+          Address: '127.0.0.1',
+          Check: { CheckID: 'n', Name: 'node', Status: 'warning' },
+        })
+      ).statusCode,
+    ).toBe(200);
     expect((await t.get<unknown[]>('/v1/health/state/warning')).length).toBe(1);
   });
 
