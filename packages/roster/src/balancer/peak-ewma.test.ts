@@ -31,6 +31,7 @@ describe('peakEwma observe (the estimate)', () => {
     },
     { name: 'a first failure counts as the default latency at least', prev: NaN, samples: [[0, 1, false]], expected: 30 },
     { name: 'a single slower sample moves it 10 % of the way', prev: 10, samples: [[0, 100]], expected: 19 },
+    { name: 'a single outlier at most doubles it', prev: 10, samples: [[0, 1000]], expected: 20 },
     {
       name: 'a slower sample confirmed by the previous one (called after it) is taken at once (peak)',
       prev: 10,

@@ -36,7 +36,7 @@ const DECAY_ROUNDS = 20;
 const WARMUP = 3;
 /** Weight of a new sample in the average (at least; more when the estimate is older than τ·ln(1/(1−α))). */
 const ALPHA = 0.2;
-/** Weight of a single slow sample not (yet) confirmed by the instance's previous sample. */
+/** Weight of a single slow sample not (yet) confirmed by the instance's previous sample (which at most doubles the estimate). */
 const OUTLIER_ALPHA = 0.1;
 
 /** Costs closer than this factor count as equal (loopback latencies vary ±20 % call to call). */
@@ -153,7 +153,7 @@ class PeakEwmaPicker implements Picker {
  *   unmeasured, so its next call comes at once); a first failure counts as `defaultLatency`;
  * - a faster sample moves it at least 20 % of the way (more after τ without samples);
  * - a slower sample confirmed by the previous one (both slow) raises it at once to the lower of
- *   the two (peak); a single slow outlier moves it 10 % of the way;
+ *   the two (peak); a single slow outlier moves it 10 % of the way, at most doubling it;
  * - a failed call never lowers it, so an instance that fails fast does not attract traffic;
  * - unused, it decays with time (τ = `decay`) and with the pool's calls (1/e every 20 calls per
  *   instance), so an avoided instance is tried again after a bounded number of calls.
@@ -213,7 +213,7 @@ export function peakEwma(options?: PeakEwmaOptions): Strategy {
           load.latencyMs = (prev + rtt) / 2; // much faster than believed: half way at once
         else if (rtt <= prev) load.latencyMs = prev * old + rtt * (1 - old);
         else if (!outcome.ok || (last > prev && sequential)) load.latencyMs = Math.max(prev, Math.min(rtt, outcome.ok ? last : rtt));
-        else load.latencyMs = prev * (1 - OUTLIER_ALPHA) + rtt * OUTLIER_ALPHA;
+        else load.latencyMs = Math.min(prev * (1 - OUTLIER_ALPHA) + rtt * OUTLIER_ALPHA, prev * 2); // at most doubled
       }
       load.latencyAt = now;
     },
