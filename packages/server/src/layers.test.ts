@@ -21,9 +21,10 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['commit'], // group commit: Batch and Committer
   ['operations'], // each write as a function over a Batch
   ['checks', 'blocking', 'events', 'metrics', 'acl'], // services around the core
+  ['dns'], // the DNS edge: reads the catalog, needs nothing of HTTP (its options feed options.ts)
   ['options.ts'], // resolved options
   ['context.ts'], // the parts every edge reaches
-  ['http/shapes', 'http/decode', 'dns'], // Consul's wire names: answers out, requests in
+  ['http/shapes', 'http/decode'], // Consul's wire names: answers out, requests in
   ['http'], // the HTTP edge: routing, reads, response cache, Fastify app
   ['http/routes'], // one file per endpoint family
   ['server.ts'], // createServer: wires everything

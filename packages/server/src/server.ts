@@ -17,6 +17,8 @@ import type { ServerContext } from './context.js';
 import { ServerError, ServerErrorCode } from './errors.js';
 import { type EventListener, EventStream } from './events/event-stream.js';
 import { eventsFromChanges } from './events/events-from-changes.js';
+import type { DnsAddress, DnsServer } from './dns/dns-server.js';
+import { startDns } from './dns/start-dns.js';
 import { buildApp } from './http/app.js';
 import { type HttpContext, httpContext } from './http/http-context.js';
 import { Router } from './http/route.js';
@@ -59,6 +61,8 @@ export interface RosterServer {
   inject(request: InjectOptions): Promise<LightMyRequestResponse>;
   /** The underlying Node HTTP server (for inspection; roster owns its lifecycle). */
   readonly httpServer: Server;
+  /** Where the DNS interface listens after `listen()`; undefined when DNS is off. */
+  readonly dnsAddress: DnsAddress | undefined;
   /** Runs a server-run (HTTP/TCP) check now; undefined when no such check runs. */
   runCheck(checkId: string): Promise<unknown> | undefined;
 }
@@ -92,7 +96,18 @@ export function createServer(options: ServerOptions = {}): RosterServer {
   };
   const http = httpContext(ctx);
   const app = buildApp(http, apiRouter(http), logger);
-  return rosterServer({ opts, core, app, logger, shutdown });
+  const dns =
+    opts.dns === undefined
+      ? undefined
+      : startDns(opts.dns, {
+          catalog: core.catalog,
+          acl,
+          datacenter: opts.datacenter,
+          clock: opts.clock,
+          random: opts.random,
+          log: logger,
+        });
+  return rosterServer({ opts, core, app, dns, logger, shutdown });
 }
 
 /** The store with the catalog loaded from it. */
@@ -209,6 +224,8 @@ interface ServerParts {
   readonly opts: ResolvedOptions;
   readonly core: Core;
   readonly app: FastifyInstance;
+  /** The DNS interface, when configured. */
+  readonly dns: DnsServer | undefined;
   readonly logger: Logger;
   readonly shutdown: ShutdownSignal;
 }
@@ -217,11 +234,11 @@ interface ServerParts {
  * Graceful stop: stop accepting, answer held queries, stop the checks, commit what is queued,
  * close the store.
  */
-async function stop({ core, app, logger, shutdown }: ServerParts): Promise<void> {
+async function stop({ core, app, dns, logger, shutdown }: ServerParts): Promise<void> {
   shutdown.begin();
   const appClosed = app.close();
   core.waiters.releaseAll();
-  await appClosed;
+  await Promise.all([appClosed, dns?.close()]);
   core.supervisor.stop();
   core.committer.close();
   core.store.close();
@@ -229,10 +246,22 @@ async function stop({ core, app, logger, shutdown }: ServerParts): Promise<void>
   logger.flush();
 }
 
-/** Starts listening; resolves with the address (port 0 → the port picked). */
-async function listen({ opts, core, app, logger, shutdown }: ServerParts): Promise<ServerAddress> {
+/**
+ * Starts listening (HTTP, then DNS when configured); resolves with the HTTP address (port 0 →
+ * the port picked). When DNS cannot listen, HTTP is closed again and the error thrown.
+ */
+async function listen({ opts, core, app, dns, logger, shutdown }: ServerParts): Promise<ServerAddress> {
   if (shutdown.closing()) throw new ServerError(ServerErrorCode.ShuttingDown, 'the server is closed');
   await app.listen({ host: opts.bind, port: opts.port });
+  if (dns) {
+    try {
+      const at = await dns.listen();
+      logger.info({ dns: `${at.host}:${at.port}` }, 'roster serve DNS listening (UDP and TCP)');
+    } catch (error) {
+      await app.close();
+      throw error;
+    }
+  }
   const info = app.server.address();
   const port = typeof info === 'object' && info !== null ? info.port : opts.port;
   const host = opts.bind;
@@ -243,7 +272,7 @@ async function listen({ opts, core, app, logger, shutdown }: ServerParts): Promi
 
 /** The public face over the wired parts. */
 function rosterServer(parts: ServerParts): RosterServer {
-  const { opts, core, app } = parts;
+  const { opts, core, app, dns } = parts;
   let address: ServerAddress | undefined;
   let closed: Promise<void> | undefined;
   return {
@@ -265,6 +294,9 @@ function rosterServer(parts: ServerParts): RosterServer {
     subscribe: (listener) => core.events.subscribe(listener),
     inject: (request) => app.inject(request),
     httpServer: app.server,
+    get dnsAddress(): DnsAddress | undefined {
+      return dns?.address;
+    },
     runCheck: (checkId) => core.supervisor.runNow(checkId),
   };
 }
