@@ -194,7 +194,9 @@ await once(equalChild, 'exit');
 console.log('\n| target | measured | met |\n|---|---:|---|');
 for (const { n, concurrency, within } of shareResults) {
   const met = within === REPS ? 'yes' : '**no**';
-  console.log(`| ${n} equal instances, ${concurrency} in flight: every instance within ±25 % of its share | ${within} of ${REPS} runs | ${met} |`);
+  console.log(
+    `| ${n} equal instances, ${concurrency} in flight: every instance within ±25 % of its share | ${within} of ${REPS} runs | ${met} |`,
+  );
 }
 
 /** The child process: the instances, until stdin closes (at most 5 minutes). Never returns. */
