@@ -13,6 +13,7 @@ import type { Announcement, AnnouncementEvent, DrainPhase, DrainResult, DrainTri
 import { eventLoopDelaySource } from './event-loop-delay-source.js';
 import { type LagWatchdog, startLagWatchdog } from './lag-watchdog.js';
 import { type AgentHealth, SelfHealth } from './self-health.js';
+import { GrpcServerDrainer, isGrpcServer } from './grpc-server-drainer.js';
 import { ServerDrainer } from './server-drainer.js';
 
 /** Longer than any drain: a ref'd timer that keeps the process alive while draining. */
@@ -25,7 +26,7 @@ export class LiveAnnouncement implements Announcement {
   readonly #s: AnnounceSettings;
   readonly #listeners = new Set<(event: AnnouncementEvent) => void>();
   readonly #health: SelfHealth;
-  readonly #drainer: ServerDrainer | undefined;
+  readonly #drainer: ServerDrainer | GrpcServerDrainer | undefined;
   readonly #watchdog: LagWatchdog | undefined;
   readonly #signalHandlers = new Map<NodeJS.Signals, () => void>();
   readonly #resolveDrained: (result: DrainResult) => void;
@@ -52,7 +53,8 @@ export class LiveAnnouncement implements Announcement {
       if (event.type === 'ended') this.#watchdog?.stop();
       this.#emit(event);
     });
-    this.#drainer = settings.server ? new ServerDrainer(settings.server) : undefined;
+    const server = settings.server;
+    this.#drainer = server === undefined ? undefined : isGrpcServer(server) ? new GrpcServerDrainer(server) : new ServerDrainer(server);
     const lag = settings.lag;
     this.#watchdog = lag
       ? startLagWatchdog({
