@@ -2,7 +2,7 @@
  * Options of `registerGrpcResolver()`, validated once with an InvalidArgumentError naming the
  * option, and the service config the resolver hands to grpc-js.
  */
-import { InvalidArgumentError } from '../errors.js';
+import * as o from '../internal/options.js';
 import type { Registry } from '../registry/registry.js';
 import { validateServiceName } from '../validate.js';
 
@@ -40,9 +40,9 @@ export interface GrpcResolverOptions extends GrpcServiceSettings {
   /**
    * How long a new channel waits for the registry's first snapshot before grpc-js is told
    * resolution failed (calls then fail UNAVAILABLE unless `waitForReady`; the resolver keeps
-   * waiting and recovers on the first snapshot), in ms. Default 10 000.
+   * waiting and recovers on the first snapshot): ms or a duration string. Default 10 000.
    */
-  readonly readyTimeoutMs?: number;
+  readonly readyTimeoutMs?: number | string;
   /**
    * Fraction (0–1) of the non-critical instances that must be `passing` for `warning` ones to be
    * left out — the Balancer's rule (`passingQuorum` of `createBalancer`). Default 0.5.
@@ -76,99 +76,65 @@ export interface GrpcResolverSettings {
   readonly passingQuorum: number;
 }
 
-const KEYS = new Set(['registry', 'scheme', 'loadBalancing', 'retry', 'services', 'readyTimeoutMs', 'passingQuorum']);
-const SERVICE_KEYS = new Set(['loadBalancing', 'retry']);
-const RETRY_KEYS = new Set(['maxAttempts', 'initialBackoff', 'maxBackoff', 'backoffMultiplier', 'retryableStatusCodes']);
-const DURATION = /^\d+(\.\d{1,9})?s$/;
-const SCHEME = /^[a-z][a-z0-9+.-]*$/;
+const RESERVED_SCHEMES = ['dns', 'ipv4', 'ipv6', 'unix', 'unix-abstract'];
 
-const fail = (field: string, problem: string): never => {
-  throw new InvalidArgumentError(field, problem);
-};
+/** A grpc-js duration string: a decimal number of seconds and `s`. */
+const seconds = o.string(2, 32, /^\d+(\.\d{1,9})?s$/, 'seconds like "0.05s"');
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function onlyKeys(value: Record<string, unknown>, allowed: Set<string>, prefix: string): void {
-  for (const key of Object.keys(value)) {
-    if (!allowed.has(key)) fail(`${prefix}${key}`, `unknown option (known: ${[...allowed].join(', ')})`);
-  }
-}
-
-function lbName(value: unknown, field: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value === '') return fail(field, 'must be a policy name such as "roster_p2c_ewma" or "round_robin"');
-  return value;
-}
-
-function retryPolicy(value: unknown, field: string): GrpcRetryPolicy | false | undefined {
-  if (value === undefined || value === false) return value;
-  if (!isObject(value)) return fail(field, 'must be a retry policy object or false');
-  onlyKeys(value, RETRY_KEYS, `${field}.`);
-  const r = { ...DEFAULT_GRPC_RETRY, ...value } as GrpcRetryPolicy;
-  if (!Number.isInteger(r.maxAttempts) || r.maxAttempts < 2 || r.maxAttempts > 5) {
-    fail(`${field}.maxAttempts`, `must be an integer from 2 to 5, got ${String(r.maxAttempts)}`);
-  }
-  for (const key of ['initialBackoff', 'maxBackoff'] as const) {
-    if (typeof r[key] !== 'string' || !DURATION.test(r[key]))
-      fail(`${field}.${key}`, `must be seconds like "0.05s", got ${String(r[key])}`);
-  }
-  if (typeof r.backoffMultiplier !== 'number' || !(r.backoffMultiplier > 0) || !Number.isFinite(r.backoffMultiplier)) {
-    fail(`${field}.backoffMultiplier`, `must be a number > 0, got ${String(r.backoffMultiplier)}`);
-  }
-  if (!Array.isArray(r.retryableStatusCodes) || r.retryableStatusCodes.length === 0) {
-    fail(`${field}.retryableStatusCodes`, 'must be a non-empty array of status names like "UNAVAILABLE"');
-  }
-  return r;
-}
-
-function serviceSettings(value: unknown, field: string): GrpcServiceSettings {
-  if (!isObject(value)) return fail(field, 'must be an object like { loadBalancing: "roster_weighted" }');
-  onlyKeys(value, SERVICE_KEYS, `${field}.`);
-  const loadBalancing = lbName(value.loadBalancing, `${field}.loadBalancing`);
-  const retry = retryPolicy(value.retry, `${field}.retry`);
-  return { ...(loadBalancing === undefined ? {} : { loadBalancing }), ...(retry === undefined ? {} : { retry }) };
-}
+const retryShape = o.object({
+  maxAttempts: o.withDefault(o.integer(2, 5), DEFAULT_GRPC_RETRY.maxAttempts),
+  initialBackoff: o.withDefault(seconds, DEFAULT_GRPC_RETRY.initialBackoff),
+  maxBackoff: o.withDefault(seconds, DEFAULT_GRPC_RETRY.maxBackoff),
+  backoffMultiplier: o.withDefault(o.number(Number.MIN_VALUE, 1000), DEFAULT_GRPC_RETRY.backoffMultiplier),
+  retryableStatusCodes: o.withDefault(
+    (value, path) => {
+      const codes = o.arrayOf(o.either(o.string(1, 32, /^[A-Z_]+$/, 'a status name like "UNAVAILABLE"'), o.integer(0, 16)), 17)(
+        value,
+        path,
+      );
+      return codes.length > 0 ? codes : o.fail(path, 'must name at least one status, e.g. ["UNAVAILABLE"]');
+    },
+    [...DEFAULT_GRPC_RETRY.retryableStatusCodes],
+  ),
+});
+const retry = o.optional(o.either(o.literal(false), retryShape));
+const lb = o.optional(o.string(1, 128, /^[A-Za-z0-9_.-]+$/, 'a policy name such as "roster_p2c_ewma" or "round_robin"'));
+const serviceShape = o.object({ loadBalancing: lb, retry });
 
 /**
- * Validates `registerGrpcResolver()`'s options and fills defaults.
+ * Validates `registerGrpcResolver()`'s options (the library's options vocabulary) and fills defaults.
  * @throws InvalidArgumentError naming the first bad option.
  */
 export function normalizeGrpcOptions(options: unknown): GrpcResolverSettings {
-  if (!isObject(options)) return fail('options', 'must be an object like { registry: connect(url) }');
-  onlyKeys(options, KEYS, '');
-  const o = options as unknown as GrpcResolverOptions;
-  if (!isObject(o.registry) || typeof o.registry.watch !== 'function') fail('registry', 'must be a Registry (e.g. connect(url))');
-  const scheme = o.scheme ?? 'roster';
-  if (typeof scheme !== 'string' || !SCHEME.test(scheme)) fail('scheme', `must be a URI scheme like "roster", got ${String(scheme)}`);
-  if (['dns', 'ipv4', 'ipv6', 'unix', 'unix-abstract'].includes(scheme)) fail('scheme', `"${scheme}" is grpc-js's own scheme`);
-  const services = new Map<string, GrpcServiceSettings>();
-  if (o.services !== undefined) {
-    if (!isObject(o.services)) fail('services', 'must be an object keyed by service name');
-    for (const [name, value] of Object.entries(o.services)) {
-      validateServiceName(name, `services.${name}`);
-      services.set(name, serviceSettings(value, `services.${name}`));
-    }
-  }
-  const readyTimeoutMs = o.readyTimeoutMs ?? 10_000;
-  if (typeof readyTimeoutMs !== 'number' || !Number.isFinite(readyTimeoutMs) || readyTimeoutMs < 0 || readyTimeoutMs > 2 ** 31 - 1) {
-    fail('readyTimeoutMs', `must be a number of milliseconds from 0 to ${2 ** 31 - 1}, got ${String(readyTimeoutMs)}`);
-  }
-  const passingQuorum = o.passingQuorum ?? 0.5;
-  if (typeof passingQuorum !== 'number' || !(passingQuorum >= 0 && passingQuorum <= 1)) {
-    fail('passingQuorum', `must be a number from 0 to 1, got ${String(passingQuorum)}`);
-  }
+  if (options === undefined) o.fail('', 'must be an object like { registry: connect(url) }');
+  const parsed = o.options(options, {
+    registry: o.withMethods<Registry>(['watch', 'list'], 'a Registry (e.g. connect(url))'),
+    scheme: o.withDefault(o.string(1, 32, /^[a-z][a-z0-9+.-]*$/, 'a URI scheme like "roster"'), 'roster'),
+    loadBalancing: lb,
+    retry,
+    services: o.optional((value, path) => {
+      if (!o.isObject(value)) return o.fail(path, `must be an object keyed by service name, got ${o.describe(value)}`);
+      const out = new Map<string, GrpcServiceSettings>();
+      for (const [name, settings] of Object.entries(value)) {
+        validateServiceName(name, o.join(path, name));
+        out.set(name, serviceShape(settings, o.join(path, name)) as GrpcServiceSettings);
+      }
+      return out;
+    }),
+    readyTimeoutMs: o.withDefault(o.duration(0), 10_000),
+    passingQuorum: o.withDefault(o.number(0, 1), 0.5),
+  });
+  if (RESERVED_SCHEMES.includes(parsed.scheme)) o.fail('scheme', `"${parsed.scheme}" is grpc-js's own scheme`);
   return {
-    registry: o.registry,
-    scheme,
+    registry: parsed.registry,
+    scheme: parsed.scheme,
     defaults: {
-      loadBalancing: lbName(o.loadBalancing, 'loadBalancing') ?? DEFAULT_GRPC_LB,
-      retry: retryPolicy(o.retry, 'retry') ?? DEFAULT_GRPC_RETRY,
+      loadBalancing: parsed.loadBalancing ?? DEFAULT_GRPC_LB,
+      retry: (parsed.retry as GrpcRetryPolicy | false | undefined) ?? DEFAULT_GRPC_RETRY,
     },
-    services,
-    readyTimeoutMs,
-    passingQuorum,
+    services: parsed.services ?? new Map(),
+    readyTimeoutMs: parsed.readyTimeoutMs,
+    passingQuorum: parsed.passingQuorum,
   };
 }
 

@@ -36,6 +36,8 @@ export interface EchoInstance {
   readonly arrivals: number[];
   /** Added to every Who call's answer time, ms (changeable). */
   delayMs: number;
+  /** When set, Who answers with this status code instead (changeable). */
+  failWith: number | undefined;
   /** forceShutdown. */
   close(): void;
 }
@@ -50,11 +52,14 @@ export async function startEcho(id: string, delayMs = 1, beforeStart?: (server: 
     server,
     arrivals,
     delayMs,
+    failWith: undefined as number | undefined,
     close: () => server.forceShutdown(),
   };
   server.addService(EchoClient.service, {
     Who(call: grpc.ServerUnaryCall<{ delayMs: number }, WhoReply>, callback: grpc.sendUnaryData<WhoReply>) {
       arrivals.push(performance.now());
+      const failWith = instance.failWith;
+      if (failWith !== undefined) return callback({ code: failWith, details: `${id} fails on purpose` });
       setTimeout(() => callback(null, { instance: id, seq: arrivals.length }), call.request.delayMs || instance.delayMs);
     },
     Count(call: grpc.ServerWritableStream<{ n: number }, WhoReply>) {
