@@ -47,8 +47,9 @@ export type GrpcHealthSource = Pick<Announcement, 'health' | 'instance' | 'state
 /**
  * Adds `grpc.health.v1.Health` to `server`, answering for the whole server (`service: ""`) and
  * for the announced service's name; any other name is NOT_FOUND (Check) or SERVICE_UNKNOWN
- * (Watch). Watch sends the status at once and again on every change, until the call ends.
- * Call it before `server.bindAsync`/`start` (grpc-js adds services only then).
+ * (Watch). Watch sends the status at once and again on every change, until the call ends or
+ * the announcement's drain is about to stop the server (then the stream ends, after NOT_SERVING).
+ * Call it once `announce()` returned (grpc-js serves a service added after `bindAsync` too).
  * @throws InvalidArgumentError when `server` or `announcement` is not what it should be.
  */
 export function addGrpcHealthService(server: Server, announcement: GrpcHealthSource): void {
@@ -74,11 +75,18 @@ export function addGrpcHealthService(server: Server, announcement: GrpcHealthSou
       }
       let sent = current();
       call.write({ status: sent });
-      const unsubscribe = announcement.onEvent(() => {
+      const unsubscribe = announcement.onEvent((event) => {
         const now = current();
-        if (now === sent) return;
-        sent = now;
-        call.write({ status: now });
+        if (now !== sent) {
+          sent = now;
+          call.write({ status: now });
+        }
+        // A Watch is a call that never ends: end it before the drain stops the server, or
+        // tryShutdown would wait for it until drain.timeoutMs.
+        if (event.type === 'drain' && event.phase === 'propagated') {
+          unsubscribe();
+          call.end();
+        }
       });
       call.on('cancelled', unsubscribe);
       call.on('close', unsubscribe);

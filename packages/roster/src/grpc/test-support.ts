@@ -12,7 +12,7 @@ const proto = (name: string) => fileURLToPath(new URL(`./testdata/${name}`, impo
 
 type Loaded = Record<string, Record<string, grpc.ServiceClientConstructor>>;
 const echoPackage = grpc.loadPackageDefinition(protoLoader.loadSync(proto('echo.proto'))) as unknown as Loaded;
-const healthPackage = grpc.loadPackageDefinition(protoLoader.loadSync(proto('health.proto'))) as unknown as {
+const healthPackage = grpc.loadPackageDefinition(protoLoader.loadSync(proto('health.proto'), { enums: String })) as unknown as {
   grpc: { health: { v1: Record<string, grpc.ServiceClientConstructor> } };
 };
 
