@@ -64,8 +64,9 @@ export interface AnnounceOptions {
   readonly check?: AnnounceCheck;
   /**
    * The server whose requests in flight a drain lets finish: node:http/https (Fastify:
-   * `app.server`), or a grpc-js `Server` (then `port` is required; the drain uses `tryShutdown`,
-   * bounded by `drain.timeoutMs`, then `forceShutdown`).
+   * `app.server`; while announced, the instance reports `critical` when it stops listening), or
+   * a grpc-js `Server` (then `port` is required; the drain uses `tryShutdown`, bounded by
+   * `drain.timeoutMs`, then `forceShutdown`).
    */
   readonly server?: HttpServer | GrpcServerLike;
   readonly drain?: DrainOptions;
