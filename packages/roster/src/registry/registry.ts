@@ -67,6 +67,13 @@ export interface WatchOptions extends CallOptions {
    * so a consumer can report that its view may be stale. Must not throw.
    */
   readonly onError?: (error: Error) => void;
+  /**
+   * Told when the registry's history went backwards (a Consul index lower than the last one, an
+   * etcd store older than the last revision seen): the store was restored or restarted empty, and
+   * the next snapshots may lack instances that will register again. Snapshot revisions still
+   * increase. The Resolver rides through such snapshots (`ResolverOptions.rideThrough`).
+   */
+  readonly onReset?: () => void;
 }
 
 /** A backend: the source of truth for instances, and its change stream. */

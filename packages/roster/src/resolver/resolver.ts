@@ -5,7 +5,7 @@
  * is restarted with jittered backoff; an optional file keeps the last good snapshot for cold
  * starts while the registry is down.
  */
-import { type Clock, sleep, systemClock } from '../clock.js';
+import { type Clock, sleep, systemClock, type TimerHandle } from '../clock.js';
 import { resolverErrorChannel, resolverUpdateChannel } from '../diagnostics.js';
 import { AbortedError, ErrorCode, InvalidArgumentError, isRosterError, RegistryUnavailableError } from '../errors.js';
 import { type BackoffOptions, backoffDelay } from '../internal/backoff.js';
@@ -13,6 +13,7 @@ import type { Snapshot } from '../model.js';
 import type { Registry } from '../registry/registry.js';
 import { validateServiceName } from '../validate.js';
 import { diffSnapshots, isEmptyDiff, type SnapshotDiff } from './diff.js';
+import { RideThrough, type RideThroughOption, rideThroughOption } from './ride-through.js';
 import { loadSnapshot, saveSnapshot } from './snapshot-file.js';
 
 /** Where a published snapshot came from. */
@@ -29,8 +30,13 @@ export interface ResolverUpdate {
 export interface ResolverState {
   readonly snapshot: Snapshot | undefined;
   readonly source: SnapshotSource | undefined;
-  /** True while the registry cannot be reached (or the snapshot came from disk). */
+  /**
+   * True while the registry cannot be reached, while a suspicious snapshot is held back (see
+   * `ResolverOptions.rideThrough`), or when the snapshot came from disk.
+   */
   readonly stale: boolean;
+  /** True while the registry's newest snapshot is held back and the last good one is served. */
+  readonly holding: boolean;
   /** Milliseconds since the view was last confirmed by the registry (or saved to disk). */
   readonly ageMs: number;
   readonly lastError: Error | undefined;
@@ -47,6 +53,15 @@ export interface ResolverOptions {
   readonly backoff?: BackoffOptions;
   /** File that keeps the last good snapshot across restarts (optional). */
   readonly snapshotFile?: string;
+  /**
+   * Ride-through of registry faults (D50–D52): after a watch error, a watch restart, an index
+   * that went backwards, or a cold start from the snapshot file, a snapshot that loses more than
+   * `maxDrop` (default 0.5) of the usable instances at once is held back for up to `graceMs`
+   * (default 5 s) while the last good list is served, stale; instances coming back end the hold
+   * at once, a registry still saying so when the grace ends is believed. Removals seen on a
+   * healthy watch are published at once. `false` turns it off.
+   */
+  readonly rideThrough?: RideThroughOption;
 }
 
 /** Watch-driven cache of one service. Starts watching on construction; `close()` stops it. */
@@ -66,6 +81,12 @@ export class Resolver {
   #stale = false;
   #lastError: Error | undefined;
   #saving: Promise<void> = Promise.resolve();
+  readonly #ride: RideThrough;
+  /** Newest registry snapshot held back by the ride-through rule, and its timer. */
+  #held: Snapshot | undefined;
+  #holdTimer: TimerHandle | undefined;
+  /** Highest revision the registry sent: one lower means its history was reset. */
+  #seenRevision = 0;
 
   constructor(options: ResolverOptions) {
     this.service = validateServiceName(options.service);
@@ -78,6 +99,7 @@ export class Resolver {
       throw new InvalidArgumentError('backoff', 'needs baseMs > 0 and maxMs ≥ baseMs');
     }
     this.#file = options.snapshotFile;
+    this.#ride = new RideThrough(rideThroughOption(options.rideThrough, 'rideThrough'));
     void this.#run();
   }
 
@@ -91,7 +113,8 @@ export class Resolver {
     return {
       snapshot: this.#snapshot,
       source: this.#source,
-      stale: this.#stale || this.#source === 'disk',
+      stale: this.#stale || this.#held !== undefined || this.#source === 'disk',
+      holding: this.#held !== undefined,
       ageMs: this.#snapshot ? this.#clock.now() - this.#confirmedAt : 0,
       lastError: this.#lastError,
     };
@@ -124,6 +147,7 @@ export class Resolver {
   /** Stops watching. The last snapshot stays readable. */
   close(): void {
     this.#life.abort();
+    this.#clearHold();
   }
 
   get closed(): boolean {
@@ -137,12 +161,14 @@ export class Resolver {
       if (saved && !this.#snapshot) {
         this.#confirmedAt = saved.savedAt;
         this.#publish(saved.snapshot, 'disk');
+        // The file exists for registry outages: its list is protected like one from before a fault.
+        this.#ride.fault();
       }
     }
     let attempt = 0;
     while (!signal.aborted) {
       try {
-        const watch = this.#registry.watch(this.service, { signal, onError: (e) => this.#failed(e) });
+        const watch = this.#registry.watch(this.service, { signal, onError: (e) => this.#failed(e), onReset: () => this.#ride.fault() });
         for await (const snapshot of watch) {
           attempt = 0;
           this.#accept(snapshot);
@@ -159,11 +185,48 @@ export class Resolver {
   }
 
   #accept(snapshot: Snapshot): void {
-    this.#confirmedAt = this.#clock.now();
+    const now = this.#clock.now();
     this.#stale = false;
     this.#lastError = undefined;
+    // A registry that does not keep the contract (revisions never go back) was reset: a fault.
+    if (snapshot.revision < this.#seenRevision) this.#ride.fault();
+    this.#seenRevision = snapshot.revision;
     const prev = this.#snapshot;
-    if (prev && this.#source === 'registry' && snapshot.revision === prev.revision) return;
+    if (prev && this.#source === 'registry' && snapshot.revision === prev.revision && !this.#held) {
+      this.#confirmedAt = now;
+      return;
+    }
+    const verdict = this.#ride.offer(prev, snapshot, now);
+    if (verdict.action === 'hold') {
+      this.#held = snapshot;
+      if (this.#holdTimer === undefined) {
+        this.#holdTimer = this.#clock.setTimeout(() => this.#expireHold(), Math.max(0, verdict.until - now));
+      }
+      return;
+    }
+    this.#clearHold();
+    this.#commit(snapshot);
+  }
+
+  /** The grace of a held snapshot is over: the registry confirmed it. */
+  #expireHold(): void {
+    this.#holdTimer = undefined;
+    const held = this.#held;
+    if (!held || this.closed) return;
+    if (!this.#ride.expire(this.#clock.now())) return;
+    this.#held = undefined;
+    this.#commit(held);
+  }
+
+  #clearHold(): void {
+    if (this.#holdTimer !== undefined) this.#clock.clearTimeout(this.#holdTimer);
+    this.#holdTimer = undefined;
+    this.#held = undefined;
+  }
+
+  /** Publishes a registry snapshot and saves it to the snapshot file. */
+  #commit(snapshot: Snapshot): void {
+    this.#confirmedAt = this.#clock.now();
     this.#publish(snapshot, 'registry');
     if (this.#file) {
       const file = this.#file;
@@ -194,6 +257,7 @@ export class Resolver {
   }
 
   #failed(error: Error): void {
+    this.#ride.fault();
     this.#lastError = error;
     if (!this.#stale) this.#stale = true;
     if (resolverErrorChannel.hasSubscribers) {

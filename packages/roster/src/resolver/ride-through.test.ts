@@ -55,11 +55,7 @@ const rows: Row[] = [
   },
   {
     name: 'after a fault, losing exactly half is believed (maxDrop 0.5: more than half is suspicious)',
-    steps: [
-      ['offer', 0, 'a b', 'publish'],
-      ['fault'],
-      ['offer', 100, 'a', 'publish'],
-    ],
+    steps: [['offer', 0, 'a b', 'publish'], ['fault'], ['offer', 100, 'a', 'publish']],
     published: 'a',
   },
   {
@@ -77,41 +73,22 @@ const rows: Row[] = [
   },
   {
     name: 'most instances gone at once after a fault (3 of 4) is held',
-    steps: [
-      ['offer', 0, 'a b c d', 'publish'],
-      ['fault'],
-      ['offer', 50, 'a', 5050],
-      ['offer', 400, 'a b c', 'publish'],
-    ],
+    steps: [['offer', 0, 'a b c d', 'publish'], ['fault'], ['offer', 50, 'a', 5050], ['offer', 400, 'a b c', 'publish']],
     published: 'a b c',
   },
   {
     name: 'instances turned critical count as gone (a registry whose checks restarted)',
-    steps: [
-      ['offer', 0, 'a b', 'publish'],
-      ['fault'],
-      ['offer', 10, 'a! b!', 5010],
-      ['offer', 900, 'a b', 'publish'],
-    ],
+    steps: [['offer', 0, 'a b', 'publish'], ['fault'], ['offer', 10, 'a! b!', 5010], ['offer', 900, 'a b', 'publish']],
     published: 'a b',
   },
   {
     name: 'the first snapshot after a fault that keeps the list ends the suspicion; a later drain is instant',
-    steps: [
-      ['offer', 0, 'a b', 'publish'],
-      ['fault'],
-      ['offer', 100, 'a b', 'publish'],
-      ['offer', 200, '', 'publish'],
-    ],
+    steps: [['offer', 0, 'a b', 'publish'], ['fault'], ['offer', 100, 'a b', 'publish'], ['offer', 200, '', 'publish']],
     published: '',
   },
   {
     name: 'nothing usable before: nothing to protect, published at once',
-    steps: [
-      ['offer', 0, 'a! b!', 'publish'],
-      ['fault'],
-      ['offer', 10, '', 'publish'],
-    ],
+    steps: [['offer', 0, 'a! b!', 'publish'], ['fault'], ['offer', 10, '', 'publish']],
     published: '',
   },
   {

@@ -9,6 +9,7 @@
  *
  * Pure and clock-free: callers pass `now` and arm their own timer for {@link Verdict.until}.
  */
+import { type Check, duration, either, literal, number, object, withDefault } from '../internal/options.js';
 
 /** Settings of {@link RideThrough}. */
 export interface RideThroughSettings {
@@ -23,6 +24,21 @@ export interface RideThroughSettings {
 
 /** Defaults (D51, D52): 5 s covers the agent's worst re-registration with its default 10 s TTL. */
 export const RIDE_THROUGH_DEFAULTS: RideThroughSettings = { graceMs: 5000, maxDrop: 0.5 };
+
+/** The user-facing option: `false` (off) or `{ graceMs?, maxDrop? }` (durations as ms or Go strings). */
+export type RideThroughOption = false | { readonly graceMs?: number | string; readonly maxDrop?: number };
+
+/** Validates the `rideThrough` option (grace at most 10 min) into settings; `false` → grace 0. */
+export const rideThroughOption: Check<RideThroughSettings> = withDefault(
+  either(
+    (value, path) => (literal(false)(value, path), { graceMs: 0, maxDrop: RIDE_THROUGH_DEFAULTS.maxDrop }),
+    object({
+      graceMs: withDefault(duration(0, 600_000), RIDE_THROUGH_DEFAULTS.graceMs),
+      maxDrop: withDefault(number(0, 1), RIDE_THROUGH_DEFAULTS.maxDrop),
+    }),
+  ),
+  RIDE_THROUGH_DEFAULTS,
+);
 
 /** What to do with an offered snapshot. */
 export type Verdict =

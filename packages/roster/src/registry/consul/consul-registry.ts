@@ -14,6 +14,7 @@ import { byId, type HealthStatus, type Instance, type Registration, type Snapsho
 import { validateId, validateRegistration, validateServiceName } from '../../validate.js';
 import { KeptLease, type LeaseDriver, type RenewOutcome } from '../kept-lease.js';
 import type { CallOptions, Lease, RegisterOptions, Registry, WatchOptions } from '../registry.js';
+import { BlockingIndex, returnedEarly } from './blocking-index.js';
 import { decodeServiceEntry, encodeRegistration, renewedCheckIds } from './consul-codec.js';
 import { ConsulHttp, type ConsulHttpOptions, consulError } from './consul-http.js';
 
@@ -213,21 +214,30 @@ class ConsulRegistry implements Registry {
     validateServiceName(service);
     this.#open();
     return watchIterable([this.#life.signal, options.signal], (channel, signal) => {
-      void this.#watchLoop(service, channel, signal, options.onError);
+      void this.#watchLoop(service, channel, signal, options.onError, options.onReset);
     });
   }
 
-  async #watchLoop(service: string, channel: Latest<Snapshot>, signal: AbortSignal, onError?: (error: Error) => void): Promise<void> {
+  async #watchLoop(
+    service: string,
+    channel: Latest<Snapshot>,
+    signal: AbortSignal,
+    onError?: (error: Error) => void,
+    onReset?: () => void,
+  ): Promise<void> {
     const onAbort = () => channel.end();
     signal.addEventListener('abort', onAbort, { once: true });
-    let index = 0;
+    const cursor = new BlockingIndex();
     let last: string | undefined;
     let failures = 0;
+    let spins = 0;
     try {
       while (!signal.aborted) {
         let snap: Snapshot;
+        const asked = cursor.index;
+        const sentAt = this.#s.clock.now();
         try {
-          snap = await this.#fetch(service, index, signal);
+          snap = await this.#fetch(service, asked, signal);
           failures = 0;
         } catch (error) {
           if (signal.aborted) break;
@@ -239,12 +249,27 @@ class ConsulRegistry implements Registry {
           await sleep(this.#s.clock, backoffDelay(failures++, this.#s.backoff, this.#s.random), signal).catch(() => {});
           continue;
         }
-        // An index lower than ours means the registry restarted or reset: start over from 0.
-        index = snap.revision < index ? 0 : snap.revision;
+        const step = cursor.advance(snap.revision);
+        if (step.reset) {
+          try {
+            onReset?.();
+          } catch {
+            // A listener's throw must not end the watch.
+          }
+        }
+        if (!step.moved) {
+          // Not an update. Answered at once without a change: wait before asking again, never spin.
+          if (returnedEarly(step, asked, this.#s.clock.now() - sentAt, this.#s.watchWaitMs)) {
+            const wait = Math.max(this.#s.backoff.baseMs, backoffDelay(spins++, this.#s.backoff, this.#s.random));
+            await sleep(this.#s.clock, wait, signal).catch(() => {});
+          } else spins = 0;
+          continue;
+        }
+        spins = 0;
         const key = JSON.stringify(snap.instances);
         if (key !== last) {
           last = key;
-          channel.push(snap);
+          channel.push({ ...snap, revision: step.revision });
         }
       }
     } finally {

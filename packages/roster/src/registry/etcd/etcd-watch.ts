@@ -24,6 +24,8 @@ export interface ServiceWatchOptions {
   readonly backoff: BackoffOptions;
   /** Told about each transient error the loop retries (see `WatchOptions.onError`). */
   readonly onError?: ((error: Error) => void) | undefined;
+  /** Told when the store went back in time (see `WatchOptions.onReset`). */
+  readonly onReset?: (() => void) | undefined;
 }
 
 interface Entry {
@@ -153,7 +155,15 @@ export async function runServiceWatch(options: ServiceWatchOptions, channel: Lat
           // A member behind us is normal (it catches up); a cluster behind us is a restored store.
           if (headerRevision(res.header) < applied) {
             conn.range(`check revision of ${service}`, keyPrefix, { end: rangeEnd, countOnly: true }, signal).then(
-              (r) => r.revision < applied && finish('relist'),
+              (r) => {
+                if (r.revision >= applied) return;
+                try {
+                  options.onReset?.();
+                } catch {
+                  // A listener's throw must not end the watch.
+                }
+                finish('relist');
+              },
               () => {},
             );
           }
