@@ -119,6 +119,17 @@ describe('fault proxy', () => {
     await until('undelayed echo', () => client.data() === 'abc');
   });
 
+  it('delay down: only answers are late', async () => {
+    const target = await startTarget();
+    const proxy = await proxyTo(target);
+    const client = await connect(proxy);
+    proxy.delay(400, 'down');
+    client.socket.write('q');
+    await until('target received at once', () => target.received === 1, 300);
+    expect(client.data()).toBe('');
+    await until('late answer', () => client.data() === 'q');
+  });
+
   it('drop: open connections are closed, new ones closed at once; heal accepts again', async () => {
     const target = await startTarget();
     const proxy = await proxyTo(target);

@@ -5,7 +5,7 @@
  *
  * | fault                | what the client sees                                                        |
  * |----------------------|-----------------------------------------------------------------------------|
- * | `delay(ms)`          | every chunk, both ways, arrives `ms` later (order kept)                      |
+ * | `delay(ms, dir)`     | every chunk (both ways, or only `up`/`down`) arrives `ms` later, in order    |
  * | `drop()`             | open connections closed (FIN); new ones accepted and closed at once          |
  * | `reset()`            | open connections reset (RST); new ones reset at once                         |
  * | `blackhole()`        | connections accepted, nothing forwarded either way, nothing answered; the   |
@@ -22,7 +22,7 @@ import { createServer, type Server, Socket } from 'node:net';
 /** The fault currently injected. */
 export type Fault =
   | { readonly kind: 'none' }
-  | { readonly kind: 'delay'; readonly ms: number }
+  | { readonly kind: 'delay'; readonly ms: number; readonly direction: 'both' | 'up' | 'down' }
   | { readonly kind: 'drop' }
   | { readonly kind: 'reset' }
   | { readonly kind: 'blackhole' }
@@ -52,8 +52,8 @@ export interface FaultProxy {
   readonly url: string;
   /** The fault in force. */
   readonly fault: Fault;
-  /** Adds `ms` of latency to every chunk in both directions. */
-  delay(ms: number): void;
+  /** Adds `ms` of latency to every chunk in both directions, or only `up` (requests) or `down` (answers). */
+  delay(ms: number, direction?: 'both' | 'up' | 'down'): void;
   /** Closes open connections (FIN) and closes new ones at once. */
   drop(): void;
   /** Resets open connections (RST) and new ones at once. */
@@ -85,7 +85,8 @@ function parseTarget(target: string): { host: string; port: number } {
   const at = target.lastIndexOf(':');
   const host = target.slice(0, at).replace(/^\[|\]$/g, '');
   const port = Number(target.slice(at + 1));
-  if (at <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`fault proxy: target must be host:port, got ${target}`);
+  if (at <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535)
+    throw new Error(`fault proxy: target must be host:port, got ${target}`);
   if (!LOOPBACK.test(host)) throw new Error(`fault proxy: tests only send traffic to loopback, got ${host}`);
   return { host, port };
 }
@@ -173,6 +174,7 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
         }
         break;
       case 'delay': {
+        if (f.direction !== 'both' && f.direction !== dir) break;
         const now = Date.now();
         const at = Math.max(now + f.ms, dir === 'up' ? link.readyUp : link.readyDown);
         if (dir === 'up') link.readyUp = at;
@@ -266,9 +268,11 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
     get fault() {
       return fault;
     },
-    delay(ms) {
+    delay(ms, direction = 'both') {
       if (!(ms >= 0)) throw new Error('fault proxy: delay needs ms ≥ 0');
-      set({ kind: 'delay', ms });
+      if (direction !== 'both' && direction !== 'up' && direction !== 'down')
+        throw new Error("fault proxy: delay direction is 'both', 'up' or 'down'");
+      set({ kind: 'delay', ms, direction });
     },
     drop: () => set({ kind: 'drop' }),
     reset: () => set({ kind: 'reset' }),

@@ -99,7 +99,9 @@ export interface Registry {
    * per change, each with a higher revision. A consumer slower than the changes gets the newest
    * snapshot, never a backlog. Transient backend errors are retried inside with backoff; the
    * iteration ends when `signal` aborts or the registry closes (without throwing), and throws
-   * only for non-retryable errors; retried errors are reported to `options.onError`.
+   * only for non-retryable errors; retried errors are reported to `options.onError`. After
+   * retried errors, the first answer of the registry is yielded even when nothing changed (with
+   * a higher revision): it tells the consumer its view is confirmed again.
    */
   watch(service: string, options?: WatchOptions): AsyncIterable<Snapshot>;
   /**

@@ -4,10 +4,10 @@ import { BlockingIndex, returnedEarly } from './blocking-index.js';
 
 interface Row {
   readonly name: string;
-  /** X-Consul-Index of each answer, in order. */
-  readonly answers: readonly number[];
-  /** After each answer: [index sent next, reset, moved, revision]. */
-  readonly expected: readonly (readonly [number, boolean, boolean, number])[];
+  /** X-Consul-Index of each answer, in order; 'x' is a failed query. */
+  readonly answers: readonly (number | 'x')[];
+  /** After each answer: [index sent next, reset, moved, revision] (after a failure: the index only). */
+  readonly expected: readonly (readonly [number, boolean, boolean, number] | number)[];
 }
 
 const rows: Row[] = [
@@ -42,6 +42,11 @@ const rows: Row[] = [
     ],
   },
   {
+    name: 'after a failed query: ask without index; an answer at the same index is a possible change (a restarted server counted back up)',
+    answers: [3, 'x', 3, 'x', 2, 5],
+    expected: [[3, false, true, 3], 0, [3, false, true, 4], 0, [0, true, true, 5], [5, false, true, 8]],
+  },
+  {
     name: 'after a reset the offset stays: later revisions keep their distance',
     answers: [5, 2, 9],
     expected: [
@@ -57,6 +62,11 @@ describe('BlockingIndex', () => {
     const cursor = new BlockingIndex();
     expect(cursor.index).toBe(0);
     answers.forEach((answer, n) => {
+      if (answer === 'x') {
+        cursor.interrupted();
+        expect(cursor.index, `failure ${n}`).toBe(expected[n]);
+        return;
+      }
       const step = cursor.advance(answer);
       expect([cursor.index, step.reset, step.moved, step.revision], `answer ${n}: ${answer}`).toEqual(expected[n]);
     });

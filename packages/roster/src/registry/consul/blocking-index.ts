@@ -4,7 +4,10 @@
  * an index lower than the one we asked with means the server's state was reset (a restore, a
  * restart with an empty data directory, another server): start over from 0; an index of 0 or
  * less is clamped to 1 (index 0 would not block and would spin); an index that did not move is
- * not an update. It also keeps the revisions it hands out increasing across resets, as the
+ * not an update. One addition (D53): after a failed query the next one is sent without an index
+ * (answered at once), because the server may have restarted and counted back up to the very index
+ * we hold — a blocking query would then wait for its whole `wait` while the content had changed.
+ * The answer is still compared with the last index, so a reset is seen. It also keeps the revisions it hands out increasing across resets, as the
  * Registry contract asks (`Snapshot.revision` never goes backwards within one Registry).
  */
 
@@ -20,26 +23,37 @@ export interface IndexStep {
 
 /** The cursor of one watch. */
 export class BlockingIndex {
-  #asked = 0;
+  /** Index of the last answer (0: none, or reset). */
+  #last = 0;
+  /** The next query goes without an index (after a failure). */
+  #fresh = false;
   #offset = 0;
   #delivered = 0;
 
   /** The `index` to send with the next query (0: no blocking, answer at once). */
   get index(): number {
-    return this.#asked;
+    return this.#fresh ? 0 : this.#last;
+  }
+
+  /** A query failed (connection lost, 5xx): ask the next time without an index. */
+  interrupted(): void {
+    this.#fresh = true;
   }
 
   /** Takes the `X-Consul-Index` of an answer to a query sent with {@link index}. */
   advance(returned: number): IndexStep {
     const got = Number.isFinite(returned) && returned >= 1 ? Math.floor(returned) : 1;
-    const asked = this.#asked;
-    if (asked > 0 && got < asked) {
+    const asked = this.index;
+    const last = this.#last;
+    this.#fresh = false;
+    if (last > 0 && got < last) {
       // Consul: "reset the index if it goes backwards". The answer itself is the new state.
-      this.#asked = 0;
+      this.#last = 0;
       return { reset: true, moved: true, revision: this.#revision(got) };
     }
-    this.#asked = got;
+    this.#last = got;
     if (asked > 0 && got === asked) return { reset: false, moved: false, revision: this.#delivered };
+    // An answer to a query without index may carry a change even at the same index (see above).
     return { reset: false, moved: true, revision: this.#revision(got) };
   }
 

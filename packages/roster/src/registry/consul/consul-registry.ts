@@ -231,6 +231,8 @@ class ConsulRegistry implements Registry {
     let last: string | undefined;
     let failures = 0;
     let spins = 0;
+    // After retried errors the first answer is yielded even unchanged: it confirms the view.
+    let recovering = false;
     try {
       while (!signal.aborted) {
         let snap: Snapshot;
@@ -245,6 +247,8 @@ class ConsulRegistry implements Registry {
             channel.end(error);
             return;
           }
+          cursor.interrupted();
+          recovering = true;
           onError?.(error instanceof Error ? error : new Error(String(error)));
           await sleep(this.#s.clock, backoffDelay(failures++, this.#s.backoff, this.#s.random), signal).catch(() => {});
           continue;
@@ -267,7 +271,8 @@ class ConsulRegistry implements Registry {
         }
         spins = 0;
         const key = JSON.stringify(snap.instances);
-        if (key !== last) {
+        if (key !== last || recovering) {
+          recovering = false;
           last = key;
           channel.push({ ...snap, revision: step.revision });
         }

@@ -151,6 +151,8 @@ export async function runServiceWatch(options: ServiceWatchOptions, channel: Lat
           return;
         }
         if (res.created) {
+          // After retried errors, yield the state again even unchanged: it confirms the view.
+          if (failures > 0 && delivered > 0) publish(applied);
           failures = 0;
           // A member behind us is normal (it catches up); a cluster behind us is a restored store.
           if (headerRevision(res.header) < applied) {
