@@ -43,6 +43,13 @@ export interface FaultRun {
   allRegistered(limitMs: number): Promise<number>;
   /** Waits until the caller's Resolver is fresh with every instance, or throws after `limitMs`. */
   callerFresh(limitMs: number): Promise<void>;
+  /** Times the caller's Resolver held a snapshot back (ride-through), sampled every 10 ms. */
+  readonly holds: number;
+  /**
+   * Makes the registry busy with real changes: the first instance reports `warning` and
+   * `passing` in turn every `everyMs` (warning instances keep serving). Returns the stopper.
+   */
+  churn(everyMs: number): () => Promise<void>;
   /** Stops the load (after at least {@link MIN_CALLS} calls) and everything the run started; returns the load's result. */
   finish(): Promise<LoadResult>;
 }
@@ -125,6 +132,13 @@ export async function startFaultRun(options: FaultRunOptions): Promise<FaultRun>
   };
 
   await callerFresh(15_000);
+  let holds = 0;
+  let held = false;
+  const sampler = setInterval(() => {
+    const now = resolver.resolver.state().holding;
+    if (now && !held) holds++;
+    held = now;
+  }, 10);
   const t0 = Date.now();
   let debugFailures = 0;
   const load = startLoad(
@@ -155,9 +169,28 @@ export async function startFaultRun(options: FaultRunOptions): Promise<FaultRun>
     ids,
     allRegistered,
     callerFresh,
+    get holds() {
+      return holds;
+    },
+    churn(everyMs) {
+      let on = true;
+      const first = announcements[0] as Announcement;
+      const done = (async () => {
+        for (let warning = true; on; warning = !warning) {
+          await first.setHealth(warning ? 'warning' : 'passing');
+          await sleep(everyMs);
+        }
+        await first.setHealth('passing');
+      })();
+      return async () => {
+        on = false;
+        await done;
+      };
+    },
     async finish() {
       while (load.started < MIN_CALLS) await sleep(100);
       const result = await load.stop();
+      clearInterval(sampler);
       resolver.release();
       await caller.close();
       await Promise.allSettled(announcements.map((a) => a.drain()));
