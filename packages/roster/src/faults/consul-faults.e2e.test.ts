@@ -16,7 +16,7 @@ import { existsSync } from 'node:fs';
 import type { Snapshot } from '../model.js';
 import { consulRegistry } from '../registry/consul/consul-registry.js';
 import type { Registry } from '../registry/registry.js';
-import { MIN_CALLS, report, startFaultRun } from './fault-run.js';
+import { MIN_CALLS, report, startFaultRun } from './test-support.js';
 
 const proxies: FaultProxy[] = [];
 const registries: Registry[] = [];

@@ -13,7 +13,7 @@ import { type FaultProxy, startFaultProxy } from '../../../../test-support/fault
 import { requireBinary } from '../../../../test-support/system.js';
 import { etcdRegistry } from '../registry/etcd/etcd-registry.js';
 import type { Registry } from '../registry/registry.js';
-import { MIN_CALLS, report, startFaultRun } from './fault-run.js';
+import { MIN_CALLS, report, startFaultRun } from './test-support.js';
 
 const available = requireBinary('etcd', 'etcd-server', 'etcd fault suite');
 let cluster: EtcdCluster | undefined;

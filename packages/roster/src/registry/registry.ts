@@ -53,7 +53,10 @@ export interface Lease extends AsyncDisposable {
    * has removed it (or it was already gone). `lost` is aborted afterwards.
    */
   deregister(options?: CallOptions): Promise<void>;
-  /** Subscribes to lease events; returns the function that unsubscribes. Listeners must not throw. */
+  /**
+   * Subscribes to lease events; returns the function that unsubscribes. A listener that throws
+   * is reported on the `roster:listener:error` diagnostics channel and changes nothing else.
+   */
   onEvent(listener: (event: LeaseEvent) => void): () => void;
 }
 
@@ -64,7 +67,8 @@ export interface RegisterOptions extends CallOptions {}
 export interface WatchOptions extends CallOptions {
   /**
    * Told about each transient error the watch retries internally (registry unreachable, 5xx),
-   * so a consumer can report that its view may be stale. Must not throw.
+   * so a consumer can report that its view may be stale. A throw is reported on the
+   * `roster:listener:error` diagnostics channel and does not disturb the watch.
    */
   readonly onError?: (error: Error) => void;
   /**
@@ -74,6 +78,12 @@ export interface WatchOptions extends CallOptions {
    * increase. The Resolver rides through such snapshots (`ResolverOptions.rideThrough`).
    */
   readonly onReset?: () => void;
+  /**
+   * Told when the watch reaches the registry again after retried errors (an answer, an open
+   * stream), even when nothing changed and so nothing is yielded: the consumer's view is
+   * confirmed again. A throw is isolated like `onError`'s.
+   */
+  readonly onRecover?: () => void;
 }
 
 /** A backend: the source of truth for instances, and its change stream. */
@@ -99,9 +109,8 @@ export interface Registry {
    * per change, each with a higher revision. A consumer slower than the changes gets the newest
    * snapshot, never a backlog. Transient backend errors are retried inside with backoff; the
    * iteration ends when `signal` aborts or the registry closes (without throwing), and throws
-   * only for non-retryable errors; retried errors are reported to `options.onError`. After
-   * retried errors, the first answer of the registry is yielded even when nothing changed (with
-   * a higher revision): it tells the consumer its view is confirmed again.
+   * only for non-retryable errors; retried errors are reported to `options.onError`, and the
+   * registry answering again after them to `options.onRecover`.
    */
   watch(service: string, options?: WatchOptions): AsyncIterable<Snapshot>;
   /**

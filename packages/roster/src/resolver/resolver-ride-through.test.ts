@@ -45,6 +45,7 @@ function drivenWatch() {
     push: (s: Snapshot) => channel.push(s),
     error: () => options.onError?.(new RegistryUnavailableError('connection refused (test)')),
     reset: () => options.onReset?.(),
+    recover: () => options.onRecover?.(),
   };
 }
 
@@ -171,6 +172,29 @@ describe('Resolver ride-through', () => {
     await settle();
     expect(ids(resolver.current())).toBe('a b');
     expect(resolver.state().holding).toBe(true);
+  });
+
+  it('the registry answering again after errors confirms the view without a new snapshot', async () => {
+    const { clock, watch, resolver } = start();
+    watch.push(snap(1, 'a b'));
+    await settle();
+    watch.error();
+    await clock.advance(3000);
+    expect(resolver.state()).toMatchObject({ stale: true, ageMs: 3000 });
+    watch.recover();
+    expect(resolver.state()).toMatchObject({ stale: false, ageMs: 0, lastError: undefined });
+  });
+
+  it('recovery while a snapshot is held keeps it held and stale', async () => {
+    const { watch, resolver } = start();
+    watch.push(snap(1, 'a b'));
+    await settle();
+    watch.error();
+    watch.push(snap(2, ''));
+    await settle();
+    watch.recover();
+    expect(resolver.state()).toMatchObject({ stale: true, holding: true });
+    expect(ids(resolver.current())).toBe('a b');
   });
 
   it('refuses bad options, naming them', () => {

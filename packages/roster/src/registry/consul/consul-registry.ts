@@ -6,10 +6,11 @@
  */
 import { type Clock, sleep, systemClock } from '../../clock.js';
 import { formatMs } from '../../duration.js';
-import { AbortedError, ClosedError, InvalidArgumentError, isRosterError } from '../../errors.js';
+import { AbortedError, ClosedError, InvalidArgumentError } from '../../errors.js';
 import { type BackoffOptions, backoffDelay } from '../../internal/backoff.js';
 import type { Latest } from '../../internal/latest.js';
 import { watchIterable } from '../../internal/watch-iterable.js';
+import { feedWatch } from '../../internal/watch-loop.js';
 import { byId, type HealthStatus, type Instance, type Registration, type Snapshot, toInstance } from '../../model.js';
 import { validateId, validateRegistration, validateServiceName } from '../../validate.js';
 import { KeptLease, type LeaseDriver, type RenewOutcome } from '../kept-lease.js';
@@ -214,7 +215,7 @@ class ConsulRegistry implements Registry {
     validateServiceName(service);
     this.#open();
     return watchIterable([this.#life.signal, options.signal], (channel, signal) => {
-      void this.#watchLoop(service, channel, signal, options.onError, options.onReset);
+      void this.#watchLoop(service, channel, signal, options);
     });
   }
 
@@ -222,65 +223,45 @@ class ConsulRegistry implements Registry {
     service: string,
     channel: Latest<Snapshot>,
     signal: AbortSignal,
-    onError?: (error: Error) => void,
-    onReset?: () => void,
+    { onError, onReset, onRecover }: WatchOptions,
   ): Promise<void> {
-    const onAbort = () => channel.end();
-    signal.addEventListener('abort', onAbort, { once: true });
     const cursor = new BlockingIndex();
     let last: string | undefined;
-    let failures = 0;
     let spins = 0;
-    // After retried errors the first answer is yielded even unchanged: it confirms the view.
-    let recovering = false;
-    try {
-      while (!signal.aborted) {
-        let snap: Snapshot;
-        const asked = cursor.index;
-        const sentAt = this.#s.clock.now();
+    const { clock, random, backoff, watchWaitMs } = this.#s;
+    await feedWatch(channel, { signal, clock, random, backoff, onError, onRecover }, async (healthy) => {
+      const asked = cursor.index;
+      const sentAt = clock.now();
+      let snap: Snapshot;
+      try {
+        snap = await this.#fetch(service, asked, signal);
+      } catch (error) {
+        cursor.interrupted();
+        throw error;
+      }
+      healthy();
+      const step = cursor.advance(snap.revision);
+      if (step.reset) {
         try {
-          snap = await this.#fetch(service, asked, signal);
-          failures = 0;
-        } catch (error) {
-          if (signal.aborted) break;
-          if (isRosterError(error) && !error.retryable) {
-            channel.end(error);
-            return;
-          }
-          cursor.interrupted();
-          recovering = true;
-          onError?.(error instanceof Error ? error : new Error(String(error)));
-          await sleep(this.#s.clock, backoffDelay(failures++, this.#s.backoff, this.#s.random), signal).catch(() => {});
-          continue;
-        }
-        const step = cursor.advance(snap.revision);
-        if (step.reset) {
-          try {
-            onReset?.();
-          } catch {
-            // A listener's throw must not end the watch.
-          }
-        }
-        if (!step.moved) {
-          // Not an update. Answered at once without a change: wait before asking again, never spin.
-          if (returnedEarly(step, asked, this.#s.clock.now() - sentAt, this.#s.watchWaitMs)) {
-            const wait = Math.max(this.#s.backoff.baseMs, backoffDelay(spins++, this.#s.backoff, this.#s.random));
-            await sleep(this.#s.clock, wait, signal).catch(() => {});
-          } else spins = 0;
-          continue;
-        }
-        spins = 0;
-        const key = JSON.stringify(snap.instances);
-        if (key !== last || recovering) {
-          recovering = false;
-          last = key;
-          channel.push({ ...snap, revision: step.revision });
+          onReset?.();
+        } catch {
+          // A listener's throw must not end the watch.
         }
       }
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-      channel.end();
-    }
+      if (!step.moved) {
+        // Not an update. Answered at once without a change: wait before asking again, never spin.
+        if (returnedEarly(step, asked, clock.now() - sentAt, watchWaitMs)) {
+          await sleep(clock, Math.max(backoff.baseMs, backoffDelay(spins++, backoff, random)), signal).catch(() => {});
+        } else spins = 0;
+        return;
+      }
+      spins = 0;
+      const key = JSON.stringify(snap.instances);
+      if (key !== last) {
+        last = key;
+        channel.push({ ...snap, revision: step.revision });
+      }
+    });
   }
 
   async close(): Promise<void> {

@@ -132,7 +132,17 @@ class EtcdRegistry implements Registry {
       Promise.resolve(this.#connection()).then(
         (conn) =>
           runServiceWatch(
-            { conn, prefix, service, clock, random, backoff, onError: options.onError, onReset: options.onReset },
+            {
+              conn,
+              prefix,
+              service,
+              clock,
+              random,
+              backoff,
+              onError: options.onError,
+              onReset: options.onReset,
+              onRecover: options.onRecover,
+            },
             channel,
             signal,
           ),
