@@ -46,7 +46,6 @@ for (let i = 0; i < INSTANCES; i++) {
   if (i < INSTANCES - 1) await registry.register({ service: 'fast', id: `fast-${i + 1}`, address: '127.0.0.1', port: ports[i] });
 }
 registerGrpcResolver({ registry, retry: false });
-const SLOW_ID = `echo-${INSTANCES}`;
 const ipv4 = `ipv4:${ports
   .slice(0, INSTANCES - 1)
   .map((p) => `127.0.0.1:${p}`)
