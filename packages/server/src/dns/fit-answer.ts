@@ -45,24 +45,17 @@ export function fitAnswer(answer: DnsAnswer, limits: FitLimits): FittedAnswer {
 function collect(answer: DnsAnswer, count: number, everything: boolean, budget: number): Omit<FittedAnswer, 'trimmed'> & { bytes: number } {
   const answers: Answer[] = [];
   const additionals: Answer[] = [];
-  const seen = new Set<string>();
   let bytes = 0;
   for (let i = 0; i < count; i++) {
     const record = answer.answers[i]!;
+    const extras = answer.extras[i] ?? [];
     let size = recordLength(record);
-    const fresh: Answer[] = [];
-    for (const extra of answer.extras[i] ?? []) {
-      const key = recordKey(extra);
-      if (seen.has(key)) continue;
-      fresh.push(extra);
-      size += recordLength(extra);
-    }
+    for (const extra of extras) size += recordLength(extra);
     if (answers.length > 0 && bytes + size > budget) break;
     answers.push(record);
-    for (const extra of fresh) {
-      seen.add(recordKey(extra));
-      additionals.push(extra);
-    }
+    // Not de-duplicated, as Consul: HAProxy links each SRV record to "its" additional record and
+    // resolves a target whose record it does not find with a separate query, one slot at a time.
+    for (const extra of extras) additionals.push(extra);
     bytes += size;
   }
   if (!everything) return { answers, authorities: [], additionals, bytes };
@@ -73,9 +66,4 @@ function collect(answer: DnsAnswer, count: number, everything: boolean, budget: 
     bytes += recordLength(record);
   }
   return { answers, authorities, additionals, bytes };
-}
-
-function recordKey(record: Answer): string {
-  const data = 'data' in record ? record.data : undefined;
-  return `${record.name.toLowerCase()}\u0000${record.type}\u0000${typeof data === 'string' ? data : JSON.stringify(data)}`;
 }
