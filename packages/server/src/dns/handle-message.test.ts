@@ -38,7 +38,7 @@ function context(errors: unknown[] = [], catalog?: MessageContext['catalog']): M
   };
 }
 
-const OPT = {
+const OPT: dnsPacket.OptAnswer = {
   type: 'OPT',
   name: '.',
   udpPayloadSize: 1232,
@@ -47,7 +47,7 @@ const OPT = {
   flags: 0,
   flag_do: false,
   options: [],
-} as const;
+};
 
 function ask(name: string, type: string, more: { edns?: boolean; transport?: 'udp' | 'tcp'; ctx?: MessageContext } = {}) {
   const query = dnsPacket.encode({
