@@ -10,7 +10,7 @@ import type { NodeInfo, ServiceRecord } from '../catalog/types.js';
 import type { DnsAccess } from './dns-access.js';
 
 /** The catalog reads DNS needs. */
-export type DnsCatalog = Pick<Catalog, 'instancesOf' | 'healthOf' | 'node' | 'services'>;
+export type DnsCatalog = Pick<Catalog, 'instancesOf' | 'healthOf' | 'node' | 'services' | 'contentVersion'>;
 
 /** One answerable instance. */
 export interface DnsInstance {

@@ -9,6 +9,7 @@ import { checkRecord, type NodeInfo, serviceRecord, STATIC_DEFINITION } from '..
 import { OPEN_ACCESS } from './dns-access.js';
 import { resolveDnsOptions } from './dns-options.js';
 import { handleMessage, type MessageContext } from './handle-message.js';
+import { PreparedInstances } from './prepared-instances.js';
 
 const node: NodeInfo = { id: 'id', name: 'n1', address: '10.0.0.1', datacenter: 'dc1', meta: {}, createIndex: 1, modifyIndex: 1 };
 const service = (id: string, address: string, port: number, weights = { passing: 1, warning: 1 }) =>
@@ -34,6 +35,7 @@ function context(errors: unknown[] = [], catalog?: MessageContext['catalog']): M
     access: OPEN_ACCESS,
     random: Math.random,
     now: () => 1_718_000_000_000,
+    prepared: new PreparedInstances(),
     onError: (error) => errors.push(error),
   };
 }
@@ -157,6 +159,7 @@ describe('handleMessage', () => {
         throw new Error('boom');
       },
       instancesOf: () => [],
+      contentVersion: () => '1',
       healthOf: () => 'passing' as const,
       services: () => [][Symbol.iterator](),
     } as unknown as MessageContext['catalog'];
