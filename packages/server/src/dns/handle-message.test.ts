@@ -5,7 +5,7 @@
 import * as dnsPacket from 'dns-packet';
 import { describe, expect, it } from 'vitest';
 import { Catalog } from '../catalog/catalog.js';
-import { checkRecord, type NodeInfo, serviceRecord, STATIC_DEFINITION } from '../catalog/types.js';
+import { checkRecord, type NodeInfo, instanceRecord, STATIC_DEFINITION } from '../catalog/types.js';
 import { OPEN_ACCESS } from './dns-access.js';
 import { resolveDnsOptions } from './dns-options.js';
 import { handleMessage, type MessageContext } from './handle-message.js';
@@ -13,12 +13,12 @@ import { PreparedInstances } from './prepared-instances.js';
 
 const node: NodeInfo = { id: 'id', name: 'n1', address: '10.0.0.1', datacenter: 'dc1', meta: {}, createIndex: 1, modifyIndex: 1 };
 const service = (id: string, address: string, port: number, weights = { passing: 1, warning: 1 }) =>
-  serviceRecord({ id, name: 'web', tags: [], address, port, meta: {}, taggedAddresses: {}, weights, enableTagOverride: false }, 2, 2);
+  instanceRecord({ id, name: 'web', tags: [], address, port, meta: {}, taggedAddresses: {}, weights, enableTagOverride: false }, 2, 2);
 
 function context(errors: unknown[] = [], catalog?: MessageContext['catalog']): MessageContext {
   const state = {
     node,
-    services: [service('web-1', '', 8080), service('web-2', '192.0.2.10', 9090, { passing: 10, warning: 1 })],
+    instances: [service('web-1', '', 8080), service('web-2', '192.0.2.10', 9090, { passing: 10, warning: 1 })],
     checks: [
       checkRecord(
         { id: 'c2', name: 'c2', notes: '', serviceId: 'web-2', status: 'warning', output: '', definition: STATIC_DEFINITION },
@@ -161,7 +161,7 @@ describe('handleMessage', () => {
       instancesOf: () => [],
       contentVersion: () => '1',
       healthOf: () => 'passing' as const,
-      services: () => [][Symbol.iterator](),
+      instances: () => [][Symbol.iterator](),
     } as unknown as MessageContext['catalog'];
     const r = ask('web.service.consul', 'A', { ctx: context(errors, broken) });
     expect(r.rcode).toBe('SERVFAIL');
@@ -171,7 +171,7 @@ describe('handleMessage', () => {
   it('sizes: without EDNS0 3 answers and TC; over TCP everything', () => {
     const many = {
       node,
-      services: Array.from({ length: 50 }, (_, i) => service(`w${i}`, `10.1.0.${i + 1}`, 80)),
+      instances: Array.from({ length: 50 }, (_, i) => service(`w${i}`, `10.1.0.${i + 1}`, 80)),
       checks: [],
       indexes: { current: 3, tables: {} },
     };
