@@ -84,13 +84,18 @@ describe('roster LB policies in grpc-js', () => {
   it('outlier ejection fed by call status: an instance answering UNAVAILABLE is ejected; retries hide its failures', async () => {
     const [, bad] = await service('flaky', [{ id: 'f1' }, { id: 'f2' }, { id: 'f3' }]);
     bad!.failWith = grpc.status.UNAVAILABLE;
-    const seen = await spread(client('rostermem:///flaky'), 150);
+    // Smooth weighted round robin would keep sending it every third call: only ejection stops that.
+    const seen = await spread(client('rostermem:///flaky?lb=roster_weighted'), 150);
     expect(['f1', 'f3']).toEqual(expect.arrayContaining(Object.keys(seen)));
     expect((seen.f1 ?? 0) + (seen.f3 ?? 0)).toBe(150);
-    // Ejected after 3 gateway errors in a row (the default); a few more arrive while the first
-    // ones are retried elsewhere, none after.
+    // Ejected after 3 gateway errors in a row (the default), for 30 s: nothing after those.
     expect(bad!.arrivals.length).toBeGreaterThanOrEqual(3);
-    expect(bad!.arrivals.length).toBeLessThan(15);
+    expect(bad!.arrivals.length).toBeLessThan(10);
+    // roster_p2c_ewma: a failing instance is avoided by its cost too; every call still succeeds.
+    const before = bad!.arrivals.length;
+    const p2c = await spread(client('rostermem:///flaky'), 100);
+    expect((p2c.f1 ?? 0) + (p2c.f3 ?? 0)).toBe(100);
+    expect(bad!.arrivals.length - before).toBeLessThan(10);
   });
 
   it('balances an ipv4: target when the channel’s service config names roster_p2c_ewma', async () => {
