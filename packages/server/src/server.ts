@@ -6,7 +6,7 @@
  */
 import type { Server } from 'node:http';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { Acl } from './acl/acl.js';
 import { Waiters } from './blocking/waiters.js';
 import { bootstrapCatalog, type NodeIdentity } from './store/bootstrap-catalog.js';
@@ -31,6 +31,8 @@ import { eventsRoutes } from './http/routes/events-routes.js';
 import { healthRoutes } from './http/routes/health-routes.js';
 import { statusRoutes } from './http/routes/status-routes.js';
 import { Metrics } from './metrics/metrics.js';
+import { atLeast, atMost, createLogger } from './logging/create-logger.js';
+import { logEvents } from './logging/log-events.js';
 import { type ResolvedOptions, resolveOptions, type ServerOptions } from './options.js';
 import { Store } from './store/store.js';
 import { VERSION } from './version.js';
@@ -76,9 +78,10 @@ export interface RosterServer {
 export function createServer(options: ServerOptions = {}): RosterServer {
   const opts = resolveOptions(options);
   const acl = new Acl(opts.acl);
-  const logger = pino({ level: opts.logLevel, base: { name: 'roster' } });
+  const logger = createLogger(opts.logLevel, opts.logFormat);
   const loaded = openCatalog(opts);
   const core = startCore(opts, loaded, logger);
+  logEvents(core.events, logger);
   const shutdown = shutdownSignal();
   const ctx: ServerContext = {
     options: opts,
@@ -95,7 +98,8 @@ export function createServer(options: ServerOptions = {}): RosterServer {
     onClose: shutdown.onClose,
   };
   const http = httpContext(ctx);
-  const app = buildApp(http, apiRouter(http), logger);
+  // Fastify's own info lines ("Server listening at …") would repeat the one start-up line.
+  const app = buildApp(http, apiRouter(http), atLeast(logger, 'warn'));
   const dns =
     opts.dns === undefined
       ? undefined
@@ -253,10 +257,10 @@ async function stop({ core, app, dns, logger, shutdown }: ServerParts): Promise<
 async function listen({ opts, core, app, dns, logger, shutdown }: ServerParts): Promise<ServerAddress> {
   if (shutdown.closing()) throw new ServerError(ServerErrorCode.ShuttingDown, 'the server is closed');
   await app.listen({ host: opts.bind, port: opts.port });
+  let dnsAt: { host: string; port: number } | undefined;
   if (dns) {
     try {
-      const at = await dns.listen();
-      logger.info({ dns: `${at.host}:${at.port}` }, 'roster serve DNS listening (UDP and TCP)');
+      dnsAt = await dns.listen();
     } catch (error) {
       await app.close();
       throw error;
@@ -266,7 +270,13 @@ async function listen({ opts, core, app, dns, logger, shutdown }: ServerParts): 
   const port = typeof info === 'object' && info !== null ? info.port : opts.port;
   const host = opts.bind;
   const address = { host, port, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}` };
-  logger.info({ address: address.url, dataDir: opts.dataDir, index: core.catalog.indexes.current }, 'roster serve listening');
+  // The one start-up line, shown at every level but silent (scripts wait for it).
+  const index = core.catalog.indexes.current;
+  const dnsText = dnsAt ? `; DNS on ${dnsAt.host}:${dnsAt.port} (UDP and TCP, domain ${opts.dns?.domain})` : '';
+  atMost(logger, 'info').info(
+    { address: address.url, dataDir: opts.dataDir, index, ...(dnsAt ? { dns: `${dnsAt.host}:${dnsAt.port}` } : {}) },
+    `roster serve listening on ${address.url} (data dir ${opts.dataDir}, index ${index}${dnsText})`,
+  );
   return address;
 }
 
