@@ -52,6 +52,8 @@ const children = new Set();
 process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
+// Interrupted: exit through the 'exit' handler, which stops the servers.
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
 
 /** Spawns a child and resolves with the first match of `pattern` in its stdout (all groups). */
 function start(name, args, pattern, stdin) {
@@ -245,10 +247,13 @@ try {
             ['floor', floorPort],
             ['roster', dnsPort],
           ]) {
+        const pid = (who === 'roster' ? roster : floor).child.pid;
+        const cpu0 = cpuPreciseMs(pid);
         const r = await load(port, make, { count: COUNT, timeMs: TIME_MS });
+        r.cpuUs = ((cpuPreciseMs(pid) - cpu0) * 1000) / Math.max(1, r.latencies.length);
         runs[who].push(r);
         log(
-          `${c.label} rep ${rep + 1} ${who}: ${fmt(r.qps)} q/s, p99 ${fmt(quantile(r.latencies, 0.99))} ms, lost ${r.lost}, ${fmt(r.bytes)} B/reply`,
+          `${c.label} rep ${rep + 1} ${who}: ${fmt(r.qps)} q/s, p99 ${fmt(quantile(r.latencies, 0.99))} ms, ${fmt(r.cpuUs)} µs CPU/query, lost ${r.lost}, ${fmt(r.bytes)} B/reply`,
         );
       }
     }
