@@ -18,6 +18,7 @@ import { ServerError, ServerErrorCode } from './errors.js';
 import { type EventListener, EventStream } from './events/event-stream.js';
 import { eventsFromChanges } from './events/events-from-changes.js';
 import type { DnsAddress, DnsServer } from './dns/dns-server.js';
+import { aclAccess } from './dns/acl-access.js';
 import { startDns } from './dns/start-dns.js';
 import { buildApp } from './http/app.js';
 import { type HttpContext, httpContext } from './http/http-context.js';
@@ -78,6 +79,8 @@ export interface RosterServer {
 export function createServer(options: ServerOptions = {}): RosterServer {
   const opts = resolveOptions(options);
   const acl = new Acl(opts.acl);
+  // Before anything is opened: an unknown DNS token is a bad option.
+  const dnsAccess = opts.dns === undefined ? undefined : aclAccess(acl, opts.dns.token);
   const logger = createLogger(opts.logLevel, opts.logFormat);
   const loaded = openCatalog(opts);
   const core = startCore(opts, loaded, logger);
@@ -101,11 +104,11 @@ export function createServer(options: ServerOptions = {}): RosterServer {
   // Fastify's own info lines ("Server listening at …") would repeat the one start-up line.
   const app = buildApp(http, apiRouter(http), atLeast(logger, 'warn'));
   const dns =
-    opts.dns === undefined
+    opts.dns === undefined || dnsAccess === undefined
       ? undefined
       : startDns(opts.dns, {
           catalog: core.catalog,
-          acl,
+          access: dnsAccess,
           datacenter: opts.datacenter,
           clock: opts.clock,
           random: opts.random,
