@@ -7,7 +7,7 @@
  * as the Consul backend reads them.
  */
 import type { HealthStatus } from '@rosterjs/roster';
-import { consulBaseUrl } from '@rosterjs/roster/consul';
+import { consulBaseUrl, consulToken } from '@rosterjs/roster/consul';
 import { Agent, request } from 'undici';
 import { CliError } from './cli-error.js';
 import { ExitCode } from './exit-code.js';
@@ -28,7 +28,9 @@ export async function updateTtlCheck(registryUrl: string, checkId: string, statu
   try {
     base = consulBaseUrl(registryUrl);
     params = new URL(registryUrl).searchParams;
-  } catch {
+  } catch (error) {
+    // A Consul-API URL that is wrong in itself (credentials, a path): say what is wrong with it.
+    if (/^(consul|https?)[+:]/i.test(registryUrl)) throw error;
     throw new CliError(
       ExitCode.Usage,
       `--registry ${registryUrl}: pass / warn / fail update TTL checks through the Consul HTTP API, so they need a ` +
@@ -39,7 +41,10 @@ export async function updateTtlCheck(registryUrl: string, checkId: string, statu
   if (note !== undefined) url.searchParams.set('note', note);
   const dc = params.get('dc');
   if (dc !== null) url.searchParams.set('dc', dc);
-  const token = params.get('token') ?? process.env.CONSUL_HTTP_TOKEN;
+  const rawToken = params.get('token') ?? process.env.CONSUL_HTTP_TOKEN;
+  // A token that cannot travel in a header is a usage error, not an unreachable registry.
+  const token =
+    rawToken === undefined || rawToken === '' ? undefined : consulToken(rawToken, params.has('token') ? 'token' : 'CONSUL_HTTP_TOKEN');
   const dispatcher = new Agent();
   let statusCode: number;
   let text: string;

@@ -126,4 +126,4 @@ export type { CallOptions, Lease, LeaseEvent, RegisterOptions, Registry, WatchOp
 export { diffSnapshots, isEmptyDiff, type SnapshotDiff } from './resolver/diff.js';
 export { Resolver, type ResolverOptions, type ResolverState, type ResolverUpdate, type SnapshotSource } from './resolver/resolver.js';
 export { acquireResolver, type ResolverHandle } from './resolver/shared-resolvers.js';
-export { validateId, validateRegistration, validateServiceName } from './validate.js';
+export { validateId, validateRegistration, validateServiceName, type ValidateOptions } from './validate.js';

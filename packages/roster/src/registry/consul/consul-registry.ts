@@ -7,11 +7,13 @@
 import { type Clock, sleep, systemClock } from '../../clock.js';
 import { formatMs } from '../../duration.js';
 import { AbortedError, ClosedError, InvalidArgumentError, isRosterError } from '../../errors.js';
-import { type BackoffOptions, backoffDelay } from '../../internal/backoff.js';
+import { type BackoffOptions, type BackoffSettings, backoffDelay } from '../../internal/backoff.js';
 import type { Latest } from '../../internal/latest.js';
 import { watchIterable } from '../../internal/watch-iterable.js';
 import { byId, type HealthStatus, type Instance, type Registration, type Snapshot, toInstance } from '../../model.js';
 import { validateId, validateRegistration, validateServiceName } from '../../validate.js';
+import type { Dispatcher } from 'undici';
+import * as v from '../../internal/options.js';
 import { KeptLease, type LeaseDriver, type RenewOutcome } from '../kept-lease.js';
 import type { CallOptions, Lease, RegisterOptions, Registry, WatchOptions } from '../registry.js';
 import { decodeServiceEntry, encodeRegistration, renewedCheckIds } from './consul-codec.js';
@@ -34,47 +36,80 @@ export interface ConsulRegistryOptions extends Partial<Pick<ConsulHttpOptions, '
   readonly deregisterAfterMs?: number;
 }
 
-/** `consul://host:port` → `http://host:port`; `consul+https://` → `https://`; http(s) URLs as they are. */
+/** URL query parameters the Consul backend reads (`?token=…&dc=…`). */
+const URL_PARAMS = ['token', 'dc'];
+
+/**
+ * `consul://host:port` → `http://host:port`; `consul+https://` → `https://`; http(s) URLs as they are.
+ * @throws InvalidArgumentError for another scheme, credentials (`user:pw@`; Consul takes a
+ *   token: `?token=`), a path (Consul's API has no prefix) or an unknown query parameter.
+ */
 export function consulBaseUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new InvalidArgumentError('url', `${JSON.stringify(url)} is not a URL`);
+  const parsed = CONSUL_URL(url, 'url');
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw new InvalidArgumentError(
+      'url',
+      'must not carry credentials (user:password@): Consul takes an ACL token, give it as ?token=… or the `token` option',
+    );
+  }
+  if (parsed.pathname !== '/' && parsed.pathname !== '') {
+    throw new InvalidArgumentError('url', `must not have a path (${parsed.pathname}): the Consul API is served at the root of host:port`);
+  }
+  for (const key of parsed.searchParams.keys()) {
+    if (!URL_PARAMS.includes(key)) throw new InvalidArgumentError(`url?${key}`, `unknown URL parameter (known: ${URL_PARAMS.join(', ')})`);
   }
   const scheme = { 'consul:': 'http:', 'consul+http:': 'http:', 'consul+https:': 'https:', 'http:': 'http:', 'https:': 'https:' }[
     parsed.protocol
   ];
-  if (!scheme)
-    throw new InvalidArgumentError('url', `scheme must be consul://, consul+https://, http:// or https://, got ${parsed.protocol}//`);
   return `${scheme}//${parsed.host || '127.0.0.1:8500'}`;
 }
 
-/** Creates a Registry client for Consul or roster serve. */
+const CONSUL_URL = v.url(['consul:', 'consul+http:', 'consul+https:', 'http:', 'https:']);
+
+/** An ACL token: visible ASCII only, since it travels in the `X-Consul-Token` header. */
+export const consulToken = v.string(1, 512, /^[\x21-\x7e]+$/, 'visible ASCII characters (it is sent as an HTTP header)');
+
+const CONSUL_OPTIONS = {
+  url: v.withDefault(v.string(1, 2048), 'http://127.0.0.1:8500'),
+  token: v.optional(consulToken),
+  datacenter: v.optional(v.string(1, 64, /^[A-Za-z0-9._-]+$/, 'a datacenter name (letters, digits, ".", "_", "-")')),
+  timeoutMs: v.withDefault(v.duration(1), 10_000),
+  dispatcher: v.optional(v.withMethods<Dispatcher>(['request', 'dispatch', 'close', 'destroy'], 'an undici Dispatcher (Agent, Pool, ...)')),
+  clock: v.withDefault(v.clock, systemClock),
+  random: v.withDefault(v.random, Math.random),
+  // Consul caps a blocking query's wait at 10 minutes.
+  watchWaitMs: v.withDefault(v.duration(1000, 600_000), 60_000),
+  backoff: v.backoff({ baseMs: 100, maxMs: 10_000 }),
+  checkEveryMs: v.withDefault(v.duration(100), 10_000),
+  deregisterAfterMs: v.withDefault(v.duration(1000), 60_000),
+};
+
+/** Creates a Registry client for Consul or roster serve. @throws InvalidArgumentError naming the bad option. */
 export function consulRegistry(options: ConsulRegistryOptions = {}): Registry {
-  const positive = (field: keyof ConsulRegistryOptions, value: number | undefined, min: number) => {
-    if (value !== undefined && (!Number.isFinite(value) || value < min)) throw new InvalidArgumentError(field, `must be a number ≥ ${min}`);
-  };
-  positive('watchWaitMs', options.watchWaitMs, 1000);
-  positive('checkEveryMs', options.checkEveryMs, 100);
-  positive('deregisterAfterMs', options.deregisterAfterMs, 1000);
-  positive('timeoutMs', options.timeoutMs, 1);
-  const baseUrl = consulBaseUrl(options.url ?? 'http://127.0.0.1:8500');
-  const params = options.url ? new URL(options.url).searchParams : new URLSearchParams();
+  const o = v.options(options, CONSUL_OPTIONS);
+  const baseUrl = consulBaseUrl(o.url);
+  const params = new URL(o.url).searchParams;
+  const urlToken = params.get('token');
+  const envToken = process.env.CONSUL_HTTP_TOKEN;
+  const token =
+    o.token ??
+    (urlToken === null ? undefined : consulToken(urlToken, 'url?token')) ??
+    (envToken === undefined || envToken === '' ? undefined : consulToken(envToken, 'CONSUL_HTTP_TOKEN'));
+  const dc = params.get('dc');
   const http = new ConsulHttp({
     baseUrl,
-    token: options.token ?? params.get('token') ?? process.env.CONSUL_HTTP_TOKEN,
-    datacenter: options.datacenter ?? params.get('dc') ?? undefined,
-    timeoutMs: options.timeoutMs,
-    dispatcher: options.dispatcher,
+    token,
+    datacenter: o.datacenter ?? (dc === null ? undefined : CONSUL_OPTIONS.datacenter(dc, 'url?dc')),
+    timeoutMs: o.timeoutMs,
+    dispatcher: o.dispatcher,
   });
   return new ConsulRegistry(http, {
-    clock: options.clock ?? systemClock,
-    random: options.random ?? Math.random,
-    watchWaitMs: options.watchWaitMs ?? 60_000,
-    backoff: options.backoff ?? { baseMs: 100, maxMs: 10_000 },
-    checkEveryMs: options.checkEveryMs ?? 10_000,
-    deregisterAfterMs: options.deregisterAfterMs ?? 60_000,
+    clock: o.clock,
+    random: o.random,
+    watchWaitMs: o.watchWaitMs,
+    backoff: o.backoff,
+    checkEveryMs: o.checkEveryMs,
+    deregisterAfterMs: o.deregisterAfterMs,
   });
 }
 
@@ -82,7 +117,7 @@ interface Settings {
   readonly clock: Clock;
   readonly random: () => number;
   readonly watchWaitMs: number;
-  readonly backoff: BackoffOptions;
+  readonly backoff: BackoffSettings;
   readonly checkEveryMs: number;
   readonly deregisterAfterMs: number;
 }
@@ -108,6 +143,7 @@ class ConsulRegistry implements Registry {
   }
 
   async register(registration: Registration, options: RegisterOptions = {}): Promise<Lease> {
+    v.options(options, v.CALL_OPTIONS, 'options');
     const reg = validateRegistration(registration);
     const signal = this.#open(options.signal);
     const http = this.#http;
@@ -159,6 +195,7 @@ class ConsulRegistry implements Registry {
   }
 
   async deregister(service: string, id: string, options: CallOptions = {}): Promise<boolean> {
+    v.options(options, v.CALL_OPTIONS, 'options');
     validateServiceName(service);
     validateId(id);
     const signal = this.#open(options.signal);
@@ -178,6 +215,7 @@ class ConsulRegistry implements Registry {
   }
 
   async list(service: string, options: CallOptions = {}): Promise<Snapshot> {
+    v.options(options, v.CALL_OPTIONS, 'options');
     validateServiceName(service);
     return this.#fetch(service, 0, this.#open(options.signal));
   }
@@ -201,6 +239,7 @@ class ConsulRegistry implements Registry {
   }
 
   async services(options: CallOptions = {}): Promise<readonly string[]> {
+    v.options(options, v.CALL_OPTIONS, 'options');
     const res = await this.#http.send({ method: 'GET', path: '/v1/catalog/services', signal: this.#open(options.signal) });
     if (res.status !== 200) throw consulError(res.status, res.body, 'services');
     // Real Consul servers list themselves as the service "consul"; it is not one of ours.
@@ -210,6 +249,7 @@ class ConsulRegistry implements Registry {
   }
 
   watch(service: string, options: WatchOptions = {}): AsyncIterable<Snapshot> {
+    v.options(options, v.WATCH_OPTIONS, 'options');
     validateServiceName(service);
     this.#open();
     return watchIterable([this.#life.signal, options.signal], (channel, signal) => {

@@ -8,7 +8,7 @@
  */
 import { type Clock, sleep } from '../../clock.js';
 import { isRosterError, RegistryUnavailableError } from '../../errors.js';
-import { type BackoffOptions, backoffDelay } from '../../internal/backoff.js';
+import { type BackoffSettings, backoffDelay } from '../../internal/backoff.js';
 import type { Latest } from '../../internal/latest.js';
 import { byId, type Instance, type Snapshot } from '../../model.js';
 import { decodeInstanceValue, parseInstanceKey, prefixRangeEnd, servicePrefix } from './etcd-codec.js';
@@ -21,7 +21,7 @@ export interface ServiceWatchOptions {
   readonly service: string;
   readonly clock: Clock;
   readonly random: () => number;
-  readonly backoff: BackoffOptions;
+  readonly backoff: BackoffSettings;
   /** Told about each transient error the loop retries (see `WatchOptions.onError`). */
   readonly onError?: ((error: Error) => void) | undefined;
 }
