@@ -3,6 +3,8 @@
  * Exports are listed one by one (no `export *`): this file is the public API.
  */
 export type { RemovalReason } from './catalog/change.js';
+export type { DnsAddress } from './dns/dns-server.js';
+export { DEFAULT_DNS_DOMAIN, DEFAULT_DNS_PORT, type DnsOptions, type ResolvedDnsOptions } from './dns/dns-options.js';
 export { ApiError, ServerError, ServerErrorCode } from './errors.js';
 export type { EventListener } from './events/event-stream.js';
 export type { DeregisterEvent, HealthEvent, RegisterEvent, RosterEvent } from './events/roster-event.js';

@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { type Clock, InvalidArgumentError, systemClock } from '@rosterjs/roster';
 import type { AclOptions } from './acl/acl.js';
+import { type DnsOptions, type ResolvedDnsOptions, resolveDnsOptions } from './dns/dns-options.js';
 import type { SyncMode } from './store/store.js';
 
 /** Options of {@link createServer}. */
@@ -49,6 +50,8 @@ export interface ServerOptions {
   readonly legacyGet?: boolean;
   /** Static-token ACLs; default off (everything allowed). */
   readonly acl?: AclOptions;
+  /** The DNS interface (UDP and TCP, default 127.0.0.1:8600); default off in createServer (`roster serve` turns it on). */
+  readonly dns?: DnsOptions;
 }
 
 /** Options with every default applied. */
@@ -71,6 +74,8 @@ export interface ResolvedOptions {
   readonly deregisterCriticalMinMs: number;
   readonly legacyGet: boolean;
   readonly acl: AclOptions | undefined;
+  /** Undefined when DNS is off. */
+  readonly dns: ResolvedDnsOptions | undefined;
 }
 
 /** Default port, as Consul's. */
@@ -137,6 +142,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     deregisterCriticalMinMs,
     legacyGet: options.legacyGet ?? true,
     acl: options.acl,
+    dns: options.dns === undefined ? undefined : resolveDnsOptions(options.dns),
   };
 }
 

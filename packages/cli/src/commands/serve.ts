@@ -4,6 +4,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createServer, type ServerOptions, type SyncMode } from '@rosterjs/server';
+import { addDnsOptions, dnsOptionsOf } from './serve-dns-options.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -29,7 +30,8 @@ function sync(value: string): SyncMode {
 
 /** The `serve` command. */
 export function serveCommand(): Command {
-  return new Command('serve')
+  const command = new Command('serve');
+  command
     .description('run the registry server (Consul-compatible HTTP API, durable state in SQLite)')
     .addOption(new Option('--bind <address>', 'listen address').env('ROSTER_BIND').default('127.0.0.1'))
     .addOption(new Option('--port <port>', 'listen port (0 = any free port)').env('ROSTER_PORT').default(8500).argParser(port))
@@ -59,61 +61,64 @@ export function serveCommand(): Command {
         .env('ROSTER_ACL_DEFAULT_POLICY')
         .choices(['allow', 'deny']),
     )
-    .addOption(new Option('--strict-methods', "answer 405 to python-consul 0.7.1's GET on write endpoints, as Consul does"))
-    .action(async (opts: Record<string, unknown>) => {
-      const options: ServerOptions = {
-        bind: opts.bind as string,
-        port: opts.port as number,
-        dataDir: opts.dataDir as string,
-        logLevel: opts.logLevel as string,
-        datacenter: opts.datacenter as string,
-        sync: opts.sync as SyncMode,
-        legacyGet: opts.strictMethods !== true,
-        ...(opts.nodeName === undefined ? {} : { nodeName: opts.nodeName as string }),
-        ...(opts.nodeAddress === undefined ? {} : { nodeAddress: opts.nodeAddress as string }),
-        ...(opts.aclToken === undefined && opts.aclDefaultPolicy === undefined
-          ? {}
-          : {
-              acl: {
-                tokens: (opts.aclToken ?? {}) as Record<string, 'read' | 'write'>,
-                defaultPolicy: (opts.aclDefaultPolicy ?? 'deny') as 'allow' | 'deny',
-              },
-            }),
-      };
-      let server: ReturnType<typeof createServer>;
-      try {
-        server = createServer(options);
-      } catch (error) {
-        process.stderr.write(`roster serve: ${error instanceof Error ? error.message : String(error)}\n`);
-        process.exitCode = 1;
-        return;
+    .addOption(new Option('--strict-methods', "answer 405 to python-consul 0.7.1's GET on write endpoints, as Consul does"));
+  return addDnsOptions(command).action(async (opts: Record<string, unknown>) => {
+    const options: ServerOptions = {
+      bind: opts.bind as string,
+      port: opts.port as number,
+      dataDir: opts.dataDir as string,
+      logLevel: opts.logLevel as string,
+      datacenter: opts.datacenter as string,
+      sync: opts.sync as SyncMode,
+      legacyGet: opts.strictMethods !== true,
+      dns: dnsOptionsOf(opts, command),
+      ...(opts.nodeName === undefined ? {} : { nodeName: opts.nodeName as string }),
+      ...(opts.nodeAddress === undefined ? {} : { nodeAddress: opts.nodeAddress as string }),
+      ...(opts.aclToken === undefined && opts.aclDefaultPolicy === undefined
+        ? {}
+        : {
+            acl: {
+              tokens: (opts.aclToken ?? {}) as Record<string, 'read' | 'write'>,
+              defaultPolicy: (opts.aclDefaultPolicy ?? 'deny') as 'allow' | 'deny',
+            },
+          }),
+    };
+    let server: ReturnType<typeof createServer>;
+    try {
+      server = createServer(options);
+    } catch (error) {
+      process.stderr.write(`roster serve: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) {
+        process.stderr.write(`roster serve: ${signal} again, exiting now\n`);
+        process.exit(1);
       }
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) {
-          process.stderr.write(`roster serve: ${signal} again, exiting now\n`);
+      stopping = true;
+      server.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          process.stderr.write(`roster serve: shutdown failed: ${String(error)}\n`);
           process.exit(1);
-        }
-        stopping = true;
-        server.close().then(
-          () => process.exit(0),
-          (error: unknown) => {
-            process.stderr.write(`roster serve: shutdown failed: ${String(error)}\n`);
-            process.exit(1);
-          },
-        );
-      };
-      process.on('SIGTERM', () => stop('SIGTERM'));
-      process.on('SIGINT', () => stop('SIGINT'));
-      try {
-        const address = await server.listen();
-        process.stdout.write(`roster serve listening on ${address.url} (data dir ${server.options.dataDir}, index ${server.index})\n`);
-      } catch (error) {
-        process.stderr.write(
-          `roster serve: cannot listen on ${options.bind}:${options.port}: ${error instanceof Error ? error.message : String(error)}\n`,
-        );
-        await server.close();
-        process.exitCode = 1;
-      }
-    });
+        },
+      );
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    try {
+      const address = await server.listen();
+      process.stdout.write(`roster serve listening on ${address.url} (data dir ${server.options.dataDir}, index ${server.index})\n`);
+      const dns = server.dnsAddress;
+      if (dns) process.stdout.write(`roster serve DNS on ${dns.host}:${dns.port} (UDP and TCP, domain ${server.options.dns?.domain})\n`);
+    } catch (error) {
+      process.stderr.write(
+        `roster serve: cannot listen on ${options.bind}:${options.port}: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
+      await server.close();
+      process.exitCode = 1;
+    }
+  });
 }

@@ -6,6 +6,7 @@
 import type { Clock, TimerHandle } from '../clock.js';
 import { isRosterError, LeaseLostError } from '../errors.js';
 import * as v from '../internal/options.js';
+import { TypedEvent } from '../internal/typed-event.js';
 import { LIMITS } from '../limits.js';
 import { type HealthStatus, type Instance, isHealthStatus } from '../model.js';
 import type { CallOptions, Lease, LeaseEvent } from './registry.js';
@@ -43,8 +44,6 @@ export interface KeptLeaseOptions {
   readonly onEnd?: (lease: KeptLease) => void;
 }
 
-const CALL_OPTIONS = { signal: v.optional(v.signal) };
-
 /**
  * Cuts check output longer than LIMITS.checkOutputMax bytes (UTF-8, never inside a character),
  * noting the full size, as Consul does with `check_output_max_size`.
@@ -70,7 +69,7 @@ export class KeptLease implements Lease {
   readonly #onEnd: ((lease: KeptLease) => void) | undefined;
   readonly #lost = new AbortController();
   readonly #work = new AbortController();
-  readonly #listeners = new Set<(event: LeaseEvent) => void>();
+  readonly #events = new TypedEvent<LeaseEvent>('lease:event');
   #timer: TimerHandle | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #health: HealthStatus;
@@ -93,16 +92,14 @@ export class KeptLease implements Lease {
   }
 
   onEvent(listener: (event: LeaseEvent) => void): () => void {
-    v.fn('a function (event) => void')(listener, 'listener');
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#events.subscribe(listener);
   }
 
   setHealth(status: HealthStatus, output = '', options: CallOptions = {}): Promise<void> {
     try {
       if (!isHealthStatus(status)) v.fail('status', `must be "passing", "warning" or "critical", got ${v.describe(status)}`);
       if (typeof output !== 'string') v.fail('output', `must be a string, got ${v.describe(output)}`);
-      v.options(options, CALL_OPTIONS, 'options');
+      v.options(options, v.CALL_OPTIONS, 'options');
     } catch (error) {
       return Promise.reject(error);
     }
@@ -118,7 +115,7 @@ export class KeptLease implements Lease {
   }
 
   async deregister(options: CallOptions = {}): Promise<void> {
-    v.options(options, CALL_OPTIONS, 'options');
+    v.options(options, v.CALL_OPTIONS, 'options');
     if (this.#ended) return;
     this.#stopTimer();
     await this.#serial(async () => {
@@ -153,7 +150,7 @@ export class KeptLease implements Lease {
   }
 
   #emit(event: LeaseEvent): void {
-    for (const listener of this.#listeners) listener(event);
+    this.#events.emit(event);
   }
 
   #schedule(ms: number): void {
@@ -201,7 +198,7 @@ export class KeptLease implements Lease {
     this.#driver.release?.();
     this.#lost.abort(error);
     this.#emit({ type: 'ended', at: this.#clock.now(), reason });
-    this.#listeners.clear();
+    this.#events.clear();
     this.#onEnd?.(this);
   }
 }

@@ -1,6 +1,7 @@
 /** `/v1/catalog/*` reads (spec §6.12–6.14). All are blocking queries. */
 import { serviceKey } from '../../catalog/indexes.js';
-import type { ServerContext } from '../../context.js';
+import { isThisNode } from '../../catalog/types.js';
+import type { HttpContext } from '../http-context.js';
 import { catalogDeregister, catalogRegister } from '../../operations/catalog-write.js';
 import { decodeCatalogDeregistration, decodeCatalogRegistration } from '../decode/decode-catalog-registration.js';
 import { badRequest } from '../../errors.js';
@@ -8,10 +9,10 @@ import { blockingRead, checkDatacenter, filterOf } from '../read.js';
 import type { Route } from '../route.js';
 import { nodeShape } from '../shapes/node-shape.js';
 import { catalogServiceShape, nodeServiceShape } from '../shapes/service-shape.js';
-import { isThisNode, nodeMetaMatches, tagMatcher } from './select.js';
+import { nodeMetaMatches, tagMatcher } from './select.js';
 
 /** The routes. */
-export function catalogRoutes(ctx: ServerContext): Route[] {
+export function catalogRoutes(ctx: HttpContext): Route[] {
   const { catalog } = ctx;
   const indexes = () => catalog.indexes;
   return [
@@ -30,7 +31,7 @@ export function catalogRoutes(ctx: ServerContext): Route[] {
             const out: Record<string, string[]> = {};
             if (!nodeMetaMatches(req, catalog.node)) return out;
             const tagSets = new Map<string, Set<string>>();
-            for (const s of catalog.services()) {
+            for (const s of catalog.instances()) {
               if (filter && !filter(catalogServiceShape(s, catalog.node))) continue;
               let tags = tagSets.get(s.name);
               if (!tags) {
@@ -101,7 +102,7 @@ export function catalogRoutes(ctx: ServerContext): Route[] {
             // Consul answers null for an unknown node.
             if (!isThisNode(name, catalog.node)) return null;
             const services: Record<string, unknown> = {};
-            for (const s of catalog.services()) {
+            for (const s of catalog.instances()) {
               const shape = nodeServiceShape(s);
               if (!filter || filter(shape)) services[s.id] = shape;
             }
