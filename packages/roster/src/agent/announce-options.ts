@@ -61,7 +61,10 @@ export interface AnnounceOptions {
   readonly ttl?: number | string | false;
   /** An HTTP check the registry runs (serve it with `attachHealth`/`healthHandler`/`fastifyHealth`). */
   readonly check?: AnnounceCheck;
-  /** The server whose requests in flight a drain lets finish (node:http/https; Fastify: `app.server`). */
+  /**
+   * The server whose requests in flight a drain lets finish (node:http/https; Fastify:
+   * `app.server`). While announced, the instance reports `critical` when it stops listening.
+   */
   readonly server?: HttpServer;
   readonly drain?: DrainOptions;
   /** Signals that start a drain (default `['SIGTERM', 'SIGINT']`); `false` or `[]`: none. Handlers are removed when the drain ends. */

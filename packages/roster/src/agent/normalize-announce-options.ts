@@ -27,6 +27,8 @@ export interface AnnounceSettings {
   readonly lag:
     { readonly thresholdMs: number; readonly intervalMs: number; readonly recoverAfter: number; readonly source?: LagSource } | undefined;
   readonly clock: Clock;
+  /** The heartbeat period: how often the Lease renews (ttl / 3), or the check interval without a TTL. */
+  readonly heartbeatMs: number;
 }
 
 const KEYS = new Set(
@@ -127,8 +129,12 @@ export function normalizeAnnounceOptions(options: unknown): AnnounceSettings {
     ...(ttl === false ? {} : { ttl }),
   };
   let ttlMs = 0;
+  let heartbeatMs = 0;
   try {
-    ttlMs = validateRegistration(registration).ttlMs;
+    const normalized = validateRegistration(registration);
+    ttlMs = normalized.ttlMs;
+    const firstCheck = normalized.checks[0];
+    heartbeatMs = ttlMs > 0 ? ttlMs / 3 : firstCheck && 'intervalMs' in firstCheck ? firstCheck.intervalMs : 10_000;
   } catch (error) {
     if (error instanceof InvalidArgumentError) {
       throw new InvalidArgumentError(optionField(error.field), error.message.slice(error.field.length + 2), { cause: error });
@@ -181,5 +187,6 @@ export function normalizeAnnounceOptions(options: unknown): AnnounceSettings {
     exitGraceMs: ms(o.exitGraceMs, 'exitGraceMs', ANNOUNCE_DEFAULTS.exitGraceMs, 0),
     lag,
     clock,
+    heartbeatMs,
   };
 }
