@@ -14,6 +14,7 @@ import type { Announcement, AnnouncementEvent, DrainPhase, DrainResult, DrainTri
 import { eventLoopDelaySource } from './event-loop-delay-source.js';
 import { type LagWatchdog, startLagWatchdog } from './lag-watchdog.js';
 import { type AgentHealth, SelfHealth } from './self-health.js';
+import { GrpcServerDrainer, isGrpcServer } from './grpc-server-drainer.js';
 import { ServerDrainer } from './server-drainer.js';
 import { ServerListening } from './server-listening.js';
 
@@ -27,7 +28,7 @@ export class LiveAnnouncement implements Announcement {
   readonly #s: AnnounceSettings;
   readonly #events = new TypedEvent<AnnouncementEvent>('announcement:event');
   readonly #health: SelfHealth;
-  readonly #drainer: ServerDrainer | undefined;
+  readonly #drainer: ServerDrainer | GrpcServerDrainer | undefined;
   readonly #watchdog: LagWatchdog | undefined;
   readonly #listening: ServerListening | undefined;
   readonly #signalHandlers = new Map<NodeJS.Signals, () => void>();
@@ -58,16 +59,19 @@ export class LiveAnnouncement implements Announcement {
       }
       this.#emit(event);
     });
-    this.#drainer = settings.server ? new ServerDrainer(settings.server) : undefined;
+    const server = settings.server;
+    this.#drainer = server === undefined ? undefined : isGrpcServer(server) ? new GrpcServerDrainer(server) : new ServerDrainer(server);
     // A process whose server stopped listening must not keep heartbeating `passing` (a zombie).
-    this.#listening = settings.server
-      ? new ServerListening({
-          server: settings.server,
-          clock,
-          everyMs: settings.heartbeatMs,
-          onChange: (listening, error) => this.#serverChanged(listening, error),
-        })
-      : undefined;
+    // (A grpc-js Server does not tell whether it listens.)
+    this.#listening =
+      server !== undefined && !isGrpcServer(server)
+        ? new ServerListening({
+            server,
+            clock,
+            everyMs: settings.heartbeatMs,
+            onChange: (listening, error) => this.#serverChanged(listening, error),
+          })
+        : undefined;
     const lag = settings.lag;
     this.#watchdog = lag
       ? startLagWatchdog({

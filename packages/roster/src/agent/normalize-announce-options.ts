@@ -11,6 +11,7 @@ import type { Registry } from '../registry/registry.js';
 import { validateRegistration } from '../validate.js';
 import { ANNOUNCE_DEFAULTS, type AnnounceOptions } from './announce-options.js';
 import { defaultAddress } from './default-address.js';
+import { type GrpcServerLike, isGrpcServer } from './grpc-server-drainer.js';
 import type { LagSource } from './lag-watchdog.js';
 import type { HttpServer } from './server-drainer.js';
 
@@ -18,7 +19,7 @@ import type { HttpServer } from './server-drainer.js';
 export interface AnnounceSettings {
   readonly registry: Registry;
   readonly registration: Registration;
-  readonly server: HttpServer | undefined;
+  readonly server: HttpServer | GrpcServerLike | undefined;
   readonly propagationMs: number;
   readonly drainTimeoutMs: number;
   readonly signals: readonly NodeJS.Signals[];
@@ -90,11 +91,14 @@ export function normalizeAnnounceOptions(options: unknown): AnnounceSettings {
   onlyKeys(options, KEYS, '');
   const o = options as unknown as AnnounceOptions;
   if (!isObject(o.registry) || typeof o.registry.register !== 'function') fail('registry', 'must be a Registry (e.g. connect(url))');
-  if (o.server !== undefined && !isServer(o.server)) fail('server', 'must be a node:http or node:https Server (with Fastify: app.server)');
-  const listening = o.server?.listening ? o.server.address() : undefined;
+  if (o.server !== undefined && !isServer(o.server) && !isGrpcServer(o.server)) {
+    fail('server', 'must be a node:http or node:https Server (with Fastify: app.server), or a grpc-js Server');
+  }
+  const listening = o.server !== undefined && isServer(o.server) && o.server.listening ? o.server.address() : undefined;
 
   let port = o.port;
   if (port === undefined) {
+    if (isGrpcServer(o.server)) return fail('port', 'is required with a grpc-js Server (the port bindAsync gave)');
     if (typeof listening !== 'object' || listening === null) return fail('port', 'is required unless `server` is listening on a TCP port');
     port = listening.port;
   }
