@@ -282,5 +282,10 @@ export function satisfies<T>(accept: (value: unknown) => boolean, what: string):
 /** The options of every Registry call that may wait (`{ signal }`). */
 export const CALL_OPTIONS = { signal: optional(signal) };
 
-/** The options of `Registry.watch` (`{ signal, onError }`). */
-export const WATCH_OPTIONS = { signal: optional(signal), onError: optional(fn<(error: Error) => void>('a function (error) => void')) };
+/** The options of `Registry.watch` (`{ signal, onError, onReset, onRecover }`). */
+export const WATCH_OPTIONS = {
+  signal: optional(signal),
+  onError: optional(fn<(error: Error) => void>('a function (error) => void')),
+  onReset: optional(fn<() => void>('a function () => void')),
+  onRecover: optional(fn<() => void>('a function () => void')),
+};
