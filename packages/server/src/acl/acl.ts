@@ -73,7 +73,7 @@ export class Acl {
     if (token === '' || token === 'anonymous') rights = this.#default;
     else {
       rights = this.#tokens.get(token);
-      if (rights === undefined) throw new ApiError(403, ServerErrorCode.AclNotFound, 'ACL not found');
+      if (rights === undefined) throw new ApiError(ServerErrorCode.AclNotFound, 'ACL not found');
     }
     const tokenGiven = token !== '';
     switch (access.kind) {
@@ -90,6 +90,6 @@ export class Acl {
 
   #denied(token: string, permission: string): ApiError {
     const who = token === '' || token === 'anonymous' ? 'anonymous token' : `token with AccessorID '${accessorOf(token)}'`;
-    return new ApiError(403, ServerErrorCode.PermissionDenied, `Permission denied: ${who} lacks permission '${permission}'`);
+    return new ApiError(ServerErrorCode.PermissionDenied, `Permission denied: ${who} lacks permission '${permission}'`);
   }
 }

@@ -6,25 +6,24 @@
  */
 import { type Clock, sleep, systemClock } from '../../clock.js';
 import { formatMs } from '../../duration.js';
-import { AbortedError, ClosedError, InvalidArgumentError } from '../../errors.js';
+import { AbortedError, ClosedError } from '../../errors.js';
 import { type BackoffOptions, type BackoffSettings, backoffDelay } from '../../internal/backoff.js';
 import type { Latest } from '../../internal/latest.js';
 import { watchIterable } from '../../internal/watch-iterable.js';
 import { feedWatch } from '../../internal/watch-loop.js';
 import { byId, type HealthStatus, type Instance, type Registration, type Snapshot, toInstance } from '../../model.js';
 import { validateId, validateRegistration, validateServiceName } from '../../validate.js';
-import type { Dispatcher } from 'undici';
 import * as v from '../../internal/options.js';
 import { KeptLease, type LeaseDriver, type RenewOutcome } from '../kept-lease.js';
 import type { CallOptions, Lease, RegisterOptions, Registry, WatchOptions } from '../registry.js';
 import { BlockingIndex, returnedEarly } from './blocking-index.js';
 import { decodeServiceEntry, encodeRegistration, renewedCheckIds } from './consul-codec.js';
-import { ConsulHttp, type ConsulHttpOptions, consulError } from './consul-http.js';
+import { type ConsulHttp, consulError } from './consul-http.js';
+import { CONSUL_ADDRESS_OPTIONS, type ConsulAddressOptions, consulHttpFor } from './consul-url.js';
+import { sendTtlUpdate } from './ttl-check-update.js';
 
 /** Options of {@link consulRegistry}. */
-export interface ConsulRegistryOptions extends Partial<Pick<ConsulHttpOptions, 'token' | 'datacenter' | 'timeoutMs' | 'dispatcher'>> {
-  /** Consul (or roster serve) address: `http://host:8500`, or `consul://host:8500`. Default `http://127.0.0.1:8500`. */
-  readonly url?: string;
+export interface ConsulRegistryOptions extends ConsulAddressOptions {
   readonly clock?: Clock;
   /** Randomness for backoff jitter, [0, 1). */
   readonly random?: () => number;
@@ -38,45 +37,8 @@ export interface ConsulRegistryOptions extends Partial<Pick<ConsulHttpOptions, '
   readonly deregisterAfterMs?: number;
 }
 
-/** URL query parameters the Consul backend reads (`?token=…&dc=…`). */
-const URL_PARAMS = ['token', 'dc'];
-
-/**
- * `consul://host:port` → `http://host:port`; `consul+https://` → `https://`; http(s) URLs as they are.
- * @throws InvalidArgumentError for another scheme, credentials (`user:pw@`; Consul takes a
- *   token: `?token=`), a path (Consul's API has no prefix) or an unknown query parameter.
- */
-export function consulBaseUrl(url: string): string {
-  const parsed = CONSUL_URL(url, 'url');
-  if (parsed.username !== '' || parsed.password !== '') {
-    throw new InvalidArgumentError(
-      'url',
-      'must not carry credentials (user:password@): Consul takes an ACL token, give it as ?token=… or the `token` option',
-    );
-  }
-  if (parsed.pathname !== '/' && parsed.pathname !== '') {
-    throw new InvalidArgumentError('url', `must not have a path (${parsed.pathname}): the Consul API is served at the root of host:port`);
-  }
-  for (const key of parsed.searchParams.keys()) {
-    if (!URL_PARAMS.includes(key)) throw new InvalidArgumentError(`url?${key}`, `unknown URL parameter (known: ${URL_PARAMS.join(', ')})`);
-  }
-  const scheme = { 'consul:': 'http:', 'consul+http:': 'http:', 'consul+https:': 'https:', 'http:': 'http:', 'https:': 'https:' }[
-    parsed.protocol
-  ];
-  return `${scheme}//${parsed.host || '127.0.0.1:8500'}`;
-}
-
-const CONSUL_URL = v.url(['consul:', 'consul+http:', 'consul+https:', 'http:', 'https:']);
-
-/** An ACL token: visible ASCII only, since it travels in the `X-Consul-Token` header. */
-export const consulToken = v.string(1, 512, /^[\x21-\x7e]+$/, 'visible ASCII characters (it is sent as an HTTP header)');
-
 const CONSUL_OPTIONS = {
-  url: v.withDefault(v.string(1, 2048), 'http://127.0.0.1:8500'),
-  token: v.optional(consulToken),
-  datacenter: v.optional(v.string(1, 64, /^[A-Za-z0-9._-]+$/, 'a datacenter name (letters, digits, ".", "_", "-")')),
-  timeoutMs: v.withDefault(v.duration(1), 10_000),
-  dispatcher: v.optional(v.withMethods<Dispatcher>(['request', 'dispatch', 'close', 'destroy'], 'an undici Dispatcher (Agent, Pool, ...)')),
+  ...CONSUL_ADDRESS_OPTIONS,
   clock: v.withDefault(v.clock, systemClock),
   random: v.withDefault(v.random, Math.random),
   // Consul caps a blocking query's wait at 10 minutes.
@@ -89,22 +51,7 @@ const CONSUL_OPTIONS = {
 /** Creates a Registry client for Consul or roster serve. @throws InvalidArgumentError naming the bad option. */
 export function consulRegistry(options: ConsulRegistryOptions = {}): Registry {
   const o = v.options(options, CONSUL_OPTIONS);
-  const baseUrl = consulBaseUrl(o.url);
-  const params = new URL(o.url).searchParams;
-  const urlToken = params.get('token');
-  const envToken = process.env.CONSUL_HTTP_TOKEN;
-  const token =
-    o.token ??
-    (urlToken === null ? undefined : consulToken(urlToken, 'url?token')) ??
-    (envToken === undefined || envToken === '' ? undefined : consulToken(envToken, 'CONSUL_HTTP_TOKEN'));
-  const dc = params.get('dc');
-  const http = new ConsulHttp({
-    baseUrl,
-    token,
-    datacenter: o.datacenter ?? (dc === null ? undefined : CONSUL_OPTIONS.datacenter(dc, 'url?dc')),
-    timeoutMs: o.timeoutMs,
-    dispatcher: o.dispatcher,
-  });
+  const http = consulHttpFor(o);
   return new ConsulRegistry(http, {
     clock: o.clock,
     random: o.random,
@@ -125,7 +72,6 @@ interface Settings {
 }
 
 const enc = encodeURIComponent;
-const TTL_VERB: Record<HealthStatus, string> = { passing: 'pass', warning: 'warn', critical: 'fail' };
 
 class ConsulRegistry implements Registry {
   readonly #http: ConsulHttp;
@@ -162,16 +108,8 @@ class ConsulRegistry implements Registry {
     };
     const report = async (health: HealthStatus, output: string, s: AbortSignal): Promise<RenewOutcome> => {
       for (const checkId of renewedCheckIds(reg)) {
-        const res = await http.send({
-          method: 'PUT',
-          path: `/v1/agent/check/${TTL_VERB[health]}/${enc(checkId)}`,
-          query: { note: output },
-          signal: s,
-        });
-        if (res.status === 404) return 'forgotten';
-        // A check that exists but is no TTL check means someone replaced our registration.
-        if (res.status === 500 && /does not have associated TTL/.test(String(res.body))) return 'forgotten';
-        if (res.status !== 200) throw consulError(res.status, res.body, `renew ${reg.service}/${reg.id}`);
+        // A check that is gone, or exists but is no TTL check (someone replaced our registration).
+        if ((await sendTtlUpdate(http, checkId, health, output, s)) !== 'updated') return 'forgotten';
       }
       return 'ok';
     };
