@@ -10,6 +10,7 @@ import { peakEwma } from '../balancer/peak-ewma.js';
 import type { Clock } from '../clock.js';
 import * as v from '../internal/options.js';
 import type { Registry } from '../registry/registry.js';
+import { type RideThroughOption, rideThroughOption } from '../resolver/ride-through.js';
 import { preciseClock } from './precise-clock.js';
 import { retry, type RetryOptions } from './retry.js';
 import type { Middleware } from './transport.js';
@@ -42,6 +43,12 @@ export interface FetchClientOptions {
   readonly clock?: Clock;
   /** Uniform numbers in [0, 1) for retry jitter and watch backoff. Default: a fast seeded generator. */
   readonly random?: () => number;
+  /**
+   * Ride-through of registry faults by each service's Resolver (see `ResolverOptions.rideThrough`):
+   * default `{ graceMs: 5000, maxDrop: 0.5 }`; `false` turns it off. Applies to the Resolvers this
+   * client creates (a Resolver already shared in the process keeps its own).
+   */
+  readonly rideThrough?: RideThroughOption;
 }
 
 /** Validated settings. Internal to fetch/. */
@@ -55,6 +62,7 @@ export interface FetchSettings {
   readonly middleware: readonly Middleware[];
   readonly clock: Clock;
   readonly random: () => number;
+  readonly rideThrough: RideThroughOption | undefined;
   readonly dispatcher: Dispatcher;
   /** True when the client created the dispatcher and closes it. */
   readonly ownsDispatcher: boolean;
@@ -86,6 +94,8 @@ const FETCH_OPTIONS = {
   middleware: v.withDefault(v.arrayOf(v.fn<Middleware>('a middleware (next) => transport'), 1000), []),
   clock: v.withDefault(v.clock, preciseClock),
   random: v.optional(v.random),
+  // Checked by rideThroughOption.
+  rideThrough: v.any,
 };
 
 /**
@@ -105,6 +115,7 @@ export function fetchSettings(options: FetchClientOptions, extra: v.Shape = {}):
     retry(retryOptions);
   }
   const dispatcher = o.dispatcher;
+  rideThroughOption(o.rideThrough, 'rideThrough');
   return {
     registry,
     balancer,
@@ -115,6 +126,7 @@ export function fetchSettings(options: FetchClientOptions, extra: v.Shape = {}):
     middleware: o.middleware,
     clock,
     random,
+    rideThrough: o.rideThrough as RideThroughOption | undefined,
     dispatcher: dispatcher ?? new Agent(),
     ownsDispatcher: dispatcher === undefined,
   };
