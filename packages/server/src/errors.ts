@@ -15,6 +15,7 @@ export const ServerErrorCode = {
   MethodNotAllowed: 'ROSTER_SERVER_METHOD_NOT_ALLOWED',
   PermissionDenied: 'ROSTER_SERVER_PERMISSION_DENIED',
   AclNotFound: 'ROSTER_SERVER_ACL_NOT_FOUND',
+  AclDisabled: 'ROSTER_SERVER_ACL_DISABLED',
   PayloadTooLarge: 'ROSTER_SERVER_PAYLOAD_TOO_LARGE',
   RequestTimeout: 'ROSTER_SERVER_REQUEST_TIMEOUT',
   TooManyConnections: 'ROSTER_SERVER_TOO_MANY_CONNECTIONS',

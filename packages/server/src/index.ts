@@ -2,11 +2,13 @@
  * @rosterjs/server: `roster serve`, a Consul-compatible service registry in one process.
  * Exports are listed one by one (no `export *`): this file is the public API.
  */
+export { Acl, AclIdentity, type AclAccess, type AclOptions } from './acl/acl.js';
+export { loadAclFile, parseAclConfig, type AclConfig, type AclPolicy, type AclToken, type StaticAclOptions } from './acl/acl-config.js';
 export type { RemovalReason } from './catalog/change.js';
 export { ApiError, ServerError, ServerErrorCode } from './errors.js';
 export type { EventListener } from './events/event-stream.js';
 export type { DeregisterEvent, HealthEvent, RegisterEvent, RosterEvent } from './events/roster-event.js';
-export { DEFAULT_BODY_LIMIT, DEFAULT_PORT, type ResolvedOptions, type ServerOptions } from './options.js';
+export { DEFAULT_BODY_LIMIT, DEFAULT_PORT, isLoopback, type ResolvedOptions, type ServerOptions } from './options.js';
 export { createServer, type RosterServer, type ServerAddress } from './server.js';
 export type { SyncMode } from './store/store.js';
 export { VERSION } from './version.js';

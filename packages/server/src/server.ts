@@ -7,7 +7,8 @@
 import type { Server } from 'node:http';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import pino from 'pino';
-import { Acl } from './acl/acl.js';
+import { InvalidArgumentError } from '@rosterjs/roster';
+import { Acl, type AclOptions } from './acl/acl.js';
 import { Waiters } from './blocking/waiters.js';
 import { bootstrapCatalog, type NodeIdentity } from './catalog/bootstrap.js';
 import { Catalog } from './catalog/catalog.js';
@@ -19,6 +20,7 @@ import { eventsFromChanges } from './events/events-from-changes.js';
 import { buildApp } from './http/app.js';
 import { ResponseCache } from './http/response-cache.js';
 import { Router } from './http/route.js';
+import { aclRoutes } from './http/routes/acl-routes.js';
 import { agentCheckRoutes } from './http/routes/agent-check-routes.js';
 import { agentHealthRoutes } from './http/routes/agent-health-routes.js';
 import { agentRoutes } from './http/routes/agent-routes.js';
@@ -28,7 +30,7 @@ import { eventsRoutes } from './http/routes/events-routes.js';
 import { healthRoutes } from './http/routes/health-routes.js';
 import { statusRoutes } from './http/routes/status-routes.js';
 import { Metrics } from './metrics/metrics.js';
-import { type ResolvedOptions, resolveOptions, type ServerOptions } from './options.js';
+import { isLoopback, type ResolvedOptions, resolveOptions, type ServerOptions } from './options.js';
 import { Store } from './store/store.js';
 import { VERSION } from './version.js';
 
@@ -58,6 +60,12 @@ export interface RosterServer {
   inject(request: InjectOptions): Promise<LightMyRequestResponse>;
   /** The underlying Node HTTP server (for inspection; roster owns its lifecycle). */
   readonly httpServer: Server;
+  /**
+   * Swaps in new settings without dropping a connection (SIGHUP): the ACL tables (ACLs must
+   * have been on at start). Requests already resolved keep the identity they had.
+   * @throws InvalidArgumentError when ACLs were off at start (they cannot be turned on live).
+   */
+  reload(changes: { readonly acl?: AclOptions }): void;
   /** Runs a server-run (HTTP/TCP) check now; undefined when no such check runs. */
   runCheck(checkId: string): Promise<unknown> | undefined;
 }
@@ -70,8 +78,25 @@ export interface RosterServer {
  */
 export function createServer(options: ServerOptions = {}): RosterServer {
   const opts = resolveOptions(options);
-  const acl = new Acl(opts.acl);
-  const logger = pino({ level: opts.logLevel, base: { name: 'roster' } });
+  const acl = new Acl(opts.acl, opts.nodeName);
+  // Tokens never reach a log line: the places a request's token can be are redacted.
+  const logger = pino({
+    level: opts.logLevel,
+    base: { name: 'roster' },
+    redact: {
+      paths: [
+        'req.headers["x-consul-token"]',
+        'req.headers.authorization',
+        'headers["x-consul-token"]',
+        'headers.authorization',
+        'token',
+        '*.token',
+        'secretId',
+        '*.secretId',
+      ],
+      censor: '[redacted]',
+    },
+  });
   const store = Store.open({ dir: opts.dataDir, sync: opts.sync });
   const identity: NodeIdentity = { name: opts.nodeName, address: opts.nodeAddress, datacenter: opts.datacenter, meta: opts.nodeMeta };
   let catalog: Catalog;
@@ -141,6 +166,7 @@ export function createServer(options: ServerOptions = {}): RosterServer {
     ...healthRoutes(ctx),
     ...statusRoutes(ctx),
     ...eventsRoutes(ctx),
+    ...aclRoutes(ctx),
   ]) {
     router.add(route);
   }
@@ -169,7 +195,16 @@ export function createServer(options: ServerOptions = {}): RosterServer {
       const port = typeof info === 'object' && info !== null ? info.port : opts.port;
       const host = opts.bind;
       address = { host, port, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}` };
-      logger.info({ address: address.url, dataDir: opts.dataDir, index: catalog.indexes.current }, 'roster serve listening');
+      if (opts.insecure && !isLoopback(opts.bind) && !acl.enabled) {
+        logger.warn(
+          { address: address.url },
+          'INSECURE: listening on a non-loopback address without ACLs; anyone who reaches it can register, deregister and redirect services',
+        );
+      }
+      logger.info(
+        { address: address.url, dataDir: opts.dataDir, index: catalog.indexes.current, acl: acl.enabled ? acl.defaultPolicy : 'off' },
+        'roster serve listening',
+      );
       return address;
     },
     close() {
@@ -187,5 +222,12 @@ export function createServer(options: ServerOptions = {}): RosterServer {
     inject: (request) => app.inject(request),
     httpServer: app.server,
     runCheck: (checkId) => supervisor.runNow(checkId),
+    reload(changes) {
+      if (changes.acl !== undefined) {
+        if (!acl.enabled) throw new InvalidArgumentError('acl', 'ACLs were off at start; restart the server to turn them on');
+        acl.reload(changes.acl);
+        logger.info({ acl: acl.defaultPolicy }, 'ACL file reloaded');
+      }
+    },
   };
 }

@@ -7,7 +7,7 @@
 import type { ServerResponse } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
-import type { AclAccess } from '../acl/acl.js';
+import { OPEN_IDENTITY } from '../acl/acl.js';
 import type { ServerContext } from '../context.js';
 import { ApiError, ServerErrorCode } from '../errors.js';
 import { clientErrorHandler } from './client-errors.js';
@@ -151,30 +151,38 @@ async function handle(ctx: ServerContext, router: Router, request: FastifyReques
   }
   const rest = route.path.endsWith('/') ? path.slice(route.path.length) : '';
   const res = reply.raw;
-  const api: ApiRequest = {
-    method: request.method,
-    path,
-    rest,
-    query,
-    body: Buffer.isBuffer(request.body) ? request.body : undefined,
-    headers: request.headers,
-    token: tokenOf(query, request.headers),
-    onAbort(callback) {
-      res.once('close', () => {
-        if (!res.writableFinished) callback();
-      });
-    },
-  };
+  const token = tokenOf(query, request.headers);
+  let filtered = false;
+  let api: ApiRequest;
   let result: ApiReply;
   try {
-    const decision = ctx.acl.check(api.token, accessOf(route));
-    if (decision.allowed) result = await route.handle(api);
-    else {
-      // Reads the token may not see are filtered, not refused (Consul): an empty answer.
-      if (decision.tokenGiven) reply.header('X-Consul-Results-Filtered-By-ACLs', 'true');
-      const body = route.filtered === undefined ? [] : route.filtered;
-      result = isIndexedRoute(route) ? { kind: 'json', body, index: ctx.catalog.indexes.current } : { kind: 'json', body };
+    // The token is resolved before anything else (an unknown one is refused even on list reads).
+    const acl = route.access.kind === 'public' ? OPEN_IDENTITY : ctx.acl.identify(token);
+    if (route.access.kind === 'require') {
+      const { resource, level, name } = route.access;
+      acl.require(resource, name === 'node' ? ctx.catalog.node.name : name === 'rest' ? rest : '', level);
     }
+    api = {
+      method: request.method,
+      path,
+      rest,
+      query,
+      body: Buffer.isBuffer(request.body) ? request.body : undefined,
+      headers: request.headers,
+      token,
+      acl,
+      aclFiltered() {
+        filtered = true;
+      },
+      onAbort(callback) {
+        res.once('close', () => {
+          if (!res.writableFinished) callback();
+        });
+      },
+    };
+    result = await route.handle(api);
+    // Reads the token may not wholly see are filtered, not refused (Consul); said only to a token.
+    if (filtered && acl.tokenGiven) reply.header('X-Consul-Results-Filtered-By-ACLs', 'true');
   } catch (error) {
     if (error instanceof ApiError) {
       // Reads carry the index headers on their error answers too (python-consul reads them on 404).
@@ -184,11 +192,6 @@ async function handle(ctx: ServerContext, router: Router, request: FastifyReques
     throw error;
   }
   send(reply, result, query);
-}
-
-function accessOf(route: Route): AclAccess {
-  if (route.access) return route.access;
-  return route.methods.includes('GET') ? { kind: 'read' } : { kind: 'write', permission: 'service:write' };
 }
 
 function allowedMethods(route: Route, legacyGet: boolean): readonly string[] {
