@@ -14,9 +14,15 @@ export const CHANNELS = {
   ejection: 'roster:balancer:ejection',
   /** A call is retried on another instance: `{ service, attempt, instanceId, reason }`. */
   retry: 'roster:fetch:retry',
+  /**
+   * A listener given to a roster emitter threw; the emitter and its other listeners carried on:
+   * `{ event, error }` (`event` names the emitter, e.g. `resolver:update`, `lease:event`).
+   */
+  listenerError: 'roster:listener:error',
 } as const;
 
 export const resolverUpdateChannel = diagnostics.channel(CHANNELS.resolverUpdate);
 export const resolverErrorChannel = diagnostics.channel(CHANNELS.resolverError);
 export const ejectionChannel = diagnostics.channel(CHANNELS.ejection);
 export const retryChannel = diagnostics.channel(CHANNELS.retry);
+export const listenerErrorChannel = diagnostics.channel(CHANNELS.listenerError);

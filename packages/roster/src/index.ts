@@ -58,6 +58,7 @@ export {
   TimeoutError,
 } from './errors.js';
 export { CHANNELS } from './diagnostics.js';
+export { type Listener, type ListenerErrorMessage, TypedEvent, type TypedEventOptions } from './internal/typed-event.js';
 export { type BalanceOptions, balance } from './fetch/balance.js';
 export { compose } from './fetch/compose.js';
 export { type CreateFetchOptions, createFetch, type DiscoveryFetch } from './fetch/create-fetch.js';

@@ -1,4 +1,6 @@
+import diagnostics from 'node:diagnostics_channel';
 import { describe, expect, it, vi } from 'vitest';
+import { CHANNELS } from '../diagnostics.js';
 import { RegistryUnavailableError } from '../errors.js';
 import type { Lease, Registry } from '../registry/registry.js';
 import { announce } from './announce.js';
@@ -252,16 +254,21 @@ describe('announce: drain', () => {
     a.onEvent(() => {
       throw new Error('listener bug');
     });
-    const uncaught: unknown[] = [];
-    const onUncaught = (error: unknown) => uncaught.push(error);
-    process.on('uncaughtException', onUncaught);
+    const seen: string[] = [];
+    a.onEvent((e) => seen.push(e.type === 'drain' ? `drain:${e.phase}` : e.type));
+    // The throw is reported on the diagnostics channel (not as an uncaught exception).
+    const reported: unknown[] = [];
+    const onReport = (message: unknown) => reported.push(message);
+    diagnostics.subscribe(CHANNELS.listenerError, onReport);
     try {
       await expect(a.drain()).resolves.toMatchObject({ deregistered: true });
-      await new Promise((resolve) => setImmediate(resolve));
     } finally {
-      process.off('uncaughtException', onUncaught);
+      diagnostics.unsubscribe(CHANNELS.listenerError, onReport);
     }
-    expect(uncaught.length).toBeGreaterThan(0);
+    expect(seen).toContain('drained');
+    expect(a.state).toBe('drained');
+    expect(reported.length).toBe(seen.length);
+    expect(reported[0]).toMatchObject({ event: 'announcement:event', error: { message: 'listener bug' } });
   });
 });
 

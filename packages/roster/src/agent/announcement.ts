@@ -82,6 +82,9 @@ export interface Announcement extends HealthSource, AsyncDisposable {
    * call returns the same drain.
    */
   drain(): Promise<DrainResult>;
-  /** Subscribes to events; returns the function that unsubscribes. Listeners must not throw. */
+  /**
+   * Subscribes to events; returns the function that unsubscribes. A listener that throws is
+   * reported on the `roster:listener:error` diagnostics channel; the announcement carries on.
+   */
   onEvent(listener: (event: AnnouncementEvent) => void): () => void;
 }

@@ -6,6 +6,7 @@
 import os from 'node:os';
 import { sleep } from '../clock.js';
 import { InvalidArgumentError } from '../errors.js';
+import { TypedEvent } from '../internal/typed-event.js';
 import { type HealthStatus, type Instance, isHealthStatus } from '../model.js';
 import type { Lease } from '../registry/registry.js';
 import type { AnnounceSettings } from './normalize-announce-options.js';
@@ -23,7 +24,7 @@ export class LiveAnnouncement implements Announcement {
   readonly lease: Lease;
   readonly drained: Promise<DrainResult>;
   readonly #s: AnnounceSettings;
-  readonly #listeners = new Set<(event: AnnouncementEvent) => void>();
+  readonly #events = new TypedEvent<AnnouncementEvent>('announcement:event');
   readonly #health: SelfHealth;
   readonly #drainer: ServerDrainer | undefined;
   readonly #watchdog: LagWatchdog | undefined;
@@ -101,21 +102,12 @@ export class LiveAnnouncement implements Announcement {
   }
 
   onEvent(listener: (event: AnnouncementEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#events.subscribe(listener);
   }
 
   #emit(event: AnnouncementEvent): void {
-    for (const listener of [...this.#listeners]) {
-      try {
-        listener(event);
-      } catch (error) {
-        // A throwing listener is a bug in the caller; it must not break the drain.
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
-    }
+    // A throwing listener is a bug in the caller; it must not break the drain.
+    this.#events.emit(event);
   }
 
   #phase(phase: DrainPhase): void {

@@ -158,9 +158,12 @@ export interface Balancer extends Disposable {
    * outlier ejection; publishes a new picker when the instance gets ejected.
    */
   finish(instance: Instance, outcome: CallOutcome): void;
-  /** Calls `listener` with every new picker (not the current one). Returns the unsubscriber. */
+  /**
+   * Calls `listener` with every new picker (not the current one). Returns the unsubscriber.
+   * A listener that throws is reported on the `roster:listener:error` channel; nothing else changes.
+   */
   subscribe(listener: (picker: Picker) => void): () => void;
-  /** Calls `listener` with every ejection event. Returns the unsubscriber. Listeners must not throw. */
+  /** Calls `listener` with every ejection event. Returns the unsubscriber. Throws are isolated as in `subscribe`. */
   onEvent(listener: (event: BalancerEvent) => void): () => void;
   /** Stops the balancer's timers (unejection, slow start). Pickers already handed out keep working. */
   close(): void;

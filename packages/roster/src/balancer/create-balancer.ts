@@ -5,6 +5,7 @@
  */
 import { type Clock, systemClock, type TimerHandle } from '../clock.js';
 import { InvalidArgumentError } from '../errors.js';
+import { TypedEvent } from '../internal/typed-event.js';
 import type { Instance } from '../model.js';
 import type { Balancer, BalancerEvent, CallOutcome, InstanceLoad, Picker, PoolLoad, Strategy } from './balancer.js';
 import { emptyPicker } from './empty-picker.js';
@@ -48,8 +49,8 @@ class DefaultBalancer implements Balancer {
   readonly #slowStart: SlowStart | undefined;
   readonly #quorum: number;
   readonly #pool: PoolLoad;
-  readonly #pickerListeners = new Set<(picker: Picker) => void>();
-  readonly #eventListeners = new Set<(event: BalancerEvent) => void>();
+  readonly #pickers = new TypedEvent<Picker>('balancer:picker');
+  readonly #events = new TypedEvent<BalancerEvent>('balancer:event');
   #entries = new Map<string, Entry>();
   #all: readonly Instance[] = [];
   #picker: Picker = emptyPicker;
@@ -143,13 +144,11 @@ class DefaultBalancer implements Balancer {
   }
 
   subscribe(listener: (picker: Picker) => void): () => void {
-    this.#pickerListeners.add(listener);
-    return () => this.#pickerListeners.delete(listener);
+    return this.#pickers.subscribe(listener);
   }
 
   onEvent(listener: (event: BalancerEvent) => void): () => void {
-    this.#eventListeners.add(listener);
-    return () => this.#eventListeners.delete(listener);
+    return this.#events.subscribe(listener);
   }
 
   close(): void {
@@ -221,7 +220,7 @@ class DefaultBalancer implements Balancer {
         clock: this.#clock,
       });
     }
-    for (const listener of this.#pickerListeners) this.#call(listener, this.#picker);
+    this.#pickers.emit(this.#picker);
   }
 
   /** One timer for the next ejection end or slow start step, whichever comes first. */
@@ -245,18 +244,7 @@ class DefaultBalancer implements Balancer {
   }
 
   #emit(event: BalancerEvent): void {
-    for (const listener of this.#eventListeners) this.#call(listener, event);
-  }
-
-  /** A throwing listener must not break the balancer or starve the other listeners. */
-  #call<T>(listener: (value: T) => void, value: T): void {
-    try {
-      listener(value);
-    } catch (error) {
-      queueMicrotask(() => {
-        throw error;
-      });
-    }
+    this.#events.emit(event);
   }
 }
 

@@ -6,6 +6,7 @@
 import type { Clock, TimerHandle } from '../clock.js';
 import { isRosterError, LeaseLostError } from '../errors.js';
 import type { HealthStatus, Instance } from '../model.js';
+import { TypedEvent } from '../internal/typed-event.js';
 import type { CallOptions, Lease, LeaseEvent } from './registry.js';
 
 /** What the registry answered to a renewal or health report. */
@@ -51,7 +52,7 @@ export class KeptLease implements Lease {
   readonly #onEnd: ((lease: KeptLease) => void) | undefined;
   readonly #lost = new AbortController();
   readonly #work = new AbortController();
-  readonly #listeners = new Set<(event: LeaseEvent) => void>();
+  readonly #events = new TypedEvent<LeaseEvent>('lease:event');
   #timer: TimerHandle | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #health: HealthStatus;
@@ -74,8 +75,7 @@ export class KeptLease implements Lease {
   }
 
   onEvent(listener: (event: LeaseEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#events.subscribe(listener);
   }
 
   setHealth(status: HealthStatus, output = '', options: CallOptions = {}): Promise<void> {
@@ -124,7 +124,7 @@ export class KeptLease implements Lease {
   }
 
   #emit(event: LeaseEvent): void {
-    for (const listener of this.#listeners) listener(event);
+    this.#events.emit(event);
   }
 
   #schedule(ms: number): void {
@@ -172,7 +172,7 @@ export class KeptLease implements Lease {
     this.#driver.release?.();
     this.#lost.abort(error);
     this.#emit({ type: 'ended', at: this.#clock.now(), reason });
-    this.#listeners.clear();
+    this.#events.clear();
     this.#onEnd?.(this);
   }
 }

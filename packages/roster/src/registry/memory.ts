@@ -3,7 +3,7 @@
  * embedded registry and as the registry fake for testing client code (with a FakeClock).
  */
 import { AbortedError, ClosedError, InvalidArgumentError } from '../errors.js';
-import { Latest } from '../internal/latest.js';
+import { watchIterable } from '../internal/watch-iterable.js';
 import type { Instance, Registration, Snapshot } from '../model.js';
 import { validateId, validateRegistration, validateServiceName } from '../validate.js';
 import { KeptLease } from './kept-lease.js';
@@ -33,7 +33,8 @@ class MemoryRegistry implements Registry {
   readonly #store: MemoryStore;
   readonly #checkEveryMs: number;
   readonly #leases = new Set<KeptLease>();
-  readonly #watches = new Set<() => void>();
+  /** Aborted by close(): ends every watch. */
+  readonly #life = new AbortController();
   #closed = false;
 
   constructor(store: MemoryStore, checkEveryMs: number) {
@@ -92,40 +93,24 @@ class MemoryRegistry implements Registry {
   watch(service: string, options: CallOptions = {}): AsyncIterable<Snapshot> {
     this.#assertOpen();
     validateServiceName(service);
-    const { signal } = options;
-    return {
-      [Symbol.asyncIterator]: () => {
-        const channel = new Latest<Snapshot>();
-        if (this.#closed || signal?.aborted) {
-          channel.end();
-          return channel[Symbol.asyncIterator]();
-        }
-        channel.push(this.#store.snapshot(service));
-        const unsubscribe = this.#store.subscribe(service, (s) => channel.push(s));
-        const stop = () => {
+    return watchIterable([this.#life.signal, options.signal], (channel, signal) => {
+      channel.push(this.#store.snapshot(service));
+      const unsubscribe = this.#store.subscribe(service, (s) => channel.push(s));
+      signal.addEventListener(
+        'abort',
+        () => {
           unsubscribe();
-          signal?.removeEventListener('abort', stop);
-          this.#watches.delete(stop);
           channel.end();
-        };
-        signal?.addEventListener('abort', stop, { once: true });
-        this.#watches.add(stop);
-        const inner = channel[Symbol.asyncIterator]();
-        return {
-          next: () => inner.next(),
-          return: () => {
-            stop();
-            return inner.return?.() ?? Promise.resolve({ value: undefined, done: true });
-          },
-        };
-      },
-    };
+        },
+        { once: true },
+      );
+    });
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     for (const lease of [...this.#leases]) lease.close();
-    for (const stop of [...this.#watches]) stop();
+    this.#life.abort(new ClosedError('memory registry'));
   }
 }

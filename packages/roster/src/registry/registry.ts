@@ -53,7 +53,10 @@ export interface Lease extends AsyncDisposable {
    * has removed it (or it was already gone). `lost` is aborted afterwards.
    */
   deregister(options?: CallOptions): Promise<void>;
-  /** Subscribes to lease events; returns the function that unsubscribes. Listeners must not throw. */
+  /**
+   * Subscribes to lease events; returns the function that unsubscribes. A listener that throws
+   * is reported on the `roster:listener:error` diagnostics channel and changes nothing else.
+   */
   onEvent(listener: (event: LeaseEvent) => void): () => void;
 }
 
@@ -64,7 +67,8 @@ export interface RegisterOptions extends CallOptions {}
 export interface WatchOptions extends CallOptions {
   /**
    * Told about each transient error the watch retries internally (registry unreachable, 5xx),
-   * so a consumer can report that its view may be stale. Must not throw.
+   * so a consumer can report that its view may be stale. A throw is reported on the
+   * `roster:listener:error` diagnostics channel and does not disturb the watch.
    */
   readonly onError?: (error: Error) => void;
 }

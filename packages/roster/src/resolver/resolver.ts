@@ -5,10 +5,12 @@
  * is restarted with jittered backoff; an optional file keeps the last good snapshot for cold
  * starts while the registry is down.
  */
-import { type Clock, sleep, systemClock } from '../clock.js';
+import { type Clock, systemClock } from '../clock.js';
 import { resolverErrorChannel, resolverUpdateChannel } from '../diagnostics.js';
 import { AbortedError, ErrorCode, InvalidArgumentError, isRosterError, RegistryUnavailableError } from '../errors.js';
-import { type BackoffOptions, backoffDelay } from '../internal/backoff.js';
+import type { BackoffOptions } from '../internal/backoff.js';
+import { TypedEvent } from '../internal/typed-event.js';
+import { runWatchLoop } from '../internal/watch-loop.js';
 import type { Snapshot } from '../model.js';
 import type { Registry } from '../registry/registry.js';
 import { validateServiceName } from '../validate.js';
@@ -58,7 +60,7 @@ export class Resolver {
   readonly #backoff: BackoffOptions;
   readonly #file: string | undefined;
   readonly #life = new AbortController();
-  readonly #listeners = new Set<(update: ResolverUpdate) => void>();
+  readonly #updates = new TypedEvent<ResolverUpdate>('resolver:update');
   readonly #waiters = new Set<(s: Snapshot) => void>();
   #snapshot: Snapshot | undefined;
   #source: SnapshotSource | undefined;
@@ -115,10 +117,13 @@ export class Resolver {
     });
   }
 
-  /** Calls `listener` on every change (not with the current state); returns the unsubscriber. */
+  /**
+   * Calls `listener` on every change (not with the current state); returns the unsubscriber.
+   * A listener that throws is reported on the `roster:listener:error` channel; the Resolver and
+   * the other listeners carry on.
+   */
   subscribe(listener: (update: ResolverUpdate) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#updates.subscribe(listener);
   }
 
   /** Stops watching. The last snapshot stays readable. */
@@ -139,23 +144,18 @@ export class Resolver {
         this.#publish(saved.snapshot, 'disk');
       }
     }
-    let attempt = 0;
-    while (!signal.aborted) {
-      try {
-        const watch = this.#registry.watch(this.service, { signal, onError: (e) => this.#failed(e) });
-        for await (const snapshot of watch) {
-          attempt = 0;
-          this.#accept(snapshot);
-        }
-        if (signal.aborted) return;
-        this.#failed(new RegistryUnavailableError(`watch of ${this.service} ended`));
-      } catch (error) {
-        if (signal.aborted) return;
-        if (isRosterError(error) && error.code === ErrorCode.Closed) return;
-        this.#failed(error instanceof Error ? error : new Error(String(error)));
+    // Every error but a closed registry is retried; a watch that ends is a failure too.
+    const isFinal = (error: unknown) => isRosterError(error) && error.code === ErrorCode.Closed;
+    const onError = (error: Error) => this.#failed(error);
+    const loop = { signal, clock: this.#clock, random: this.#random, backoff: this.#backoff, isFinal, onError };
+    await runWatchLoop(loop, async (healthy) => {
+      const watch = this.#registry.watch(this.service, { signal, onError });
+      for await (const snapshot of watch) {
+        healthy();
+        this.#accept(snapshot);
       }
-      await sleep(this.#clock, backoffDelay(attempt++, this.#backoff, this.#random), signal).catch(() => {});
-    }
+      if (!signal.aborted) throw new RegistryUnavailableError(`watch of ${this.service} ended`);
+    });
   }
 
   #accept(snapshot: Snapshot): void {
@@ -190,7 +190,7 @@ export class Resolver {
         diff,
       });
     }
-    for (const listener of this.#listeners) listener(update);
+    this.#updates.emit(update);
   }
 
   #failed(error: Error): void {

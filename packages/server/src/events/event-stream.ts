@@ -1,8 +1,10 @@
 /**
- * The in-process event stream: typed listeners, no string-keyed emitter. A listener that throws
- * is reported and does not stop the others; a listener must not block (it runs inside the
- * commit's follow-up, synchronously).
+ * The in-process event stream: roster's listener primitive (`TypedEvent`) carrying
+ * {@link RosterEvent}s. A listener that throws is reported (on the `roster:listener:error`
+ * diagnostics channel and to `onListenerError`) and does not stop the others or the commit; a
+ * listener must not block (it runs inside the commit's follow-up, synchronously).
  */
+import { TypedEvent } from '@rosterjs/roster';
 import type { RosterEvent } from './roster-event.js';
 
 /** Receives events in commit order. */
@@ -10,36 +12,25 @@ export type EventListener = (event: RosterEvent) => void;
 
 /** Publish/subscribe of {@link RosterEvent}s. */
 export class EventStream {
-  readonly #listeners = new Set<EventListener>();
-  readonly #onListenerError: (error: unknown) => void;
+  readonly #event: TypedEvent<RosterEvent>;
 
+  /** @param onListenerError told about each listener's throw (the server logs it). */
   constructor(onListenerError: (error: unknown) => void = () => {}) {
-    this.#onListenerError = onListenerError;
+    this.#event = new TypedEvent<RosterEvent>('server:events', { onListenerError });
   }
 
-  /** Subscribes; returns the function that unsubscribes. */
+  /** Subscribes; returns the function that unsubscribes (the same function may subscribe twice). */
   subscribe(listener: EventListener): () => void {
-    // A wrapper so the same function can subscribe twice and unsubscribe each independently.
-    const entry: EventListener = (e) => listener(e);
-    this.#listeners.add(entry);
-    return () => {
-      this.#listeners.delete(entry);
-    };
+    return this.#event.subscribe(listener);
   }
 
   /** Number of subscribers. */
   get size(): number {
-    return this.#listeners.size;
+    return this.#event.size;
   }
 
-  /** Delivers one event to every subscriber. */
+  /** Delivers one event to every subscriber. Never throws. */
   publish(event: RosterEvent): void {
-    for (const listener of this.#listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.#onListenerError(error);
-      }
-    }
+    this.#event.emit(event);
   }
 }

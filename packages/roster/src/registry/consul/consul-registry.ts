@@ -4,12 +4,13 @@
  * discovery reads `/v1/health/service/<name>`; watch runs blocking queries with index-reset
  * handling and jittered backoff.
  */
-import { type Clock, sleep, systemClock } from '../../clock.js';
+import { type Clock, systemClock } from '../../clock.js';
 import { formatMs } from '../../duration.js';
-import { AbortedError, ClosedError, InvalidArgumentError, isRosterError } from '../../errors.js';
-import { type BackoffOptions, backoffDelay } from '../../internal/backoff.js';
+import { AbortedError, ClosedError, InvalidArgumentError } from '../../errors.js';
+import type { BackoffOptions } from '../../internal/backoff.js';
 import type { Latest } from '../../internal/latest.js';
 import { watchIterable } from '../../internal/watch-iterable.js';
+import { feedWatch } from '../../internal/watch-loop.js';
 import { byId, type HealthStatus, type Instance, type Registration, type Snapshot, toInstance } from '../../model.js';
 import { validateId, validateRegistration, validateServiceName } from '../../validate.js';
 import { KeptLease, type LeaseDriver, type RenewOutcome } from '../kept-lease.js';
@@ -218,39 +219,20 @@ class ConsulRegistry implements Registry {
   }
 
   async #watchLoop(service: string, channel: Latest<Snapshot>, signal: AbortSignal, onError?: (error: Error) => void): Promise<void> {
-    const onAbort = () => channel.end();
-    signal.addEventListener('abort', onAbort, { once: true });
     let index = 0;
     let last: string | undefined;
-    let failures = 0;
-    try {
-      while (!signal.aborted) {
-        let snap: Snapshot;
-        try {
-          snap = await this.#fetch(service, index, signal);
-          failures = 0;
-        } catch (error) {
-          if (signal.aborted) break;
-          if (isRosterError(error) && !error.retryable) {
-            channel.end(error);
-            return;
-          }
-          onError?.(error instanceof Error ? error : new Error(String(error)));
-          await sleep(this.#s.clock, backoffDelay(failures++, this.#s.backoff, this.#s.random), signal).catch(() => {});
-          continue;
-        }
-        // An index lower than ours means the registry restarted or reset: start over from 0.
-        index = snap.revision < index ? 0 : snap.revision;
-        const key = JSON.stringify(snap.instances);
-        if (key !== last) {
-          last = key;
-          channel.push(snap);
-        }
+    const { clock, random, backoff } = this.#s;
+    await feedWatch(channel, { signal, clock, random, backoff, onError }, async (healthy) => {
+      const snap = await this.#fetch(service, index, signal);
+      healthy();
+      // An index lower than ours means the registry restarted or reset: start over from 0.
+      index = snap.revision < index ? 0 : snap.revision;
+      const key = JSON.stringify(snap.instances);
+      if (key !== last) {
+        last = key;
+        channel.push(snap);
       }
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-      channel.end();
-    }
+    });
   }
 
   async close(): Promise<void> {

@@ -6,10 +6,11 @@
  * went back in time (restored empty), it lists again. Every change yields a full snapshot into a
  * Latest channel: a slow consumer gets the newest state.
  */
-import { type Clock, sleep } from '../../clock.js';
-import { isRosterError, RegistryUnavailableError } from '../../errors.js';
-import { type BackoffOptions, backoffDelay } from '../../internal/backoff.js';
+import type { Clock } from '../../clock.js';
+import { RegistryUnavailableError } from '../../errors.js';
+import type { BackoffOptions } from '../../internal/backoff.js';
 import type { Latest } from '../../internal/latest.js';
+import { feedWatch } from '../../internal/watch-loop.js';
 import { byId, type Instance, type Snapshot } from '../../model.js';
 import { decodeInstanceValue, parseInstanceKey, prefixRangeEnd, servicePrefix } from './etcd-codec.js';
 import { type EtcdConnection, type EtcdKv, headerRevision, toKv, type WatchStream } from './etcd-connection.js';
@@ -68,7 +69,6 @@ export async function runServiceWatch(options: ServiceWatchOptions, channel: Lat
   let applied = 0; // etcd revision of the last list or event applied
   let delivered = 0; // revision of the last snapshot pushed
   let offset = 0; // added to etcd revisions once the store went back in time, so ours keep increasing
-  let failures = 0;
   let needList = true;
 
   const entry = (kv: EtcdKv): Entry => {
@@ -123,7 +123,8 @@ export async function runServiceWatch(options: ServiceWatchOptions, channel: Lat
     needList = false;
   };
 
-  const follow = (stream: WatchStream): Promise<StreamEnd> =>
+  // `healthy` resets the loop's backoff once etcd confirmed the watch.
+  const follow = (stream: WatchStream, healthy: () => void): Promise<StreamEnd> =>
     new Promise<StreamEnd>((resolve, reject) => {
       let settled = false;
       const finish = (end: StreamEnd | Error) => {
@@ -149,7 +150,7 @@ export async function runServiceWatch(options: ServiceWatchOptions, channel: Lat
           return;
         }
         if (res.created) {
-          failures = 0;
+          healthy();
           // A member behind us is normal (it catches up); a cluster behind us is a restored store.
           if (headerRevision(res.header) < applied) {
             conn.range(`check revision of ${service}`, keyPrefix, { end: rangeEnd, countOnly: true }, signal).then(
@@ -188,27 +189,10 @@ export async function runServiceWatch(options: ServiceWatchOptions, channel: Lat
       });
     });
 
-  // The iteration ends as soon as the signal aborts, whatever the loop is waiting for.
-  const endOnAbort = () => channel.end();
-  signal.addEventListener('abort', endOnAbort, { once: true });
-  try {
-    while (!signal.aborted) {
-      try {
-        if (needList) await list();
-        const stream = await conn.openWatch(signal);
-        if ((await follow(stream)) === 'relist') needList = true;
-      } catch (error) {
-        if (signal.aborted) break;
-        if (isRosterError(error) && !error.retryable) {
-          channel.end(error);
-          return;
-        }
-        options.onError?.(error instanceof Error ? error : new Error(String(error)));
-        await sleep(options.clock, backoffDelay(failures++, options.backoff, options.random), signal).catch(() => {});
-      }
-    }
-  } finally {
-    signal.removeEventListener('abort', endOnAbort);
-    channel.end();
-  }
+  const { clock, random, backoff, onError } = options;
+  await feedWatch(channel, { signal, clock, random, backoff, onError }, async (healthy) => {
+    if (needList) await list();
+    const stream = await conn.openWatch(signal);
+    if ((await follow(stream, healthy)) === 'relist') needList = true;
+  });
 }
