@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { type Clock, InvalidArgumentError, systemClock } from '@rosterjs/roster';
 import type { AclOptions } from './acl/acl.js';
+import { type DnsOptions, type ResolvedDnsOptions, resolveDnsOptions } from './dns/dns-options.js';
 import type { SyncMode } from './store/store.js';
 
 /** Options of {@link createServer}. */
@@ -54,6 +55,8 @@ export interface ServerOptions {
    * deregister and redirect traffic); default false. A warning is logged at every start.
    */
   readonly insecure?: boolean;
+  /** The DNS interface (UDP and TCP, default 127.0.0.1:8600); default off in createServer (`roster serve` turns it on). */
+  readonly dns?: DnsOptions;
 }
 
 /** Options with every default applied. */
@@ -77,6 +80,8 @@ export interface ResolvedOptions {
   readonly legacyGet: boolean;
   readonly acl: AclOptions | undefined;
   readonly insecure: boolean;
+  /** Undefined when DNS is off. */
+  readonly dns: ResolvedDnsOptions | undefined;
 }
 
 /** Default port, as Consul's. */
@@ -155,7 +160,22 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     legacyGet: options.legacyGet ?? true,
     acl: options.acl,
     insecure,
+    dns: resolveDns(options, insecure),
   };
+}
+
+/** The DNS options; a non-loopback DNS bind follows the same rule as the HTTP one. */
+function resolveDns(options: ServerOptions, insecure: boolean): ResolvedDnsOptions | undefined {
+  if (options.dns === undefined) return undefined;
+  const dns = resolveDnsOptions(options.dns);
+  if (dns !== undefined && !isLoopback(dns.bind) && options.acl === undefined && !insecure) {
+    throw new InvalidArgumentError(
+      'dns.bind',
+      `refusing to answer DNS on ${dns.bind} without ACLs: anyone who reaches it could list every service. ` +
+        'Turn ACLs on (--acl-file <file>, option acl) or accept the risk with --insecure (option insecure)',
+    );
+  }
+  return dns;
 }
 
 /** True for addresses only this host can reach: 127.0.0.0/8, ::1 (also IPv4-mapped) and `localhost`. */

@@ -17,6 +17,8 @@ import { Committer } from './commit/committer.js';
 import type { ServerContext } from './context.js';
 import { type EventListener, EventStream } from './events/event-stream.js';
 import { eventsFromChanges } from './events/events-from-changes.js';
+import { startDns } from './dns/start-dns.js';
+import type { DnsAddress } from './dns/dns-server.js';
 import { buildApp } from './http/app.js';
 import { ResponseCache } from './http/response-cache.js';
 import { Router } from './http/route.js';
@@ -66,6 +68,8 @@ export interface RosterServer {
    * @throws InvalidArgumentError when ACLs were off at start (they cannot be turned on live).
    */
   reload(changes: { readonly acl?: AclOptions }): void;
+  /** Where the DNS interface listens after `listen()`; undefined when DNS is off. */
+  readonly dnsAddress: DnsAddress | undefined;
   /** Runs a server-run (HTTP/TCP) check now; undefined when no such check runs. */
   runCheck(checkId: string): Promise<unknown> | undefined;
 }
@@ -171,6 +175,10 @@ export function createServer(options: ServerOptions = {}): RosterServer {
     router.add(route);
   }
   const app: FastifyInstance = buildApp(ctx, router, logger);
+  const dns =
+    opts.dns === undefined
+      ? undefined
+      : startDns(opts.dns, { catalog, acl, datacenter: opts.datacenter, clock: opts.clock, random: opts.random, log: logger });
   let address: ServerAddress | undefined;
   let closed: Promise<void> | undefined;
 
@@ -179,7 +187,7 @@ export function createServer(options: ServerOptions = {}): RosterServer {
     for (const fn of [...closeHandlers]) fn();
     const appClosed = app.close();
     waiters.releaseAll();
-    await appClosed;
+    await Promise.all([appClosed, dns?.close()]);
     supervisor.stop();
     committer.close();
     store.close();
@@ -191,6 +199,15 @@ export function createServer(options: ServerOptions = {}): RosterServer {
     async listen() {
       if (closing) throw new Error('the server is closed');
       await app.listen({ host: opts.bind, port: opts.port });
+      if (dns) {
+        try {
+          const at = await dns.listen();
+          logger.info({ dns: `${at.host}:${at.port}` }, 'roster serve DNS listening (UDP and TCP)');
+        } catch (error) {
+          await app.close();
+          throw error;
+        }
+      }
       const info = app.server.address();
       const port = typeof info === 'object' && info !== null ? info.port : opts.port;
       const host = opts.bind;
@@ -221,6 +238,9 @@ export function createServer(options: ServerOptions = {}): RosterServer {
     subscribe: (listener) => events.subscribe(listener),
     inject: (request) => app.inject(request),
     httpServer: app.server,
+    get dnsAddress() {
+      return dns?.address;
+    },
     runCheck: (checkId) => supervisor.runNow(checkId),
     reload(changes) {
       if (changes.acl !== undefined) {

@@ -4,6 +4,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { type AclOptions, createServer, isLoopback, loadAclFile, type ServerOptions, type SyncMode } from '@rosterjs/server';
+import { addDnsOptions, dnsOptionsOf } from './serve-dns-options.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -29,130 +30,133 @@ function sync(value: string): SyncMode {
 
 /** The `serve` command. */
 export function serveCommand(): Command {
-  return (
-    new Command('serve')
-      .description('run the registry server (Consul-compatible HTTP API, durable state in SQLite)')
-      .addOption(new Option('--bind <address>', 'listen address').env('ROSTER_BIND').default('127.0.0.1'))
-      .addOption(new Option('--port <port>', 'listen port (0 = any free port)').env('ROSTER_PORT').default(8500).argParser(port))
-      .addOption(new Option('--data-dir <dir>', 'data directory').env('ROSTER_DATA_DIR').default('.roster-data'))
-      .addOption(
-        new Option('--log-level <level>', 'log level')
-          .env('ROSTER_LOG_LEVEL')
-          .default('info')
-          .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
-      )
-      .addOption(new Option('--node-name <name>', 'node name (default: the host name)').env('ROSTER_NODE_NAME'))
-      .addOption(new Option('--node-address <address>', 'node address reported to clients').env('ROSTER_NODE_ADDRESS'))
-      .addOption(new Option('--datacenter <name>', 'datacenter name').env('ROSTER_DATACENTER').default('dc1'))
-      .addOption(
-        new Option('--sync <mode>', 'full: fsync every commit (survives power loss); normal: survives process kill only')
-          .env('ROSTER_SYNC')
-          .default('full')
-          .argParser(sync),
-      )
-      .addOption(
-        new Option('--acl-file <file>', 'turn ACLs on: policies and tokens (JSON, see docs/security.md); re-read on SIGHUP').env(
-          'ROSTER_ACL_FILE',
-        ),
-      )
-      // Secrets never on the command line (every user of the host sees it in ps): only the
-      // environment may carry static tokens; the flag exists to say so.
-      .addOption(new Option('--acl-token <secret=rights>').env('ROSTER_ACL_TOKENS').argParser(aclToken).hideHelp())
-      .addOption(
-        new Option('--acl-default-policy <policy>', 'with ROSTER_ACL_TOKENS: what requests without a token may do')
-          .env('ROSTER_ACL_DEFAULT_POLICY')
-          .choices(['allow', 'deny']),
-      )
-      .addOption(new Option('--insecure', 'allow a non-loopback --bind without ACLs (a warning is logged at every start)'))
-      .addOption(new Option('--strict-methods', "answer 405 to python-consul 0.7.1's GET on write endpoints, as Consul does"))
-      .action(async (opts: Record<string, unknown>, command: Command) => {
-        const fail = (message: string) => {
-          process.stderr.write(`roster serve: ${message}\n`);
-          process.exitCode = 1;
+  const command = new Command('serve');
+  command
+    .description('run the registry server (Consul-compatible HTTP API, durable state in SQLite)')
+    .addOption(new Option('--bind <address>', 'listen address').env('ROSTER_BIND').default('127.0.0.1'))
+    .addOption(new Option('--port <port>', 'listen port (0 = any free port)').env('ROSTER_PORT').default(8500).argParser(port))
+    .addOption(new Option('--data-dir <dir>', 'data directory').env('ROSTER_DATA_DIR').default('.roster-data'))
+    .addOption(
+      new Option('--log-level <level>', 'log level')
+        .env('ROSTER_LOG_LEVEL')
+        .default('info')
+        .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    )
+    .addOption(new Option('--node-name <name>', 'node name (default: the host name)').env('ROSTER_NODE_NAME'))
+    .addOption(new Option('--node-address <address>', 'node address reported to clients').env('ROSTER_NODE_ADDRESS'))
+    .addOption(new Option('--datacenter <name>', 'datacenter name').env('ROSTER_DATACENTER').default('dc1'))
+    .addOption(
+      new Option('--sync <mode>', 'full: fsync every commit (survives power loss); normal: survives process kill only')
+        .env('ROSTER_SYNC')
+        .default('full')
+        .argParser(sync),
+    )
+    .addOption(
+      new Option('--acl-file <file>', 'turn ACLs on: policies and tokens (JSON, see docs/security.md); re-read on SIGHUP').env(
+        'ROSTER_ACL_FILE',
+      ),
+    )
+    // Secrets never on the command line (every user of the host sees it in ps): only the
+    // environment may carry static tokens; the flag exists to say so.
+    .addOption(new Option('--acl-token <secret=rights>').env('ROSTER_ACL_TOKENS').argParser(aclToken).hideHelp())
+    .addOption(
+      new Option('--acl-default-policy <policy>', 'with ROSTER_ACL_TOKENS: what requests without a token may do')
+        .env('ROSTER_ACL_DEFAULT_POLICY')
+        .choices(['allow', 'deny']),
+    )
+    .addOption(new Option('--insecure', 'allow a non-loopback --bind without ACLs (a warning is logged at every start)'))
+    .addOption(new Option('--strict-methods', "answer 405 to python-consul 0.7.1's GET on write endpoints, as Consul does"));
+  return addDnsOptions(command).action(async (opts: Record<string, unknown>) => {
+    const fail = (message: string) => {
+      process.stderr.write(`roster serve: ${message}\n`);
+      process.exitCode = 1;
+    };
+    if (command.getOptionValueSource('aclToken') === 'cli') {
+      return fail(
+        '--acl-token puts a secret on the command line, where every user of this host can read it (ps). ' +
+          'Put tokens in an ACL file (--acl-file <file>, mode 0600) or in the ROSTER_ACL_TOKENS environment variable',
+      );
+    }
+    if (command.getOptionValueSource('dnsToken') === 'cli') {
+      return fail('--dns-token puts a secret on the command line (ps shows it); set ROSTER_DNS_TOKEN instead');
+    }
+    const aclFile = opts.aclFile as string | undefined;
+    if (aclFile !== undefined && opts.aclToken !== undefined) return fail('give --acl-file or ROSTER_ACL_TOKENS, not both');
+    let acl: AclOptions | undefined;
+    try {
+      if (aclFile !== undefined) acl = loadAclFile(aclFile);
+      else if (opts.aclToken !== undefined || opts.aclDefaultPolicy !== undefined) {
+        acl = {
+          tokens: (opts.aclToken ?? {}) as Record<string, 'read' | 'write'>,
+          defaultPolicy: (opts.aclDefaultPolicy ?? 'deny') as 'allow' | 'deny',
         };
-        if (command.getOptionValueSource('aclToken') === 'cli') {
-          return fail(
-            '--acl-token puts a secret on the command line, where every user of this host can read it (ps). ' +
-              'Put tokens in an ACL file (--acl-file <file>, mode 0600) or in the ROSTER_ACL_TOKENS environment variable',
-          );
-        }
-        const aclFile = opts.aclFile as string | undefined;
-        if (aclFile !== undefined && opts.aclToken !== undefined) return fail('give --acl-file or ROSTER_ACL_TOKENS, not both');
-        let acl: AclOptions | undefined;
-        try {
-          if (aclFile !== undefined) acl = loadAclFile(aclFile);
-          else if (opts.aclToken !== undefined || opts.aclDefaultPolicy !== undefined) {
-            acl = {
-              tokens: (opts.aclToken ?? {}) as Record<string, 'read' | 'write'>,
-              defaultPolicy: (opts.aclDefaultPolicy ?? 'deny') as 'allow' | 'deny',
-            };
-          }
-        } catch (error) {
-          return fail(error instanceof Error ? error.message : String(error));
-        }
-        const options: ServerOptions = {
-          bind: opts.bind as string,
-          port: opts.port as number,
-          dataDir: opts.dataDir as string,
-          logLevel: opts.logLevel as string,
-          datacenter: opts.datacenter as string,
-          sync: opts.sync as SyncMode,
-          legacyGet: opts.strictMethods !== true,
-          ...(opts.nodeName === undefined ? {} : { nodeName: opts.nodeName as string }),
-          ...(opts.nodeAddress === undefined ? {} : { nodeAddress: opts.nodeAddress as string }),
-          ...(acl === undefined ? {} : { acl }),
-          ...(opts.insecure === true ? { insecure: true } : {}),
-        };
-        let server: ReturnType<typeof createServer>;
-        try {
-          server = createServer(options);
-        } catch (error) {
-          return fail(error instanceof Error ? error.message : String(error));
-        }
-        let stopping = false;
-        const stop = (signal: string) => {
-          if (stopping) {
-            process.stderr.write(`roster serve: ${signal} again, exiting now\n`);
-            process.exit(1);
-          }
-          stopping = true;
-          server.close().then(
-            () => process.exit(0),
-            (error: unknown) => {
-              process.stderr.write(`roster serve: shutdown failed: ${String(error)}\n`);
-              process.exit(1);
-            },
-          );
-        };
-        process.on('SIGTERM', () => stop('SIGTERM'));
-        process.on('SIGINT', () => stop('SIGINT'));
-        // SIGHUP re-reads the ACL file; a broken file keeps the tables in force and says why.
-        process.on('SIGHUP', () => {
-          if (aclFile === undefined) return;
-          try {
-            server.reload({ acl: loadAclFile(aclFile) });
-            process.stderr.write(`roster serve: SIGHUP: reloaded ${aclFile}\n`);
-          } catch (error) {
-            process.stderr.write(
-              `roster serve: SIGHUP: kept the ACLs in force: ${error instanceof Error ? error.message : String(error)}\n`,
-            );
-          }
-        });
-        try {
-          const address = await server.listen();
-          if (server.options.insecure && !isLoopback(server.options.bind) && server.options.acl === undefined) {
-            process.stderr.write(
-              `roster serve: WARNING: --insecure: listening on ${server.options.bind} without ACLs; anyone who reaches it can register, deregister and redirect services\n`,
-            );
-          }
-          process.stdout.write(`roster serve listening on ${address.url} (data dir ${server.options.dataDir}, index ${server.index})\n`);
-        } catch (error) {
-          process.stderr.write(
-            `roster serve: cannot listen on ${options.bind}:${options.port}: ${error instanceof Error ? error.message : String(error)}\n`,
-          );
-          await server.close();
-          process.exitCode = 1;
-        }
-      })
-  );
+      }
+    } catch (error) {
+      return fail(error instanceof Error ? error.message : String(error));
+    }
+    const options: ServerOptions = {
+      bind: opts.bind as string,
+      port: opts.port as number,
+      dataDir: opts.dataDir as string,
+      logLevel: opts.logLevel as string,
+      datacenter: opts.datacenter as string,
+      sync: opts.sync as SyncMode,
+      legacyGet: opts.strictMethods !== true,
+      dns: dnsOptionsOf(opts, command),
+      ...(opts.nodeName === undefined ? {} : { nodeName: opts.nodeName as string }),
+      ...(opts.nodeAddress === undefined ? {} : { nodeAddress: opts.nodeAddress as string }),
+      ...(acl === undefined ? {} : { acl }),
+      ...(opts.insecure === true ? { insecure: true } : {}),
+    };
+    let server: ReturnType<typeof createServer>;
+    try {
+      server = createServer(options);
+    } catch (error) {
+      return fail(error instanceof Error ? error.message : String(error));
+    }
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) {
+        process.stderr.write(`roster serve: ${signal} again, exiting now\n`);
+        process.exit(1);
+      }
+      stopping = true;
+      server.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          process.stderr.write(`roster serve: shutdown failed: ${String(error)}\n`);
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    // SIGHUP re-reads the ACL file; a broken file keeps the tables in force and says why.
+    process.on('SIGHUP', () => {
+      if (aclFile === undefined) return;
+      try {
+        server.reload({ acl: loadAclFile(aclFile) });
+        process.stderr.write(`roster serve: SIGHUP: reloaded ${aclFile}\n`);
+      } catch (error) {
+        process.stderr.write(`roster serve: SIGHUP: kept the ACLs in force: ${error instanceof Error ? error.message : String(error)}\n`);
+      }
+    });
+    try {
+      const address = await server.listen();
+      if (server.options.insecure && !isLoopback(server.options.bind) && server.options.acl === undefined) {
+        process.stderr.write(
+          `roster serve: WARNING: --insecure: listening on ${server.options.bind} without ACLs; anyone who reaches it can register, deregister and redirect services\n`,
+        );
+      }
+      process.stdout.write(`roster serve listening on ${address.url} (data dir ${server.options.dataDir}, index ${server.index})\n`);
+      const dns = server.dnsAddress;
+      if (dns) process.stdout.write(`roster serve DNS on ${dns.host}:${dns.port} (UDP and TCP, domain ${server.options.dns?.domain})\n`);
+    } catch (error) {
+      process.stderr.write(
+        `roster serve: cannot listen on ${options.bind}:${options.port}: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
+      await server.close();
+      process.exitCode = 1;
+    }
+  });
 }

@@ -1,0 +1,44 @@
+/** Builds the DNS interface of a server from its parts (the wiring createServer calls). */
+import type { Clock } from '@rosterjs/roster';
+import type { Logger } from 'pino';
+import type { Acl } from '../acl/acl.js';
+import type { Catalog } from '../catalog/catalog.js';
+import { aclAccess } from './acl-access.js';
+import type { ResolvedDnsOptions } from './dns-options.js';
+import { DnsServer } from './dns-server.js';
+import { RateLimiter } from './rate-limiter.js';
+
+/** The server parts DNS reads. */
+export interface DnsDependencies {
+  readonly catalog: Catalog;
+  readonly acl: Acl;
+  readonly datacenter: string;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly log: Logger;
+}
+
+/**
+ * The DNS listeners (not yet listening).
+ * @throws InvalidArgumentError `dns.token` when ACLs are on and the DNS token is unknown.
+ */
+export function startDns(options: ResolvedDnsOptions, deps: DnsDependencies): DnsServer {
+  const access = aclAccess(deps.acl, options.token);
+  return new DnsServer({
+    context: {
+      catalog: deps.catalog,
+      options,
+      datacenter: deps.datacenter,
+      access,
+      random: deps.random,
+      now: () => deps.clock.now(),
+      onError: (error) => deps.log.warn({ err: error }, 'dns: query failed'),
+    },
+    limiter: new RateLimiter(options.rateLimit, deps.clock),
+    bind: options.bind,
+    port: options.port,
+    maxQueryBytes: options.maxQueryBytes,
+    maxTcpConnections: options.maxTcpConnections,
+    tcpIdleTimeoutMs: options.tcpIdleTimeoutMs,
+  });
+}
