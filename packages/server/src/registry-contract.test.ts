@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { consulRegistry } from '@rosterjs/roster/consul';
 import { registryContract } from '@rosterjs/roster/testing';
 import { afterAll, beforeAll } from 'vitest';
+import { freePort } from '../../../test-support/etcd.js';
 import { createServer, type RosterServer } from './index.js';
 
 let server: RosterServer;
@@ -27,6 +28,9 @@ afterAll(async () => {
 
 registryContract('roster serve via the Consul backend (real sockets)', {
   connect: () => consulRegistry({ url, watchWaitMs: 5000 }),
+  // A roster serve that is not there: a loopback port nothing listens on.
+  unreachable: async () =>
+    consulRegistry({ url: `http://127.0.0.1:${await freePort()}`, timeoutMs: 500, backoff: { baseMs: 20, maxMs: 100 } }),
   ttlMs: 1000,
   expiryGraceMs: 1500,
   settleMs: 1500,

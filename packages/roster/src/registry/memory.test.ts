@@ -13,6 +13,10 @@ registryContract('memory (fake clock)', {
   ttlMs: 1000,
   expiryGraceMs: 100,
   settleMs: 200,
+  skip: {
+    'a watch reports an unreachable registry through onError and stays open':
+      'in-process: there is no connection to lose (D32); the clause runs on roster serve and etcd',
+  },
 });
 
 describe('memory backend specifics', () => {

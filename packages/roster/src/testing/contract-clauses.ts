@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { ClosedError, InvalidArgumentError, isRosterError } from '../errors.js';
+import { ClosedError, InvalidArgumentError, isRosterError, RosterError } from '../errors.js';
 import type { Instance, Registration, Snapshot } from '../model.js';
 import type { LeaseEvent, Registry } from '../registry/registry.js';
 
@@ -21,6 +21,11 @@ export interface ClauseContext {
   readonly expiryGraceMs: number;
   /** How long a change may take to become visible to lists and watchers. */
   readonly settleMs: number;
+  /**
+   * A new client of the same kind of backend whose registry cannot be reached (closed after the
+   * clause); undefined when the options gave none (the clause that needs it then fails).
+   */
+  readonly unreachable: (() => Promise<Registry>) | undefined;
 }
 
 /** One clause of the contract. */
@@ -90,6 +95,12 @@ async function nextMatching(ctx: ClauseContext, it: AsyncIterator<Snapshot>, mat
 }
 
 const ids = (s: Snapshot) => s.instances.map((i) => i.id);
+
+/** Real time: an unreachable registry's client runs on its own (system) clock. */
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** How long (real time) an unreachable registry's watch may take to report two retried errors. */
+const UNREACHABLE_LIMIT_MS = 5000;
 const find = (s: Snapshot, id: string): Instance | undefined => s.instances.find((i) => i.id === id);
 
 /** Every clause of the Registry contract. */
@@ -391,6 +402,32 @@ export const contractClauses: readonly ContractClause[] = [
       await r.close();
       const end = await within(ctx, pending, ctx.settleMs, 'end of watch after close');
       assert.equal(end.done, true);
+    },
+  },
+  {
+    name: 'a watch reports an unreachable registry through onError and stays open',
+    async run(ctx) {
+      assert.ok(ctx.unreachable, 'give registryContract an `unreachable` client, or skip this clause with the reason');
+      const r = await ctx.unreachable();
+      const errors: unknown[] = [];
+      const ac = new AbortController();
+      const it = r.watch(uniqueService(), { signal: ac.signal, onError: (e) => errors.push(e) })[Symbol.asyncIterator]();
+      let ended: IteratorResult<Snapshot> | Error | undefined;
+      const pending = it.next().then(
+        (result) => (ended = result),
+        (error: unknown) => (ended = error instanceof Error ? error : new Error(String(error))),
+      );
+      for (let waited = 0; errors.length < 2 && ended === undefined && waited < UNREACHABLE_LIMIT_MS; waited += STEP_MS) {
+        await realSleep(STEP_MS);
+      }
+      assert.equal(ended, undefined, 'the watch ended (or threw) while the registry was unreachable; it must keep retrying');
+      assert.ok(errors.length >= 2, `onError was told about ${errors.length} retried error(s) in ${UNREACHABLE_LIMIT_MS} ms; expected ≥ 2`);
+      for (const error of errors) {
+        assert.ok(error instanceof RosterError && error.retryable, `onError got ${String(error)}; expected a retryable RosterError`);
+      }
+      ac.abort();
+      await Promise.race([pending, realSleep(UNREACHABLE_LIMIT_MS)]);
+      assert.deepEqual(ended, { value: undefined, done: true }, 'the watch did not end without error when its signal aborted');
     },
   },
   {

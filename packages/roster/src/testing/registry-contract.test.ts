@@ -3,6 +3,8 @@
  * promise of the Registry contract, and the clauses that guard that promise must reject it.
  */
 import { describe, expect, it } from 'vitest';
+import { freePort } from '../../../../test-support/etcd.js';
+import { consulRegistry } from '../registry/consul/consul-registry.js';
 import { memoryRegistry } from '../registry/memory.js';
 import { MemoryStore } from '../registry/memory-store.js';
 import type { Registry } from '../registry/registry.js';
@@ -13,24 +15,32 @@ import { type RegistryContractOptions, runClause } from './registry-contract.js'
 
 type Breakage = (inner: Registry) => Partial<Registry>;
 
-/** Wraps a working memory client, replacing some of its methods. */
+const UNREACHABLE = 'a watch reports an unreachable registry through onError and stays open';
+
+/** Wraps a working client, replacing some of its methods. */
+function wrap(inner: Registry, breakage: Breakage): Registry {
+  return {
+    register: (r, o) => inner.register(r, o),
+    deregister: (s, id, o) => inner.deregister(s, id, o),
+    list: (s, o) => inner.list(s, o),
+    services: (o) => inner.services(o),
+    watch: (s, o) => inner.watch(s, o),
+    close: () => inner.close(),
+    ...breakage(inner),
+  };
+}
+
+/**
+ * A working memory client with the breakage; the unreachable registry is a real Consul-backend
+ * client of a loopback port nothing listens on, with the same breakage.
+ */
 function broken(breakage: Breakage): RegistryContractOptions {
   const clock = new FakeClock();
   const store = new MemoryStore({ clock });
   return {
-    connect: () => {
-      const inner = memoryRegistry({ store });
-      const overrides = breakage(inner);
-      return {
-        register: (r, o) => inner.register(r, o),
-        deregister: (s, id, o) => inner.deregister(s, id, o),
-        list: (s, o) => inner.list(s, o),
-        services: (o) => inner.services(o),
-        watch: (s, o) => inner.watch(s, o),
-        close: () => inner.close(),
-        ...overrides,
-      };
-    },
+    connect: () => wrap(memoryRegistry({ store }), breakage),
+    unreachable: async () =>
+      wrap(consulRegistry({ url: `http://127.0.0.1:${await freePort()}`, timeoutMs: 500, backoff: { baseMs: 20, maxMs: 100 } }), breakage),
     advance: (ms) => clock.advance(ms),
     ttlMs: 1000,
     expiryGraceMs: 100,
@@ -138,6 +148,24 @@ const cases: { name: string; breakage: Breakage; mustFail: string[] }[] = [
       },
     }),
     mustFail: ['a TTL registration stays passing while its lease renews it', 'a lease restores a registration the registry forgot'],
+  },
+  {
+    name: 'watch keeps retried errors to itself',
+    breakage: (inner) => ({ watch: (s, o) => inner.watch(s, { ...(o?.signal ? { signal: o.signal } : {}) }) }),
+    mustFail: [UNREACHABLE],
+  },
+  {
+    name: 'watch gives up when the registry is unreachable',
+    breakage: (inner) => ({
+      watch: (s, o) => ({
+        async *[Symbol.asyncIterator]() {
+          const giveUp = new AbortController();
+          const signal = o?.signal ? AbortSignal.any([o.signal, giveUp.signal]) : giveUp.signal;
+          yield* inner.watch(s, { signal, onError: (e) => (o?.onError?.(e), giveUp.abort()) });
+        },
+      }),
+    }),
+    mustFail: [UNREACHABLE],
   },
 ];
 

@@ -18,6 +18,12 @@ export interface RegistryContractOptions {
   expiryGraceMs?: number;
   /** How long a change may take to become visible (default 2000 ms). */
   settleMs?: number;
+  /**
+   * A new client of the same kind of backend whose registry cannot be reached (e.g. pointed at a
+   * loopback port nothing listens on), with short timeouts and backoff: for the clause "a watch
+   * reports an unreachable registry through onError". Without it, skip that clause with a reason.
+   */
+  unreachable?(): Registry | Promise<Registry>;
   /** Clauses to skip, by name, each with the reason (printed in the test name). */
   skip?: Readonly<Record<string, string>>;
 }
@@ -37,6 +43,13 @@ export async function runClause(clause: ContractClause, options: RegistryContrac
     ttlMs: options.ttlMs ?? 1000,
     expiryGraceMs: options.expiryGraceMs ?? 2000,
     settleMs: options.settleMs ?? 2000,
+    unreachable: options.unreachable
+      ? async () => {
+          const client = await (options.unreachable as () => Registry | Promise<Registry>)();
+          clients.push(client);
+          return client;
+        }
+      : undefined,
   };
   try {
     await clause.run(ctx);

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EtcdCluster, startEtcdCluster, startTcpProxy, type TcpProxy } from '../../../../../test-support/etcd.js';
+import { type EtcdCluster, freePort, startEtcdCluster, startTcpProxy, type TcpProxy } from '../../../../../test-support/etcd.js';
 import { requireBinary } from '../../../../../test-support/system.js';
 import type { Snapshot } from '../../model.js';
 import { uniqueService } from '../../testing/contract-clauses.js';
@@ -49,7 +49,15 @@ describe.runIf(available)('etcd backend (single member)', () => {
 
   // etcd grants leases in whole seconds, at least ceil(1.5 × election timeout) = 1 s here, and
   // its leader checks for expired leases every 500 ms: a 2 s TTL leaves room for a busy machine.
-  registryContract('etcd', { connect: () => client(), ttlMs: 2000, expiryGraceMs: 1500, settleMs: 2000 });
+  registryContract('etcd', {
+    connect: () => client(),
+    // An etcd that is not there: a loopback port nothing listens on.
+    unreachable: async () =>
+      etcdRegistry({ url: `etcd://127.0.0.1:${await freePort()}`, requestTimeoutMs: 500, backoff: { baseMs: 20, maxMs: 100 } }),
+    ttlMs: 2000,
+    expiryGraceMs: 1500,
+    settleMs: 2000,
+  });
 
   it('stores <prefix><service>/<encoded id> → schema-1 JSON that etcdctl can read', async () => {
     const r = client();
