@@ -6,7 +6,6 @@ import type { Catalog } from './catalog/catalog.js';
 import type { CheckSupervisor } from './checks/check-supervisor.js';
 import type { Committer } from './commit/committer.js';
 import type { EventStream } from './events/event-stream.js';
-import type { ResponseCache } from './http/response-cache.js';
 import type { Metrics } from './metrics/metrics.js';
 import type { ResolvedOptions } from './options.js';
 
@@ -21,8 +20,6 @@ export interface ServerContext {
   readonly metrics: Metrics;
   readonly log: Logger;
   readonly acl: Acl;
-  /** Encoded answers of the hot reads. */
-  readonly responses: ResponseCache;
   /** Server start time (clock ms). */
   readonly startedAt: number;
   /** True once shutdown began: blocking queries are answered at once. */

@@ -6,21 +6,22 @@
  */
 import type { Server } from 'node:http';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { InvalidArgumentError } from '@rosterjs/roster';
 import { Acl, type AclOptions } from './acl/acl.js';
 import { Waiters } from './blocking/waiters.js';
-import { bootstrapCatalog, type NodeIdentity } from './catalog/bootstrap.js';
-import { Catalog } from './catalog/catalog.js';
+import { bootstrapCatalog, type NodeIdentity } from './store/bootstrap-catalog.js';
+import { Catalog, type CatalogState } from './catalog/catalog.js';
 import { CheckSupervisor } from './checks/check-supervisor.js';
 import { Committer } from './commit/committer.js';
 import type { ServerContext } from './context.js';
+import { ServerError, ServerErrorCode } from './errors.js';
 import { type EventListener, EventStream } from './events/event-stream.js';
 import { eventsFromChanges } from './events/events-from-changes.js';
+import type { DnsAddress, DnsServer } from './dns/dns-server.js';
 import { startDns } from './dns/start-dns.js';
-import type { DnsAddress } from './dns/dns-server.js';
 import { buildApp } from './http/app.js';
-import { ResponseCache } from './http/response-cache.js';
+import { type HttpContext, httpContext } from './http/http-context.js';
 import { Router } from './http/route.js';
 import { aclRoutes } from './http/routes/acl-routes.js';
 import { agentCheckRoutes } from './http/routes/agent-check-routes.js';
@@ -62,17 +63,29 @@ export interface RosterServer {
   inject(request: InjectOptions): Promise<LightMyRequestResponse>;
   /** The underlying Node HTTP server (for inspection; roster owns its lifecycle). */
   readonly httpServer: Server;
+  /** Where the DNS interface listens after `listen()`; undefined when DNS is off. */
+  readonly dnsAddress: DnsAddress | undefined;
+  /** Runs a server-run (HTTP/TCP) check now; undefined when no such check runs. */
+  runCheck(checkId: string): Promise<unknown> | undefined;
   /**
    * Swaps in new settings without dropping a connection (SIGHUP): the ACL tables (ACLs must
    * have been on at start). Requests already resolved keep the identity they had.
    * @throws InvalidArgumentError when ACLs were off at start (they cannot be turned on live).
    */
   reload(changes: { readonly acl?: AclOptions }): void;
-  /** Where the DNS interface listens after `listen()`; undefined when DNS is off. */
-  readonly dnsAddress: DnsAddress | undefined;
-  /** Runs a server-run (HTTP/TCP) check now; undefined when no such check runs. */
-  runCheck(checkId: string): Promise<unknown> | undefined;
 }
+
+/** Paths of a log object where a token could be: written as `[redacted]`. */
+const REDACTED = [
+  'req.headers["x-consul-token"]',
+  'req.headers.authorization',
+  'headers["x-consul-token"]',
+  'headers.authorization',
+  'token',
+  '*.token',
+  'secretId',
+  '*.secretId',
+];
 
 /**
  * Creates the server: validates options, opens the data dir (exclusively), loads the catalog
@@ -84,38 +97,79 @@ export function createServer(options: ServerOptions = {}): RosterServer {
   const opts = resolveOptions(options);
   const acl = new Acl(opts.acl, opts.nodeName);
   // Tokens never reach a log line: the places a request's token can be are redacted.
-  const logger = pino({
-    level: opts.logLevel,
-    base: { name: 'roster' },
-    redact: {
-      paths: [
-        'req.headers["x-consul-token"]',
-        'req.headers.authorization',
-        'headers["x-consul-token"]',
-        'headers.authorization',
-        'token',
-        '*.token',
-        'secretId',
-        '*.secretId',
-      ],
-      censor: '[redacted]',
-    },
-  });
+  const logger = pino({ level: opts.logLevel, base: { name: 'roster' }, redact: { paths: REDACTED, censor: '[redacted]' } });
+  const loaded = openCatalog(opts);
+  const core = startCore(opts, loaded, logger);
+  const shutdown = shutdownSignal();
+  const ctx: ServerContext = {
+    options: opts,
+    catalog: core.catalog,
+    committer: core.committer,
+    waiters: core.waiters,
+    checks: core.supervisor,
+    events: core.events,
+    metrics: core.metrics,
+    log: logger,
+    acl,
+    startedAt: opts.clock.now(),
+    closing: shutdown.closing,
+    onClose: shutdown.onClose,
+  };
+  const http = httpContext(ctx);
+  const app = buildApp(http, apiRouter(http), logger);
+  const dns =
+    opts.dns === undefined
+      ? undefined
+      : startDns(opts.dns, {
+          catalog: core.catalog,
+          acl,
+          datacenter: opts.datacenter,
+          clock: opts.clock,
+          random: opts.random,
+          log: logger,
+        });
+  return rosterServer({ opts, core, app, dns, logger, shutdown, acl });
+}
+
+/** The store with the catalog loaded from it. */
+interface LoadedCatalog {
+  readonly store: Store;
+  readonly catalog: Catalog;
+  /** Reads the catalog state from the store again (after a failed transaction). */
+  readonly reload: () => CatalogState;
+}
+
+/** Opens the store and loads the catalog; the store is closed again when loading fails. */
+function openCatalog(opts: ResolvedOptions): LoadedCatalog {
   const store = Store.open({ dir: opts.dataDir, sync: opts.sync });
   const identity: NodeIdentity = { name: opts.nodeName, address: opts.nodeAddress, datacenter: opts.datacenter, meta: opts.nodeMeta };
-  let catalog: Catalog;
+  const reload = () => bootstrapCatalog(store, identity);
   try {
-    catalog = new Catalog(bootstrapCatalog(store, identity));
+    return { store, catalog: new Catalog(reload()), reload };
   } catch (error) {
     store.close();
     throw error;
   }
+}
+
+/** The parts that change the catalog and follow its changes. */
+interface Core extends LoadedCatalog {
+  readonly committer: Committer;
+  readonly supervisor: CheckSupervisor;
+  readonly waiters: Waiters;
+  readonly events: EventStream;
+  readonly metrics: Metrics;
+}
+
+/**
+ * Wires the committer to what follows a commit (waiters, checks, events, metrics) and starts the
+ * checks of the loaded catalog.
+ */
+function startCore(opts: ResolvedOptions, loaded: LoadedCatalog, logger: Logger): Core {
+  const { store, catalog, reload } = loaded;
   const metrics = new Metrics(() => catalog);
   const waiters = new Waiters(opts.clock, (delta) => metrics.blocking(delta));
   const events = new EventStream((error) => logger.error({ err: error }, 'event listener failed'));
-  const closeHandlers = new Set<() => void>();
-  let closing = false;
-
   // The committer and the supervisor refer to each other: onCommit runs only after a flush,
   // which never happens before `supervisor` below exists.
   const committer = new Committer({
@@ -128,7 +182,7 @@ export function createServer(options: ServerOptions = {}): RosterServer {
     },
     recover(cause) {
       logger.error({ err: cause }, 'store transaction failed; reloading the catalog from the store');
-      catalog.reset(bootstrapCatalog(store, identity));
+      catalog.reset(reload());
     },
     observeCommit: (seconds, operations) => metrics.commit(seconds, operations),
   });
@@ -141,91 +195,125 @@ export function createServer(options: ServerOptions = {}): RosterServer {
     onError: (error, context) => logger.warn({ err: error }, `check supervisor: ${context}`),
   });
   supervisor.startAll();
+  return { ...loaded, committer, supervisor, waiters, events, metrics };
+}
 
-  const ctx: ServerContext = {
-    options: opts,
-    catalog,
-    committer,
-    waiters,
-    checks: supervisor,
-    events,
-    metrics,
-    log: logger,
-    acl,
-    responses: new ResponseCache(),
-    startedAt: opts.clock.now(),
+/** The shutdown flag and the functions to run when shutdown begins. */
+interface ShutdownSignal {
+  readonly closing: () => boolean;
+  readonly onClose: (fn: () => void) => () => void;
+  /** Sets the flag and runs the registered functions. */
+  readonly begin: () => void;
+}
+
+function shutdownSignal(): ShutdownSignal {
+  const handlers = new Set<() => void>();
+  let closing = false;
+  return {
     closing: () => closing,
     onClose(fn) {
-      closeHandlers.add(fn);
-      return () => closeHandlers.delete(fn);
+      handlers.add(fn);
+      return () => handlers.delete(fn);
+    },
+    begin() {
+      closing = true;
+      for (const fn of [...handlers]) fn();
     },
   };
+}
+
+/** Every route of the API, in one router. */
+function apiRouter(http: HttpContext): Router {
   const router = new Router();
   for (const route of [
-    ...agentServiceRoutes(ctx),
-    ...agentCheckRoutes(ctx),
-    ...agentHealthRoutes(ctx),
-    ...agentRoutes(ctx, VERSION),
-    ...catalogRoutes(ctx),
-    ...healthRoutes(ctx),
-    ...statusRoutes(ctx),
-    ...eventsRoutes(ctx),
-    ...aclRoutes(ctx),
+    ...agentServiceRoutes(http),
+    ...agentCheckRoutes(http),
+    ...agentHealthRoutes(http),
+    ...agentRoutes(http, VERSION),
+    ...catalogRoutes(http),
+    ...healthRoutes(http),
+    ...statusRoutes(http),
+    ...eventsRoutes(http),
+    ...aclRoutes(http),
   ]) {
     router.add(route);
   }
-  const app: FastifyInstance = buildApp(ctx, router, logger);
-  const dns =
-    opts.dns === undefined
-      ? undefined
-      : startDns(opts.dns, { catalog, acl, datacenter: opts.datacenter, clock: opts.clock, random: opts.random, log: logger });
+  return router;
+}
+
+/** What {@link rosterServer} puts behind the public object. */
+interface ServerParts {
+  readonly opts: ResolvedOptions;
+  readonly core: Core;
+  readonly app: FastifyInstance;
+  /** The DNS interface, when configured. */
+  readonly dns: DnsServer | undefined;
+  readonly logger: Logger;
+  readonly shutdown: ShutdownSignal;
+  readonly acl: Acl;
+}
+
+/**
+ * Graceful stop: stop accepting, answer held queries, stop the checks, commit what is queued,
+ * close the store.
+ */
+async function stop({ core, app, dns, logger, shutdown }: ServerParts): Promise<void> {
+  shutdown.begin();
+  const appClosed = app.close();
+  core.waiters.releaseAll();
+  await Promise.all([appClosed, dns?.close()]);
+  core.supervisor.stop();
+  core.committer.close();
+  core.store.close();
+  logger.info('roster serve stopped');
+  logger.flush();
+}
+
+/**
+ * Starts listening (HTTP, then DNS when configured); resolves with the HTTP address (port 0 →
+ * the port picked). When DNS cannot listen, HTTP is closed again and the error thrown.
+ */
+async function listen({ opts, core, app, dns, logger, shutdown, acl }: ServerParts): Promise<ServerAddress> {
+  if (shutdown.closing()) throw new ServerError(ServerErrorCode.ShuttingDown, 'the server is closed');
+  await app.listen({ host: opts.bind, port: opts.port });
+  if (dns) {
+    try {
+      const at = await dns.listen();
+      logger.info({ dns: `${at.host}:${at.port}` }, 'roster serve DNS listening (UDP and TCP)');
+    } catch (error) {
+      await app.close();
+      throw error;
+    }
+  }
+  const info = app.server.address();
+  const port = typeof info === 'object' && info !== null ? info.port : opts.port;
+  const host = opts.bind;
+  const address = { host, port, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}` };
+  if (opts.insecure && !isLoopback(opts.bind) && !acl.enabled) {
+    logger.warn(
+      { address: address.url },
+      'INSECURE: listening on a non-loopback address without ACLs; anyone who reaches it can register, deregister and redirect services',
+    );
+  }
+  logger.info(
+    { address: address.url, dataDir: opts.dataDir, index: core.catalog.indexes.current, acl: acl.enabled ? acl.defaultPolicy : 'off' },
+    'roster serve listening',
+  );
+  return address;
+}
+
+/** The public face over the wired parts. */
+function rosterServer(parts: ServerParts): RosterServer {
+  const { opts, core, app, dns, acl, logger } = parts;
   let address: ServerAddress | undefined;
   let closed: Promise<void> | undefined;
-
-  const shutdown = async (): Promise<void> => {
-    closing = true;
-    for (const fn of [...closeHandlers]) fn();
-    const appClosed = app.close();
-    waiters.releaseAll();
-    await Promise.all([appClosed, dns?.close()]);
-    supervisor.stop();
-    committer.close();
-    store.close();
-    logger.info('roster serve stopped');
-    logger.flush();
-  };
-
   return {
     async listen() {
-      if (closing) throw new Error('the server is closed');
-      await app.listen({ host: opts.bind, port: opts.port });
-      if (dns) {
-        try {
-          const at = await dns.listen();
-          logger.info({ dns: `${at.host}:${at.port}` }, 'roster serve DNS listening (UDP and TCP)');
-        } catch (error) {
-          await app.close();
-          throw error;
-        }
-      }
-      const info = app.server.address();
-      const port = typeof info === 'object' && info !== null ? info.port : opts.port;
-      const host = opts.bind;
-      address = { host, port, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}` };
-      if (opts.insecure && !isLoopback(opts.bind) && !acl.enabled) {
-        logger.warn(
-          { address: address.url },
-          'INSECURE: listening on a non-loopback address without ACLs; anyone who reaches it can register, deregister and redirect services',
-        );
-      }
-      logger.info(
-        { address: address.url, dataDir: opts.dataDir, index: catalog.indexes.current, acl: acl.enabled ? acl.defaultPolicy : 'off' },
-        'roster serve listening',
-      );
+      address = await listen(parts);
       return address;
     },
     close() {
-      closed ??= shutdown();
+      closed ??= stop(parts);
       return closed;
     },
     get address() {
@@ -233,15 +321,15 @@ export function createServer(options: ServerOptions = {}): RosterServer {
     },
     options: opts,
     get index() {
-      return catalog.indexes.current;
+      return core.catalog.indexes.current;
     },
-    subscribe: (listener) => events.subscribe(listener),
+    subscribe: (listener) => core.events.subscribe(listener),
     inject: (request) => app.inject(request),
     httpServer: app.server,
-    get dnsAddress() {
+    get dnsAddress(): DnsAddress | undefined {
       return dns?.address;
     },
-    runCheck: (checkId) => supervisor.runNow(checkId),
+    runCheck: (checkId) => core.supervisor.runNow(checkId),
     reload(changes) {
       if (changes.acl !== undefined) {
         if (!acl.enabled) throw new InvalidArgumentError('acl', 'ACLs were off at start; restart the server to turn them on');

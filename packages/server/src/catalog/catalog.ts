@@ -1,17 +1,17 @@
 /**
  * The in-memory catalog of the single node: its services and checks, with lookups by service
  * name and by service ID, and the indexes. Requests read it directly. It is changed only through
- * a {@link Batch} (see batch.ts), which writes the same change to the store in the same
+ * a Batch (commit/batch.ts), which writes the same change to the store in the same
  * synchronous turn, so no request ever sees a change that is not committed.
  */
 import type { HealthStatus } from '@rosterjs/roster';
 import { type IndexKey, Indexes, type IndexSnapshot } from './indexes.js';
-import { type CheckRecord, type NodeInfo, SERF_HEALTH_CHECK_ID, STATIC_DEFINITION, type ServiceRecord } from './types.js';
+import { type CheckRecord, type NodeInfo, SERF_HEALTH_CHECK_ID, STATIC_DEFINITION, type InstanceRecord } from './types.js';
 
 /** Initial contents of a catalog. */
 export interface CatalogState {
   readonly node: NodeInfo;
-  readonly services: readonly ServiceRecord[];
+  readonly instances: readonly InstanceRecord[];
   readonly checks: readonly CheckRecord[];
   readonly indexes: IndexSnapshot;
 }
@@ -20,7 +20,7 @@ export interface CatalogState {
 export class Catalog {
   #node: NodeInfo;
   #indexes: Indexes;
-  readonly #services = new Map<string, ServiceRecord>();
+  readonly #instances = new Map<string, InstanceRecord>();
   readonly #checks = new Map<string, CheckRecord>();
   /** Lower-cased service name → IDs of its instances. */
   readonly #byName = new Map<string, Set<string>>();
@@ -36,7 +36,7 @@ export class Catalog {
     this.#node = state.node;
     this.#indexes = new Indexes(state.indexes);
     this.#serfHealth = serfHealth(state.node);
-    for (const s of state.services) this.setService(s);
+    for (const s of state.instances) this.setInstance(s);
     for (const c of state.checks) this.setCheck(c);
   }
 
@@ -45,14 +45,14 @@ export class Catalog {
     this.#content.clear();
     this.#contentSeq++;
     this.#nodeChecks = undefined;
-    this.#services.clear();
+    this.#instances.clear();
     this.#checks.clear();
     this.#byName.clear();
     this.#checksOf.clear();
     this.#node = state.node;
     this.#indexes = new Indexes(state.indexes);
     this.#serfHealth = serfHealth(state.node);
-    for (const s of state.services) this.setService(s);
+    for (const s of state.instances) this.setInstance(s);
     for (const c of state.checks) this.setCheck(c);
   }
 
@@ -77,27 +77,37 @@ export class Catalog {
     return this.#indexes;
   }
 
-  /** Number of service instances. */
-  get serviceCount(): number {
-    return this.#services.size;
+  /** Number of instances. */
+  get instanceCount(): number {
+    return this.#instances.size;
   }
 
-  service(id: string): ServiceRecord | undefined {
-    return this.#services.get(id);
+  /** The instance with this ID. */
+  instance(id: string): InstanceRecord | undefined {
+    return this.#instances.get(id);
   }
 
-  /** Every service instance, in registration order. */
-  services(): IterableIterator<ServiceRecord> {
-    return this.#services.values();
+  /**
+   * The instance with this ID.
+   * @deprecated use {@link instance}; kept only until events/ (another helper's folder this
+   *   session) moves to the new name.
+   */
+  service(id: string): InstanceRecord | undefined {
+    return this.#instances.get(id);
+  }
+
+  /** Every instance, in registration order. */
+  instances(): IterableIterator<InstanceRecord> {
+    return this.#instances.values();
   }
 
   /** Instances of one service name (case-insensitive), sorted by ID. */
-  instancesOf(name: string): ServiceRecord[] {
+  instancesOf(name: string): InstanceRecord[] {
     const ids = this.#byName.get(name.toLowerCase());
     if (!ids) return [];
-    const out: ServiceRecord[] = [];
+    const out: InstanceRecord[] = [];
     for (const id of ids) {
-      const s = this.#services.get(id);
+      const s = this.#instances.get(id);
       if (s) out.push(s);
     }
     return out.sort((a, b) => compare(a.id, b.id));
@@ -140,11 +150,11 @@ export class Catalog {
     return out.sort((a, b) => compare(a.id, b.id));
   }
 
-  /** Inserts or replaces a service (memory only; for {@link Batch} and start-up). */
-  setService(record: ServiceRecord): void {
-    const previous = this.#services.get(record.id);
+  /** Inserts or replaces an instance (memory only; for the commit's Batch and start-up). */
+  setInstance(record: InstanceRecord): void {
+    const previous = this.#instances.get(record.id);
     if (previous && previous.name.toLowerCase() !== record.name.toLowerCase()) this.#unlinkName(previous);
-    this.#services.set(record.id, record);
+    this.#instances.set(record.id, record);
     const key = record.name.toLowerCase();
     let ids = this.#byName.get(key);
     if (!ids) {
@@ -154,11 +164,11 @@ export class Catalog {
     ids.add(record.id);
   }
 
-  /** Removes a service (memory only; its checks are removed separately). */
-  removeService(id: string): void {
-    const previous = this.#services.get(id);
+  /** Removes an instance (memory only; its checks are removed separately). */
+  removeInstance(id: string): void {
+    const previous = this.#instances.get(id);
     if (!previous) return;
-    this.#services.delete(id);
+    this.#instances.delete(id);
     this.#unlinkName(previous);
   }
 
@@ -194,7 +204,7 @@ export class Catalog {
     return worst;
   }
 
-  #unlinkName(record: ServiceRecord): void {
+  #unlinkName(record: InstanceRecord): void {
     const key = record.name.toLowerCase();
     const ids = this.#byName.get(key);
     ids?.delete(record.id);

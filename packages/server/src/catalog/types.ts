@@ -16,8 +16,11 @@ export interface Weights {
   readonly warning: number;
 }
 
-/** One registered service instance on this node. */
-export interface ServiceRecord {
+/**
+ * One registered instance on this node (Consul calls it a "service"; the HTTP edge translates).
+ * The field names are the persisted JSON (store schema 1), so they stay as they are.
+ */
+export interface InstanceRecord {
   readonly id: string;
   readonly name: string;
   readonly tags: readonly string[];
@@ -73,15 +76,22 @@ export interface CheckRecord {
   readonly modifyIndex: number;
 }
 
+/** An instance record before a commit assigns its indexes. */
+export type InstanceInput = Omit<InstanceRecord, 'createIndex' | 'modifyIndex'>;
+/** A check record before a commit assigns its indexes. */
+export type CheckInput = Omit<CheckRecord, 'createIndex' | 'modifyIndex'>;
+
 /**
- * Builds a service record with every field in one fixed order, so that all records share one
+ * The old name of {@link InstanceRecord}.
+ * @deprecated kept only until events/ (another helper's folder this session) moves to the new name.
+ */
+export type ServiceRecord = InstanceRecord;
+
+/**
+ * Builds an instance record with every field in one fixed order, so that all records share one
  * V8 hidden class (object spread gives each record its own; see docs/benchmarks.md, (e)).
  */
-export function serviceRecord(
-  s: Omit<ServiceRecord, 'createIndex' | 'modifyIndex'>,
-  createIndex: number,
-  modifyIndex: number,
-): ServiceRecord {
+export function instanceRecord(s: InstanceInput, createIndex: number, modifyIndex: number): InstanceRecord {
   return {
     id: s.id,
     name: s.name,
@@ -98,7 +108,7 @@ export function serviceRecord(
 }
 
 /** Builds a check record with every field in one fixed order (one hidden class for all). */
-export function checkRecord(c: Omit<CheckRecord, 'createIndex' | 'modifyIndex'>, createIndex: number, modifyIndex: number): CheckRecord {
+export function checkRecord(c: CheckInput, createIndex: number, modifyIndex: number): CheckRecord {
   return {
     id: c.id,
     name: c.name,
@@ -124,6 +134,11 @@ export interface NodeInfo {
   readonly modifyIndex: number;
 }
 
+/** True when `name` names this node (node names are case-insensitive), or is its ID. */
+export function isThisNode(name: string, node: NodeInfo): boolean {
+  return name.toLowerCase() === node.name.toLowerCase() || name === node.id;
+}
+
 /** ID of the check that puts the whole node into maintenance. */
 export const NODE_MAINTENANCE_CHECK_ID = '_node_maintenance';
 /** Prefix of the check ID that puts one service into maintenance. */
@@ -132,7 +147,7 @@ export const SERVICE_MAINTENANCE_PREFIX = '_service_maintenance:';
 export const SERF_HEALTH_CHECK_ID = 'serfHealth';
 
 /** The maintenance check ID of a service. */
-export function serviceMaintenanceId(serviceId: string): string {
+export function instanceMaintenanceId(serviceId: string): string {
   return SERVICE_MAINTENANCE_PREFIX + serviceId;
 }
 

@@ -22,7 +22,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { CatalogChange } from '../catalog/change.js';
 import type { CheckDefinition, CheckRecord } from '../catalog/types.js';
 import type { Committer } from '../commit/committer.js';
-import { deregisterService } from '../operations/deregister-service.js';
+import { deregisterInstance } from '../operations/deregister-instance.js';
 import { recordResult } from '../operations/update-check.js';
 
 /** Options of the {@link CheckSupervisor}. */
@@ -175,7 +175,7 @@ export class CheckSupervisor {
       const check = this.#opts.catalog.check(id);
       if (check && check.serviceId !== '' && check.status === 'critical') services.add(check.serviceId);
     }
-    for (const serviceId of services) this.#submit(deregisterService(serviceId, 'critical-timeout', false), 'critical reap');
+    for (const serviceId of services) this.#submit(deregisterInstance(serviceId, 'critical-timeout', false), 'critical reap');
   }
 
   #submit(op: Parameters<Committer['submit']>[0], context: string): void {

@@ -10,7 +10,7 @@
  * then reloaded from the store and every caller of the batch gets a 500.
  */
 import { performance } from 'node:perf_hooks';
-import { Batch } from '../catalog/batch.js';
+import { Batch } from './batch.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { ApiError, ServerErrorCode } from '../errors.js';
 import type { Store } from '../store/store.js';

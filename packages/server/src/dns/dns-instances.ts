@@ -6,15 +6,15 @@
  */
 import type { HealthStatus } from '@rosterjs/roster';
 import type { Catalog } from '../catalog/catalog.js';
-import type { NodeInfo, ServiceRecord } from '../catalog/types.js';
+import type { NodeInfo, InstanceRecord } from '../catalog/types.js';
 import type { DnsAccess } from './dns-access.js';
 
 /** The catalog reads DNS needs. */
-export type DnsCatalog = Pick<Catalog, 'instancesOf' | 'healthOf' | 'node' | 'services'>;
+export type DnsCatalog = Pick<Catalog, 'instancesOf' | 'healthOf' | 'node' | 'instances'>;
 
 /** One answerable instance. */
 export interface DnsInstance {
-  readonly service: ServiceRecord;
+  readonly service: InstanceRecord;
   /** The address clients use: the instance's own, else the node's. */
   readonly address: string;
   /** SRV weight: `Weights.Passing` while passing, `Weights.Warning` while warning. */

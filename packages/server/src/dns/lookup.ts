@@ -188,7 +188,7 @@ function ptrAnswer(question: DnsQuestion, address: string, ctx: LookupContext): 
   const names = new Set<string>();
   if (sameAddress(node.address, address) && ctx.access.node(node.name)) names.add(nodeTarget(node.name, ctx.datacenter, domain));
   if (ctx.access.node(node.name)) {
-    for (const s of ctx.catalog.services()) {
+    for (const s of ctx.catalog.instances()) {
       if (s.address !== '' && sameAddress(s.address, address) && ctx.access.service(s.name))
         names.add(`${s.name}.service.${ctx.datacenter}.${bareName(domain)}`);
     }

@@ -4,7 +4,7 @@
  */
 import type { IndexKey } from '../catalog/indexes.js';
 import { parseBlockingParams } from '../blocking/blocking-params.js';
-import type { ServerContext } from '../context.js';
+import type { HttpContext } from './http-context.js';
 import { ApiError, badRequest, ServerErrorCode } from '../errors.js';
 import { FilterError } from '../filter/filter-error.js';
 import { compileFilter, type FilterPredicate } from '../filter/compile-filter.js';
@@ -34,7 +34,7 @@ export interface ReadSpec {
 }
 
 /** `?dc=` other than ours → 500 `No path to datacenter` (as Consul). */
-export function checkDatacenter(ctx: ServerContext, req: ApiRequest): void {
+export function checkDatacenter(ctx: HttpContext, req: ApiRequest): void {
   const dc = req.query.get('dc');
   if (dc !== null && dc !== '' && dc !== ctx.options.datacenter) {
     throw new ApiError(500, ServerErrorCode.NoPathToDatacenter, 'No path to datacenter');
@@ -46,7 +46,7 @@ export function checkDatacenter(ctx: ServerContext, req: ApiRequest): void {
  * (`maxHeldQueries`): 503 with `Retry-After`, answered at once.
  * @throws ApiError 503 `Too many blocking queries held ...`.
  */
-export function checkHoldCapacity(ctx: ServerContext): void {
+export function checkHoldCapacity(ctx: HttpContext): void {
   const max = ctx.options.maxHeldQueries;
   if (ctx.waiters.size >= max) {
     throw new ApiError(503, ServerErrorCode.TooManyHeldQueries, `Too many blocking queries held (limit ${max}); retry later`, {
@@ -72,7 +72,7 @@ export function filterOf(req: ApiRequest): FilterPredicate | undefined {
  * server's global index (it cannot come from this server: the index never goes backwards, even
  * across restarts) is answered at once, so a client that watched another server catches up.
  */
-export async function blockingRead(ctx: ServerContext, req: ApiRequest, spec: ReadSpec): Promise<ApiReply> {
+export async function blockingRead(ctx: HttpContext, req: ApiRequest, spec: ReadSpec): Promise<ApiReply> {
   checkDatacenter(ctx, req);
   parseConsistency(req.query);
   const params = parseBlockingParams(req.query, ctx.options.random);

@@ -28,7 +28,7 @@ export class Metrics {
         this.reset();
         const c = catalog();
         const counts = new Map<string, number>();
-        for (const s of c.services()) {
+        for (const s of c.instances()) {
           const key = `${s.name}\u0000${c.healthOf(s.id)}`;
           counts.set(key, (counts.get(key) ?? 0) + 1);
         }

@@ -1,5 +1,5 @@
 /** Service and node maintenance mode, expressed as synthetic critical checks (spec §4.5). */
-import { NODE_MAINTENANCE_CHECK_ID, STATIC_DEFINITION, serviceMaintenanceId } from '../catalog/types.js';
+import { NODE_MAINTENANCE_CHECK_ID, STATIC_DEFINITION, instanceMaintenanceId } from '../catalog/types.js';
 import type { Operation } from '../commit/committer.js';
 import { unknownServiceId } from '../errors.js';
 
@@ -7,11 +7,11 @@ const SERVICE_DEFAULT_REASON = 'Maintenance mode is enabled for this service, bu
 const NODE_DEFAULT_REASON = 'Maintenance mode is enabled for this node, but no reason was provided. This is a default message.';
 
 /** Puts a service into maintenance or takes it out; idempotent. 404 for an unknown service. */
-export function setServiceMaintenance(serviceId: string, enable: boolean, reason: string): Operation<void> {
+export function setInstanceMaintenance(serviceId: string, enable: boolean, reason: string): Operation<void> {
   return (batch) => {
     const { catalog } = batch;
-    if (!catalog.service(serviceId)) throw unknownServiceId(serviceId);
-    const id = serviceMaintenanceId(serviceId);
+    if (!catalog.instance(serviceId)) throw unknownServiceId(serviceId);
+    const id = instanceMaintenanceId(serviceId);
     if (!enable) {
       batch.deleteCheck(id);
       return;

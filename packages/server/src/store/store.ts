@@ -13,7 +13,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { IndexSnapshot } from '../catalog/indexes.js';
-import type { CheckRecord, ServiceRecord } from '../catalog/types.js';
+import type { CheckRecord, InstanceRecord } from '../catalog/types.js';
 import { ServerError, ServerErrorCode } from '../errors.js';
 
 /** How hard a commit is pushed to disk. */
@@ -30,7 +30,7 @@ export interface StoreOptions {
 /** Everything the store holds, as loaded at start-up. */
 export interface StoredState {
   readonly meta: ReadonlyMap<string, string>;
-  readonly services: readonly ServiceRecord[];
+  readonly instances: readonly InstanceRecord[];
   readonly checks: readonly CheckRecord[];
   readonly indexes: IndexSnapshot;
 }
@@ -42,8 +42,8 @@ const SCHEMA_VERSION = '1';
 /** The SQLite store. Synchronous: every method returns when SQLite has done the work. */
 export class Store {
   readonly #db: Database.Database;
-  readonly #putService: Database.Statement<[string, string]>;
-  readonly #deleteService: Database.Statement<[string]>;
+  readonly #putInstance: Database.Statement<[string, string]>;
+  readonly #deleteInstance: Database.Statement<[string]>;
   readonly #putCheck: Database.Statement<[string, string]>;
   readonly #deleteCheck: Database.Statement<[string]>;
   readonly #putIndex: Database.Statement<[string, number]>;
@@ -54,8 +54,8 @@ export class Store {
 
   private constructor(db: Database.Database) {
     this.#db = db;
-    this.#putService = db.prepare('INSERT OR REPLACE INTO services (id, data) VALUES (?, ?)');
-    this.#deleteService = db.prepare('DELETE FROM services WHERE id = ?');
+    this.#putInstance = db.prepare('INSERT OR REPLACE INTO services (id, data) VALUES (?, ?)');
+    this.#deleteInstance = db.prepare('DELETE FROM services WHERE id = ?');
     this.#putCheck = db.prepare('INSERT OR REPLACE INTO checks (id, data) VALUES (?, ?)');
     this.#deleteCheck = db.prepare('DELETE FROM checks WHERE id = ?');
     this.#putIndex = db.prepare('INSERT OR REPLACE INTO indexes (key, value) VALUES (?, ?)');
@@ -117,10 +117,11 @@ export class Store {
     for (const row of this.#db.prepare<[], { key: string; value: string }>('SELECT key, value FROM meta').iterate()) {
       meta.set(row.key, row.value);
     }
-    const services = this.#db
+    // The table keeps Consul's name (store schema 1): one row per instance.
+    const instances = this.#db
       .prepare<[], { data: string }>('SELECT data FROM services')
       .all()
-      .map((r) => JSON.parse(r.data) as ServiceRecord);
+      .map((r) => JSON.parse(r.data) as InstanceRecord);
     const checks = this.#db
       .prepare<[], { data: string }>('SELECT data FROM checks')
       .all()
@@ -131,7 +132,7 @@ export class Store {
       if (row.key === 'current') current = row.value;
       else tables[row.key] = row.value;
     }
-    return { meta, services, checks, indexes: { current, tables } };
+    return { meta, instances, checks, indexes: { current, tables } };
   }
 
   /**
@@ -142,14 +143,14 @@ export class Store {
     return this.#transaction(fn) as T;
   }
 
-  /** Inserts or replaces a service row (inside {@link transaction}). */
-  putService(record: ServiceRecord): void {
-    this.#putService.run(record.id, JSON.stringify(record));
+  /** Inserts or replaces an instance row (inside {@link transaction}). */
+  putInstance(record: InstanceRecord): void {
+    this.#putInstance.run(record.id, JSON.stringify(record));
   }
 
-  /** Deletes a service row. */
-  deleteService(id: string): void {
-    this.#deleteService.run(id);
+  /** Deletes an instance row. */
+  deleteInstance(id: string): void {
+    this.#deleteInstance.run(id);
   }
 
   /** Inserts or replaces a check row. */

@@ -4,25 +4,12 @@
  * deviation). Catalog checks are static: nobody runs them; their status is what was written.
  */
 import { isHealthStatus, LIMITS, validateId } from '@rosterjs/roster';
-import type { CheckInput } from '../../catalog/batch.js';
-import { type NodeInfo, STATIC_DEFINITION } from '../../catalog/types.js';
+import { type CheckInput, isThisNode, type NodeInfo, STATIC_DEFINITION } from '../../catalog/types.js';
 import { badRequest } from '../../errors.js';
-import type { ServiceRegistration } from '../../operations/register-service.js';
-import { isThisNode } from '../routes/select.js';
+import type { CatalogDeregistration, CatalogRegistration } from '../../operations/catalog-write.js';
 import { decodeServiceDefinition, type ServiceDecodeOptions } from './decode-service.js';
 import { type Fields, parseJsonObject } from './fields.js';
 import { toApiError } from './validation-error.js';
-
-/** A decoded catalog registration: a service with static checks, and/or node-level checks. */
-export interface CatalogRegistration {
-  readonly service: ServiceRegistration | undefined;
-  /** Checks without a service, or for services registered earlier. */
-  readonly checks: readonly CheckInput[];
-}
-
-/** What a catalog deregistration removes. */
-export type CatalogDeregistration =
-  { readonly kind: 'service'; readonly id: string } | { readonly kind: 'check'; readonly id: string } | { readonly kind: 'node' };
 
 function node(f: Fields, self: NodeInfo): void {
   const name = f.string('Node') ?? '';

@@ -1,6 +1,6 @@
 /** Decoding of `PUT /v1/agent/check/register` bodies (Consul's CheckDefinition, spec §6.6). */
 import { validateRegistration } from '@rosterjs/roster';
-import type { CheckInput } from '../../catalog/batch.js';
+import type { CheckInput } from '../../catalog/types.js';
 import { badRequest, ServerErrorCode } from '../../errors.js';
 import { type CheckDecodeOptions, decodeCheck, toDefinition } from './decode-check.js';
 import { parseJsonObject } from './fields.js';

@@ -1,14 +1,14 @@
 /**
  * Decoding of `PUT /v1/agent/service/register` bodies (Consul's ServiceDefinition, spec §6.1)
- * into a validated ServiceRegistration. Consul's own checks come first, with Consul's wording;
+ * into a validated InstanceRegistration. Consul's own checks come first, with Consul's wording;
  * then the library's validateRegistration enforces roster's limits (names, ids, tags, meta,
  * durations) so the server and the library agree.
  */
 import { validateRegistration } from '@rosterjs/roster';
-import type { CheckInput, ServiceInput } from '../../catalog/batch.js';
+import type { CheckInput, InstanceInput } from '../../catalog/types.js';
 import type { TaggedAddress } from '../../catalog/types.js';
 import { badRequest, ServerErrorCode } from '../../errors.js';
-import type { ServiceRegistration } from '../../operations/register-service.js';
+import type { InstanceRegistration } from '../../operations/register-instance.js';
 import { type CheckDecodeOptions, type DecodedCheck, decodeCheck, isEmptyCheck, toDefinition } from './decode-check.js';
 import { type Fields, parseJsonObject } from './fields.js';
 import { toApiError } from './validation-error.js';
@@ -31,7 +31,7 @@ export function decodeServiceRegistration(
   body: Buffer | undefined,
   replaceExistingChecks: boolean,
   options: ServiceDecodeOptions,
-): ServiceRegistration {
+): InstanceRegistration {
   return decodeServiceDefinition(parseJsonObject(body, 'structs.ServiceDefinition'), replaceExistingChecks, options);
 }
 
@@ -44,7 +44,7 @@ export function decodeServiceDefinition(
   replaceExistingChecks: boolean,
   options: ServiceDecodeOptions,
   nameField = 'Name',
-): ServiceRegistration {
+): InstanceRegistration {
   const name = f.string(nameField) ?? '';
   const id = f.string('ID') || name;
   const address = f.string('Address') ?? '';
@@ -93,7 +93,7 @@ export function decodeServiceDefinition(
   } catch (error) {
     throw toApiError(error);
   }
-  const service: ServiceInput = {
+  const service: InstanceInput = {
     id: normalized.id,
     name: normalized.service,
     tags: normalized.tags,

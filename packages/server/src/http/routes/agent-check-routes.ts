@@ -1,7 +1,7 @@
 /** `/v1/agent/check/*` and `/v1/agent/checks` (spec §6.5–6.8). */
 import { type HealthStatus, isHealthStatus } from '@rosterjs/roster';
 import { SERF_HEALTH_CHECK_ID } from '../../catalog/types.js';
-import type { ServerContext } from '../../context.js';
+import type { HttpContext } from '../http-context.js';
 import { badRequest } from '../../errors.js';
 import { deregisterCheck } from '../../operations/deregister-check.js';
 import { registerCheck } from '../../operations/register-check.js';
@@ -14,7 +14,7 @@ import { checkShape } from '../shapes/check-shape.js';
 import { allowsCheck, requireCheckWrite } from '../../acl/catalog-access.js';
 
 /** The routes. */
-export function agentCheckRoutes(ctx: ServerContext): Route[] {
+export function agentCheckRoutes(ctx: HttpContext): Route[] {
   const { catalog, committer, options } = ctx;
 
   const ttlUpdate = async (req: ApiRequest, id: string, status: HealthStatus, output: string) => {

@@ -4,8 +4,8 @@
  * critical or maintenance, 404 unknown), with `?format=text` for a plain-text answer.
  */
 import type { Catalog } from '../../catalog/catalog.js';
-import { isMaintenanceCheck, type ServiceRecord } from '../../catalog/types.js';
-import type { ServerContext } from '../../context.js';
+import { isMaintenanceCheck, type InstanceRecord } from '../../catalog/types.js';
+import type { HttpContext } from '../http-context.js';
 import { badRequest, notFound } from '../../errors.js';
 import type { ApiReply, ApiRequest, Route } from '../route.js';
 import { checkShape } from '../shapes/check-shape.js';
@@ -27,9 +27,9 @@ const RANK: Record<AggregatedStatus, number> = { passing: 0, warning: 1, critica
 const CODE: Record<AggregatedStatus, number> = { passing: 200, warning: 429, critical: 503, maintenance: 503 };
 
 /** The routes. */
-export function agentHealthRoutes(ctx: ServerContext): Route[] {
+export function agentHealthRoutes(ctx: HttpContext): Route[] {
   const { catalog, options } = ctx;
-  const entry = (s: ServiceRecord) => {
+  const entry = (s: InstanceRecord) => {
     const status = aggregatedStatus(catalog, s.id);
     return {
       status,
@@ -52,7 +52,7 @@ export function agentHealthRoutes(ctx: ServerContext): Route[] {
       access: { kind: 'checked' },
       handle(req) {
         if (req.rest === '') throw badRequest('Missing serviceID');
-        const s = catalog.service(req.rest);
+        const s = catalog.instance(req.rest);
         if (!s) throw notFound(`ServiceId ${req.rest} not found`);
         req.acl.require('service', s.name, 'read');
         const e = entry(s);

@@ -1,5 +1,5 @@
 /** `/v1/agent/self`, `/v1/agent/members`, `/v1/agent/maintenance`, `/v1/agent/metrics` (spec §6.9–6.11). */
-import type { ServerContext } from '../../context.js';
+import type { HttpContext } from '../http-context.js';
 import { setNodeMaintenance } from '../../operations/maintenance.js';
 import type { Route } from '../route.js';
 import { nodeMeta } from '../shapes/node-shape.js';
@@ -9,7 +9,7 @@ import { parseEnable } from './agent-service-routes.js';
 export const CONSUL_COMPAT_VERSION = '1.15.4';
 
 /** The routes. */
-export function agentRoutes(ctx: ServerContext, version: string): Route[] {
+export function agentRoutes(ctx: HttpContext, version: string): Route[] {
   const { catalog, committer, options } = ctx;
   const member = () => ({
     Name: catalog.node.name,
@@ -60,7 +60,7 @@ export function agentRoutes(ctx: ServerContext, version: string): Route[] {
             Coord: null,
             Member: member(),
             Stats: {
-              agent: { checks: String(catalog.nodeChecks().length), services: String(catalog.serviceCount) },
+              agent: { checks: String(catalog.nodeChecks().length), services: String(catalog.instanceCount) },
               roster: { version, held_queries: String(ctx.waiters.size), index: String(catalog.indexes.current) },
             },
             Meta: nodeMeta(node),

@@ -1,10 +1,10 @@
 /** `/v1/agent/service/*` and `/v1/agent/services` (spec §6.1–6.4, §6.9). */
 import { createHash } from 'node:crypto';
-import type { ServerContext } from '../../context.js';
+import type { HttpContext } from '../http-context.js';
 import { badRequest, notFound } from '../../errors.js';
-import { deregisterService } from '../../operations/deregister-service.js';
-import { setServiceMaintenance } from '../../operations/maintenance.js';
-import { registerService } from '../../operations/register-service.js';
+import { deregisterInstance } from '../../operations/deregister-instance.js';
+import { setInstanceMaintenance } from '../../operations/maintenance.js';
+import { registerInstance } from '../../operations/register-instance.js';
 import { decodeServiceRegistration } from '../decode/decode-service.js';
 import { checkHoldCapacity, filterOf } from '../read.js';
 import type { ApiRequest, Route } from '../route.js';
@@ -31,12 +31,12 @@ function replaceExistingChecks(req: ApiRequest): boolean {
 }
 
 /** The routes. */
-export function agentServiceRoutes(ctx: ServerContext): Route[] {
+export function agentServiceRoutes(ctx: HttpContext): Route[] {
   const { catalog, committer, options } = ctx;
   const decodeOptions = { nodeAddress: options.nodeAddress, deregisterCriticalMinMs: options.deregisterCriticalMinMs };
 
   const serviceWithHash = (id: string) => {
-    const s = catalog.service(id);
+    const s = catalog.instance(id);
     if (!s) return undefined;
     const shape = agentServiceShape(s, options.datacenter);
     const hash = createHash('sha256').update(JSON.stringify(shape)).digest('hex').slice(0, 16);
@@ -54,7 +54,7 @@ export function agentServiceRoutes(ctx: ServerContext): Route[] {
         // service:write on the new name, and on the name of the instance it replaces.
         req.acl.require('service', registration.service.name, 'write');
         requireServiceWrite(req.acl, catalog, registration.service.id);
-        await committer.submit(registerService(registration));
+        await committer.submit(registerInstance(registration));
         return { kind: 'empty' };
       },
     },
@@ -66,7 +66,7 @@ export function agentServiceRoutes(ctx: ServerContext): Route[] {
       access: { kind: 'checked' },
       async handle(req) {
         requireServiceWrite(req.acl, catalog, req.rest);
-        await committer.submit(deregisterService(req.rest));
+        await committer.submit(deregisterInstance(req.rest));
         return { kind: 'empty' };
       },
     },
@@ -79,7 +79,7 @@ export function agentServiceRoutes(ctx: ServerContext): Route[] {
         if (req.rest === '') throw badRequest('Missing service ID');
         const enable = parseEnable(req);
         requireServiceWrite(req.acl, catalog, req.rest);
-        await committer.submit(setServiceMaintenance(req.rest, enable, req.query.get('reason') ?? ''));
+        await committer.submit(setInstanceMaintenance(req.rest, enable, req.query.get('reason') ?? ''));
         return { kind: 'empty' };
       },
     },
@@ -117,7 +117,7 @@ export function agentServiceRoutes(ctx: ServerContext): Route[] {
       handle(req) {
         const filter = filterOf(req);
         const out: Record<string, unknown> = {};
-        for (const s of catalog.services()) {
+        for (const s of catalog.instances()) {
           const shape = agentServiceShape(s, options.datacenter);
           if (filter && !filter(shape)) continue;
           if (req.acl.allows('service', s.name, 'read')) out[s.id] = shape;

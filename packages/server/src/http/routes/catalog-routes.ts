@@ -1,6 +1,7 @@
 /** `/v1/catalog/*` reads (spec §6.12–6.14). All are blocking queries. */
 import { serviceKey } from '../../catalog/indexes.js';
-import type { ServerContext } from '../../context.js';
+import { isThisNode } from '../../catalog/types.js';
+import type { HttpContext } from '../http-context.js';
 import { catalogDeregister, catalogRegister } from '../../operations/catalog-write.js';
 import { decodeCatalogDeregistration, decodeCatalogRegistration } from '../decode/decode-catalog-registration.js';
 import { badRequest } from '../../errors.js';
@@ -8,11 +9,11 @@ import { blockingRead, checkDatacenter, filterOf } from '../read.js';
 import type { Route } from '../route.js';
 import { nodeShape } from '../shapes/node-shape.js';
 import { catalogServiceShape, nodeServiceShape } from '../shapes/service-shape.js';
-import { isThisNode, nodeMetaMatches, tagMatcher } from './select.js';
+import { nodeMetaMatches, tagMatcher } from './select.js';
 import { allowsServiceRead, requireCheckWrite, requireServiceWrite } from '../../acl/catalog-access.js';
 
 /** The routes. */
-export function catalogRoutes(ctx: ServerContext): Route[] {
+export function catalogRoutes(ctx: HttpContext): Route[] {
   const { catalog } = ctx;
   const indexes = () => catalog.indexes;
   return [
@@ -32,7 +33,7 @@ export function catalogRoutes(ctx: ServerContext): Route[] {
             const out: Record<string, string[]> = {};
             if (!nodeMetaMatches(req, catalog.node)) return out;
             const tagSets = new Map<string, Set<string>>();
-            for (const s of catalog.services()) {
+            for (const s of catalog.instances()) {
               if (filter && !filter(catalogServiceShape(s, catalog.node))) continue;
               if (!req.acl.allows('service', s.name, 'read')) {
                 req.aclFiltered();
@@ -123,7 +124,7 @@ export function catalogRoutes(ctx: ServerContext): Route[] {
               return null;
             }
             const services: Record<string, unknown> = {};
-            for (const s of catalog.services()) {
+            for (const s of catalog.instances()) {
               const shape = nodeServiceShape(s);
               if (filter && !filter(shape)) continue;
               if (req.acl.allows('service', s.name, 'read')) services[s.id] = shape;

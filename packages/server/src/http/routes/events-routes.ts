@@ -3,14 +3,14 @@
  * Consul's). Each event: `id: <index>`, `event: <type>`, `data: <JSON>`; a comment line every
  * 15 s keeps proxies from closing an idle stream. Ends when the server shuts down.
  */
-import type { ServerContext } from '../../context.js';
+import type { HttpContext } from '../http-context.js';
 import type { Route } from '../route.js';
 
 /** Seconds between keep-alive comments. */
 export const SSE_KEEPALIVE_MS = 15_000;
 
 /** The route. */
-export function eventsRoutes(ctx: ServerContext): Route[] {
+export function eventsRoutes(ctx: HttpContext): Route[] {
   return [
     {
       path: '/v1/roster/events',

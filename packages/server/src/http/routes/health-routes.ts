@@ -1,7 +1,7 @@
 /** `/v1/health/*` (spec §6.16–6.18). All are blocking queries. */
 import { serviceKey } from '../../catalog/indexes.js';
-import type { CheckRecord, NodeInfo, ServiceRecord } from '../../catalog/types.js';
-import type { ServerContext } from '../../context.js';
+import { type CheckRecord, type InstanceRecord, isThisNode, type NodeInfo } from '../../catalog/types.js';
+import type { HttpContext } from '../http-context.js';
 import { badRequest } from '../../errors.js';
 import { parseGoBool } from '../query.js';
 import { blockingRead, filterOf } from '../read.js';
@@ -9,7 +9,7 @@ import type { ApiRequest, Route } from '../route.js';
 import { checkShape } from '../shapes/check-shape.js';
 import { nodeShape } from '../shapes/node-shape.js';
 import { nodeServiceShape } from '../shapes/service-shape.js';
-import { isThisNode, nodeMetaMatches, tagMatcher } from './select.js';
+import { nodeMetaMatches, tagMatcher } from './select.js';
 import { allowsCheck, allowsServiceRead } from '../../acl/catalog-access.js';
 
 /** `?passing`: present and empty means true; otherwise Go's ParseBool. */
@@ -45,12 +45,12 @@ function sameRecords(a: readonly CheckRecord[], b: readonly CheckRecord[]): bool
 }
 
 /** The routes. */
-export function healthRoutes(ctx: ServerContext): Route[] {
+export function healthRoutes(ctx: HttpContext): Route[] {
   const { catalog } = ctx;
   const indexes = () => catalog.indexes;
   const shapes = (checks: readonly CheckRecord[]) => checks.map((c) => checkShape(c, catalog));
   /** Encoded health/service entries by service record: a change re-encodes only its entry. */
-  const fragments = new WeakMap<ServiceRecord, Fragment>();
+  const fragments = new WeakMap<InstanceRecord, Fragment>();
   return [
     {
       path: '/v1/health/service/',

@@ -1,11 +1,11 @@
 /** Selection helpers shared by the catalog and health routes: tags and node meta (spec §2.7). */
-import type { NodeInfo, ServiceRecord } from '../../catalog/types.js';
+import type { NodeInfo, InstanceRecord } from '../../catalog/types.js';
 import { nodeMetaOf, tagsOf } from '../query.js';
 import type { ApiRequest } from '../route.js';
 import { nodeMeta } from '../shapes/node-shape.js';
 
 /** A predicate over instances for the repeated `?tag=` (all must match, case-insensitive). */
-export function tagMatcher(req: ApiRequest): (s: ServiceRecord) => boolean {
+export function tagMatcher(req: ApiRequest): (s: InstanceRecord) => boolean {
   const wanted = tagsOf(req.query).map((t) => t.toLowerCase());
   if (wanted.length === 0) return () => true;
   return (s) => {
@@ -20,9 +20,4 @@ export function nodeMetaMatches(req: ApiRequest, node: NodeInfo): boolean {
   if (pairs.length === 0) return true;
   const meta = nodeMeta(node);
   return pairs.every(([k, v]) => meta[k] === v);
-}
-
-/** True when `name` names this node (node names are case-insensitive), or is its ID. */
-export function isThisNode(name: string, node: NodeInfo): boolean {
-  return name.toLowerCase() === node.name.toLowerCase() || name === node.id;
 }

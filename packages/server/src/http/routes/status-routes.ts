@@ -1,10 +1,10 @@
 /** `/v1/status/leader` and `/v1/status/peers` (spec §6.19): this node is always the leader. */
-import type { ServerContext } from '../../context.js';
+import type { HttpContext } from '../http-context.js';
 import { checkDatacenter } from '../read.js';
 import type { Route } from '../route.js';
 
 /** The routes. */
-export function statusRoutes(ctx: ServerContext): Route[] {
+export function statusRoutes(ctx: HttpContext): Route[] {
   const self = () => `${ctx.catalog.node.address}:8300`;
   return [
     {

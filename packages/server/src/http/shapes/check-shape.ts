@@ -25,7 +25,7 @@ function definitionShape(c: CheckRecord): Record<string, unknown> {
 
 /** HealthCheck, with ServiceName/ServiceTags taken from the owning service. */
 export function checkShape(c: CheckRecord, catalog: Catalog): Record<string, unknown> {
-  const owner = c.serviceId === '' ? undefined : catalog.service(c.serviceId);
+  const owner = c.serviceId === '' ? undefined : catalog.instance(c.serviceId);
   const d = c.definition;
   return {
     Node: catalog.node.name,

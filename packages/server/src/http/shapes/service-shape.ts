@@ -1,8 +1,8 @@
 /** The JSON shapes of a service instance (spec §3.2): AgentService, NodeService, CatalogService. */
-import type { NodeInfo, ServiceRecord } from '../../catalog/types.js';
+import type { NodeInfo, InstanceRecord } from '../../catalog/types.js';
 import { nodeMeta, nodeTaggedAddresses } from './node-shape.js';
 
-function taggedAddresses(s: ServiceRecord): Record<string, { Address: string; Port: number }> | undefined {
+function taggedAddresses(s: InstanceRecord): Record<string, { Address: string; Port: number }> | undefined {
   const keys = Object.keys(s.taggedAddresses);
   if (keys.length === 0) return undefined;
   const out: Record<string, { Address: string; Port: number }> = {};
@@ -10,12 +10,12 @@ function taggedAddresses(s: ServiceRecord): Record<string, { Address: string; Po
   return out;
 }
 
-function weights(s: ServiceRecord) {
+function weights(s: InstanceRecord) {
   return { Passing: s.weights.passing, Warning: s.weights.warning };
 }
 
 /** AgentService (`/v1/agent/services` values, `/v1/agent/service/:id`); TaggedAddresses omitted when empty. */
-export function agentServiceShape(s: ServiceRecord, datacenter: string): Record<string, unknown> {
+export function agentServiceShape(s: InstanceRecord, datacenter: string): Record<string, unknown> {
   const tagged = taggedAddresses(s);
   return {
     ID: s.id,
@@ -32,7 +32,7 @@ export function agentServiceShape(s: ServiceRecord, datacenter: string): Record<
 }
 
 /** NodeService (the `Service` of a health entry, the values of catalog/node `Services`). */
-export function nodeServiceShape(s: ServiceRecord): Record<string, unknown> {
+export function nodeServiceShape(s: InstanceRecord): Record<string, unknown> {
   const tagged = taggedAddresses(s);
   return {
     ID: s.id,
@@ -50,7 +50,7 @@ export function nodeServiceShape(s: ServiceRecord): Record<string, unknown> {
 }
 
 /** CatalogService (`/v1/catalog/service/:name` items). */
-export function catalogServiceShape(s: ServiceRecord, node: NodeInfo): Record<string, unknown> {
+export function catalogServiceShape(s: InstanceRecord, node: NodeInfo): Record<string, unknown> {
   const tagged = taggedAddresses(s);
   return {
     ID: node.id,

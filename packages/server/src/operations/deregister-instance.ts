@@ -7,15 +7,15 @@ import { unknownServiceId } from '../errors.js';
  * The operation. With `mustExist` (the API), an unknown ID is a 404; the reaper passes `false`
  * because the instance may have been removed meanwhile.
  */
-export function deregisterService(id: string, reason: RemovalReason = 'deregistered', mustExist = true): Operation<boolean> {
+export function deregisterInstance(id: string, reason: RemovalReason = 'deregistered', mustExist = true): Operation<boolean> {
   return (batch) => {
     const { catalog } = batch;
-    if (!catalog.service(id)) {
+    if (!catalog.instance(id)) {
       if (mustExist) throw unknownServiceId(id);
       return false;
     }
     for (const check of catalog.checksOf(id)) batch.deleteCheck(check.id);
-    batch.deleteService(id, reason);
+    batch.deleteInstance(id, reason);
     return true;
   };
 }

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Committer } from '../commit/committer.js';
 import { ApiError } from '../errors.js';
-import { deregisterService } from '../operations/deregister-service.js';
-import { registerService, type ServiceRegistration } from '../operations/register-service.js';
+import { deregisterInstance } from '../operations/deregister-instance.js';
+import { registerInstance, type InstanceRegistration } from '../operations/register-instance.js';
 import { updateTtl } from '../operations/update-check.js';
 import { Store } from '../store/store.js';
-import { bootstrapCatalog, type NodeIdentity } from './bootstrap.js';
-import { Catalog } from './catalog.js';
-import { STATIC_DEFINITION } from './types.js';
+import { bootstrapCatalog, type NodeIdentity } from '../store/bootstrap-catalog.js';
+import { Catalog } from '../catalog/catalog.js';
+import { STATIC_DEFINITION } from '../catalog/types.js';
 
 const identity: NodeIdentity = { name: 'node-a', address: '127.0.0.1', datacenter: 'dc1', meta: {} };
 const dirs: string[] = [];
@@ -36,7 +36,7 @@ function tempDir(): string {
   return dir;
 }
 
-function reg(id: string, name = 'web', ttl = false): ServiceRegistration {
+function reg(id: string, name = 'web', ttl = false): InstanceRegistration {
   return {
     service: {
       id,
@@ -83,7 +83,7 @@ describe('catalog + store', () => {
   it('batches operations of one turn into one commit and persists them', async () => {
     const dir = tempDir();
     const a = open(dir);
-    await Promise.all([a.committer.submit(registerService(reg('w1'))), a.committer.submit(registerService(reg('w2')))]);
+    await Promise.all([a.committer.submit(registerInstance(reg('w1'))), a.committer.submit(registerInstance(reg('w2')))]);
     expect(a.committed).toEqual([2]);
     expect(a.catalog.instancesOf('WEB').map((s) => s.id)).toEqual(['w1', 'w2']);
     const index = a.catalog.indexes.forService('web');
@@ -97,8 +97,8 @@ describe('catalog + store', () => {
 
   it('refuses one operation without failing the batch; keeps tombstones', async () => {
     const { catalog, committer } = open(tempDir());
-    await committer.submit(registerService(reg('w1')));
-    const results = await Promise.allSettled([committer.submit(deregisterService('w1')), committer.submit(deregisterService('w1'))]);
+    await committer.submit(registerInstance(reg('w1')));
+    const results = await Promise.allSettled([committer.submit(deregisterInstance('w1')), committer.submit(deregisterInstance('w1'))]);
     expect(results[0]!.status).toBe('fulfilled');
     expect(results[1]!.status).toBe('rejected');
     expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(ApiError);
@@ -108,9 +108,9 @@ describe('catalog + store', () => {
 
   it('does not bump indexes for identical re-registration or output-only updates', async () => {
     const { catalog, committer } = open(tempDir());
-    await committer.submit(registerService(reg('w1', 'web', true)));
+    await committer.submit(registerInstance(reg('w1', 'web', true)));
     const before = catalog.indexes.current;
-    await committer.submit(registerService(reg('w1', 'web', true)));
+    await committer.submit(registerInstance(reg('w1', 'web', true)));
     expect(catalog.indexes.current).toBe(before);
     await committer.submit(updateTtl('service:w1', 'passing', 'one'));
     const afterStatus = catalog.indexes.current;
@@ -122,7 +122,7 @@ describe('catalog + store', () => {
 
   it('answers a heartbeat that changes nothing without a store transaction or a batch', async () => {
     const { store, catalog, committer } = open(tempDir());
-    await committer.submit(registerService(reg('w1', 'web', true)));
+    await committer.submit(registerInstance(reg('w1', 'web', true)));
     await committer.submit(updateTtl('service:w1', 'passing', ''));
     const index = catalog.indexes.current;
     let transactions = 0;
@@ -132,7 +132,7 @@ describe('catalog + store', () => {
       return transaction(fn);
     };
     // Queued behind a registration: the heartbeat still settles at once, with no transaction.
-    const queued = committer.submit(registerService(reg('w2')));
+    const queued = committer.submit(registerInstance(reg('w2')));
     await committer.submit(updateTtl('service:w1', 'passing', 'ok'), { immediate: true });
     expect(transactions).toBe(0);
     expect(committer.pending).toBe(1);
@@ -148,11 +148,11 @@ describe('catalog + store', () => {
 
   it('re-registration keeps check status', async () => {
     const { catalog, committer } = open(tempDir());
-    await committer.submit(registerService(reg('w1', 'web', true)));
+    await committer.submit(registerInstance(reg('w1', 'web', true)));
     await committer.submit(updateTtl('service:w1', 'passing', ''));
-    await committer.submit(registerService({ ...reg('w1', 'web', true), service: { ...reg('w1').service, port: 81 } }));
+    await committer.submit(registerInstance({ ...reg('w1', 'web', true), service: { ...reg('w1').service, port: 81 } }));
     expect(catalog.check('service:w1')?.status).toBe('passing');
-    expect(catalog.service('w1')?.port).toBe(81);
+    expect(catalog.instance('w1')?.port).toBe(81);
   });
 
   it('refuses a second server on the same data dir', () => {
@@ -163,12 +163,12 @@ describe('catalog + store', () => {
 
   it('recovers the catalog from the store when a transaction fails', async () => {
     const { catalog, committer } = open(tempDir());
-    await committer.submit(registerService(reg('w1')));
+    await committer.submit(registerInstance(reg('w1')));
     const failing = committer.submit((batch) => {
-      batch.deleteService('w1', 'deregistered');
+      batch.deleteInstance('w1', 'deregistered');
       throw new Error('boom');
     });
     await expect(failing).rejects.toMatchObject({ status: 500 });
-    expect(catalog.service('w1')).toBeDefined();
+    expect(catalog.instance('w1')).toBeDefined();
   });
 });

@@ -4,10 +4,10 @@
  * configured identity (name, address, datacenter, meta) changed since the last run.
  */
 import { randomUUID } from 'node:crypto';
-import type { Store } from '../store/store.js';
-import type { CatalogState } from './catalog.js';
-import { Indexes } from './indexes.js';
-import type { NodeInfo } from './types.js';
+import type { CatalogState } from '../catalog/catalog.js';
+import { Indexes } from '../catalog/indexes.js';
+import type { NodeInfo } from '../catalog/types.js';
+import type { Store } from './store.js';
 
 /** The configured identity of this node. */
 export interface NodeIdentity {
@@ -50,6 +50,6 @@ export function bootstrapCatalog(store: Store, identity: NodeIdentity): CatalogS
       }
     }
     const node: NodeInfo = { id, ...identity, createIndex, modifyIndex };
-    return { node, services: loaded.services, checks: loaded.checks, indexes: indexes.snapshot() };
+    return { node, instances: loaded.instances, checks: loaded.checks, indexes: indexes.snapshot() };
   });
 }

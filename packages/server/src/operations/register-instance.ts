@@ -2,14 +2,14 @@
  * Registers (or replaces) a service instance with its checks, as the agent endpoint
  * `PUT /v1/agent/service/register` does (spec §6.1, §4.2, §4.4, §4.9).
  */
-import type { CheckInput, ServiceInput } from '../catalog/batch.js';
-import { isMaintenanceCheck, type ServiceRecord } from '../catalog/types.js';
+import type { CheckInput, InstanceInput } from '../catalog/types.js';
+import { isMaintenanceCheck, type InstanceRecord } from '../catalog/types.js';
 import type { Operation } from '../commit/committer.js';
 import { assertChecksPerService } from './check-limit.js';
 
 /** A decoded and validated service registration. */
-export interface ServiceRegistration {
-  readonly service: ServiceInput;
+export interface InstanceRegistration {
+  readonly service: InstanceInput;
   /** Checks with their IDs derived and initial status set (`critical` unless given). */
   readonly checks: readonly CheckInput[];
   /** Remove the service's checks that are not in `checks` (`?replace-existing-checks`). */
@@ -22,7 +22,7 @@ export interface ServiceRegistration {
  * checks are never removed by `replaceExistingChecks`. The instance's checks, kept ones included,
  * must stay within the checks-per-service limit (400, nothing written).
  */
-export function registerService(registration: ServiceRegistration): Operation<ServiceRecord> {
+export function registerInstance(registration: InstanceRegistration): Operation<InstanceRecord> {
   return (batch) => {
     const { catalog } = batch;
     assertChecksPerService(
@@ -31,7 +31,7 @@ export function registerService(registration: ServiceRegistration): Operation<Se
       registration.checks.map((c) => c.id),
       !registration.replaceExistingChecks,
     );
-    const record = batch.putService(registration.service);
+    const record = batch.putInstance(registration.service);
     const keep = new Set<string>();
     for (const check of registration.checks) {
       keep.add(check.id);

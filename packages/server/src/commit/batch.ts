@@ -5,16 +5,18 @@
  * can refuse the request and only then call the mutators here, so a refused operation leaves
  * nothing half done.
  */
+import type { Catalog } from '../catalog/catalog.js';
+import type { CatalogChange, RemovalReason } from '../catalog/change.js';
+import { type IndexKey, serviceKey } from '../catalog/indexes.js';
+import {
+  type CheckInput,
+  type CheckRecord,
+  checkRecord,
+  type InstanceInput,
+  type InstanceRecord,
+  instanceRecord,
+} from '../catalog/types.js';
 import type { Store } from '../store/store.js';
-import type { Catalog } from './catalog.js';
-import type { CatalogChange, RemovalReason } from './change.js';
-import { type IndexKey, serviceKey } from './indexes.js';
-import { type CheckRecord, checkRecord, type ServiceRecord, serviceRecord } from './types.js';
-
-/** A service record before the batch assigns its indexes. */
-export type ServiceInput = Omit<ServiceRecord, 'createIndex' | 'modifyIndex'>;
-/** A check record before the batch assigns its indexes. */
-export type CheckInput = Omit<CheckRecord, 'createIndex' | 'modifyIndex'>;
 
 /**
  * Thrown by a storeless batch (see {@link Batch} `storeless`) when an operation would allocate an
@@ -80,7 +82,7 @@ export class Batch {
       for (const name of [...this.#catalog.serviceNames()]) this.#catalog.bumpContent(`service:${name}`);
       return;
     }
-    const owner = this.#catalog.service(check.serviceId);
+    const owner = this.#catalog.instance(check.serviceId);
     if (owner) this.#catalog.bumpContent(serviceKey(owner.name));
   }
 
@@ -90,13 +92,13 @@ export class Batch {
   }
 
   /** Inserts or replaces a service instance. An identical re-registration writes nothing. */
-  putService(input: ServiceInput): ServiceRecord {
-    const previous = this.#catalog.service(input.id);
+  putInstance(input: InstanceInput): InstanceRecord {
+    const previous = this.#catalog.instance(input.id);
     if (previous && sameService(previous, input)) return previous;
     const index = this.#index();
-    const record = serviceRecord(input, previous?.createIndex ?? index, index);
-    this.#catalog.setService(record);
-    this.#store.putService(record);
+    const record = instanceRecord(input, previous?.createIndex ?? index, index);
+    this.#catalog.setInstance(record);
+    this.#store.putInstance(record);
     this.writes++;
     this.#touch('services', index);
     this.#touch(serviceKey(record.name), index);
@@ -106,12 +108,12 @@ export class Batch {
   }
 
   /** Removes a service instance (its checks must be removed with {@link deleteCheck}). */
-  deleteService(id: string, reason: RemovalReason): void {
-    const previous = this.#catalog.service(id);
+  deleteInstance(id: string, reason: RemovalReason): void {
+    const previous = this.#catalog.instance(id);
     if (!previous) return;
     const index = this.#index();
-    this.#catalog.removeService(id);
-    this.#store.deleteService(id);
+    this.#catalog.removeInstance(id);
+    this.#store.deleteInstance(id);
     this.writes++;
     this.#touch('services', index);
     this.#touch(serviceKey(previous.name), index);
@@ -161,7 +163,7 @@ export class Batch {
       this.#touchAllServices(index);
       return;
     }
-    const owner = this.#catalog.service(check.serviceId);
+    const owner = this.#catalog.instance(check.serviceId);
     if (owner) this.#touch(serviceKey(owner.name), index);
   }
 
@@ -174,7 +176,7 @@ export class Batch {
   }
 }
 
-function sameService(a: ServiceRecord, b: ServiceInput): boolean {
+function sameService(a: InstanceRecord, b: InstanceInput): boolean {
   return (
     a.name === b.name &&
     a.address === b.address &&

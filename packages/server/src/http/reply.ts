@@ -1,0 +1,75 @@
+/**
+ * Writing answers: JSON with Consul's index headers, text, streams, and refusals (text/plain with
+ * the ApiError's status and headers). Route handlers never call these; the app does.
+ */
+import type { ServerResponse } from 'node:http';
+import type { FastifyReply } from 'fastify';
+import type { ApiError } from '../errors.js';
+import { encodeJson } from './encode-json.js';
+import { parseConsistency } from './query.js';
+import type { ApiReply } from './route.js';
+
+const JSON_TYPE = 'application/json';
+const TEXT_TYPE = 'text/plain; charset=utf-8';
+
+/** Adds the blocking-query headers (X-Consul-Index and friends). */
+export function addIndexHeaders(reply: FastifyReply, index: number, query: URLSearchParams): void {
+  let consistency = 'leader';
+  try {
+    consistency = parseConsistency(query);
+  } catch {
+    // The error answer itself says what is wrong; keep the default here.
+  }
+  reply.header('X-Consul-Index', String(Math.max(1, index)));
+  reply.header('X-Consul-KnownLeader', 'true');
+  reply.header('X-Consul-LastContact', '0');
+  reply.header('X-Consul-Effective-Consistency', consistency);
+}
+
+/** Writes a handler's answer. */
+export function send(reply: FastifyReply, result: ApiReply, query: URLSearchParams): void {
+  switch (result.kind) {
+    case 'none':
+      if (!reply.raw.destroyed) reply.raw.destroy();
+      return;
+    case 'empty':
+      reply.code(200).send();
+      return;
+    case 'text':
+      reply
+        .code(result.status ?? 200)
+        .header('Content-Type', result.contentType)
+        .send(Buffer.from(result.body));
+      return;
+    case 'stream':
+      reply.hijack();
+      startStream(reply, result.start);
+      return;
+    case 'json': {
+      if (result.index !== undefined) addIndexHeaders(reply, result.index, query);
+      for (const [k, v] of Object.entries(result.headers ?? {})) reply.header(k, v);
+      reply
+        .code(result.status ?? 200)
+        .header('Content-Type', JSON_TYPE)
+        .send(result.encoded ?? encodeJson(result.body, query.has('pretty')));
+      return;
+    }
+  }
+}
+
+function startStream(reply: FastifyReply, start: (res: ServerResponse) => void): void {
+  const policy = reply.getHeader('X-Consul-Default-ACL-Policy');
+  if (typeof policy === 'string') reply.raw.setHeader('X-Consul-Default-ACL-Policy', policy);
+  start(reply.raw);
+}
+
+/** Writes a refusal: its status, its headers, its message as text/plain. */
+export function sendError(reply: FastifyReply, error: ApiError): void {
+  for (const [k, v] of Object.entries(error.headers)) reply.header(k, v);
+  reply.code(error.status).header('Content-Type', TEXT_TYPE).send(Buffer.from(error.message));
+}
+
+/** Writes a text/plain answer. */
+export function sendText(reply: FastifyReply, status: number, text: string): void {
+  reply.code(status).header('Content-Type', TEXT_TYPE).send(Buffer.from(text));
+}
