@@ -15,6 +15,7 @@ export default defineConfig({
       { find: /^@rosterjs\/roster\/testing$/, replacement: src('./packages/roster/src/testing/index.ts') },
       { find: /^@rosterjs\/roster\/consul$/, replacement: src('./packages/roster/src/registry/consul/index.ts') },
       { find: /^@rosterjs\/roster\/etcd$/, replacement: src('./packages/roster/src/registry/etcd/index.ts') },
+      { find: /^@rosterjs\/roster\/grpc$/, replacement: src('./packages/roster/src/grpc/index.ts') },
       { find: /^@rosterjs\/server$/, replacement: src('./packages/server/src/index.ts') },
     ],
   },

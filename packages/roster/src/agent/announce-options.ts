@@ -4,6 +4,7 @@
 import type { Clock } from '../clock.js';
 import type { Registry } from '../registry/registry.js';
 import type { LagSource } from './lag-watchdog.js';
+import type { GrpcServerLike } from './grpc-server-drainer.js';
 import type { HttpServer } from './server-drainer.js';
 
 /** An HTTP check the registry runs against the instance (roster serve and Consul run it; memory and etcd keep it as data). */
@@ -61,8 +62,13 @@ export interface AnnounceOptions {
   readonly ttl?: number | string | false;
   /** An HTTP check the registry runs (serve it with `attachHealth`/`healthHandler`/`fastifyHealth`). */
   readonly check?: AnnounceCheck;
-  /** The server whose requests in flight a drain lets finish (node:http/https; Fastify: `app.server`). */
-  readonly server?: HttpServer;
+  /**
+   * The server whose requests in flight a drain lets finish: node:http/https (Fastify:
+   * `app.server`; while announced, the instance reports `critical` when it stops listening), or
+   * a grpc-js `Server` (then `port` is required; the drain uses `tryShutdown`, bounded by
+   * `drain.timeoutMs`, then `forceShutdown`).
+   */
+  readonly server?: HttpServer | GrpcServerLike;
   readonly drain?: DrainOptions;
   /** Signals that start a drain (default `['SIGTERM', 'SIGINT']`); `false` or `[]`: none. Handlers are removed when the drain ends. */
   readonly signals?: readonly NodeJS.Signals[] | false;

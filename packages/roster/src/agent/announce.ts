@@ -14,6 +14,8 @@ import { LiveAnnouncement } from './live-announcement.js';
  * - re-registration when the registry forgot the instance (the Lease's `forgotten`/`restored`
  *   events, surfaced through `onEvent`);
  * - an event-loop-lag watchdog that reports `warning` while the loop lags (`lagWatchdog`);
+ * - with a `server`: `critical` within one heartbeat once it stopped listening (closed, or an
+ *   `'error'`), with a `server` event — a process that serves nothing is no zombie `passing`;
  * - on SIGTERM/SIGINT (`signals`), `drain()` or the end of an `await using` scope, a drain:
  *   report `critical` (`draining`), wait `drain.propagationMs` so watchers see it, stop the
  *   `server` and let its requests finish (at most `drain.timeoutMs`), deregister; after a signal,

@@ -44,6 +44,11 @@ export type AnnouncementEvent =
   | { readonly type: 'health'; readonly at: number; readonly status: HealthStatus; readonly output: string }
   /** The registry did not store a health change; the Lease's next renewal carries it. */
   | { readonly type: 'health-report-failed'; readonly at: number; readonly error: Error }
+  /**
+   * The announced `server` stopped listening (closed, or an `'error'`: then `error`) — the
+   * instance reports `critical` until it listens again — or it listens again.
+   */
+  | { readonly type: 'server'; readonly at: number; readonly listening: boolean; readonly error?: Error }
   /** A drain reached a phase. */
   | { readonly type: 'drain'; readonly at: number; readonly phase: DrainPhase }
   /** A drain is over. */

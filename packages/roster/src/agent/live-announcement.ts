@@ -14,7 +14,9 @@ import type { Announcement, AnnouncementEvent, DrainPhase, DrainResult, DrainTri
 import { eventLoopDelaySource } from './event-loop-delay-source.js';
 import { type LagWatchdog, startLagWatchdog } from './lag-watchdog.js';
 import { type AgentHealth, SelfHealth } from './self-health.js';
+import { GrpcServerDrainer, isGrpcServer } from './grpc-server-drainer.js';
 import { ServerDrainer } from './server-drainer.js';
+import { ServerListening } from './server-listening.js';
 
 /** Longer than any drain: a ref'd timer that keeps the process alive while draining. */
 const HOLD_MS = 2 ** 30;
@@ -26,8 +28,9 @@ export class LiveAnnouncement implements Announcement {
   readonly #s: AnnounceSettings;
   readonly #events = new TypedEvent<AnnouncementEvent>('announcement:event');
   readonly #health: SelfHealth;
-  readonly #drainer: ServerDrainer | undefined;
+  readonly #drainer: ServerDrainer | GrpcServerDrainer | undefined;
   readonly #watchdog: LagWatchdog | undefined;
+  readonly #listening: ServerListening | undefined;
   readonly #signalHandlers = new Map<NodeJS.Signals, () => void>();
   readonly #resolveDrained: (result: DrainResult) => void;
   #drain: Promise<DrainResult> | undefined;
@@ -50,10 +53,25 @@ export class LiveAnnouncement implements Announcement {
     });
     lease.onEvent((event) => {
       // A lease lost for good has nothing left to report lag to.
-      if (event.type === 'ended') this.#watchdog?.stop();
+      if (event.type === 'ended') {
+        this.#watchdog?.stop();
+        this.#listening?.stop();
+      }
       this.#emit(event);
     });
-    this.#drainer = settings.server ? new ServerDrainer(settings.server) : undefined;
+    const server = settings.server;
+    this.#drainer = server === undefined ? undefined : isGrpcServer(server) ? new GrpcServerDrainer(server) : new ServerDrainer(server);
+    // A process whose server stopped listening must not keep heartbeating `passing` (a zombie).
+    // (A grpc-js Server does not tell whether it listens.)
+    this.#listening =
+      server !== undefined && !isGrpcServer(server)
+        ? new ServerListening({
+            server,
+            clock,
+            everyMs: settings.heartbeatMs,
+            onChange: (listening, error) => this.#serverChanged(listening, error),
+          })
+        : undefined;
     const lag = settings.lag;
     this.#watchdog = lag
       ? startLagWatchdog({
@@ -110,6 +128,12 @@ export class LiveAnnouncement implements Announcement {
     this.#events.emit(event);
   }
 
+  #serverChanged(listening: boolean, error: Error | undefined): void {
+    this.#emit({ type: 'server', at: this.#s.clock.now(), listening, ...(error ? { error } : {}) });
+    const output = error ? `server is not listening: ${error.message}` : 'server is not listening';
+    void this.#health.set('server', listening ? 'passing' : 'critical', listening ? '' : output);
+  }
+
   #phase(phase: DrainPhase): void {
     this.#emit({ type: 'drain', at: this.#s.clock.now(), phase });
   }
@@ -142,6 +166,8 @@ export class LiveAnnouncement implements Announcement {
     try {
       this.#phase('started');
       this.#watchdog?.stop();
+      // The drain closes the server itself; that is no zombie.
+      this.#listening?.stop();
       this.#drainer?.startDraining();
       const markError = await this.#health.set('drain', 'critical', 'draining');
       if (markError) errors.push(markError);

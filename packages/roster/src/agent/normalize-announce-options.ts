@@ -11,6 +11,7 @@ import type { Registry } from '../registry/registry.js';
 import { validateRegistration } from '../validate.js';
 import { ANNOUNCE_DEFAULTS, type AnnounceOptions } from './announce-options.js';
 import { defaultAddress } from './default-address.js';
+import { type GrpcServerLike, isGrpcServer } from './grpc-server-drainer.js';
 import type { LagSource } from './lag-watchdog.js';
 import type { HttpServer } from './server-drainer.js';
 
@@ -18,7 +19,7 @@ import type { HttpServer } from './server-drainer.js';
 export interface AnnounceSettings {
   readonly registry: Registry;
   readonly registration: Registration;
-  readonly server: HttpServer | undefined;
+  readonly server: HttpServer | GrpcServerLike | undefined;
   readonly propagationMs: number;
   readonly drainTimeoutMs: number;
   readonly signals: readonly NodeJS.Signals[];
@@ -27,6 +28,8 @@ export interface AnnounceSettings {
   readonly lag:
     { readonly thresholdMs: number; readonly intervalMs: number; readonly recoverAfter: number; readonly source?: LagSource } | undefined;
   readonly clock: Clock;
+  /** The heartbeat period: how often the Lease renews (ttl / 3), or the check interval without a TTL. */
+  readonly heartbeatMs: number;
 }
 
 const KEYS = new Set(
@@ -88,11 +91,14 @@ export function normalizeAnnounceOptions(options: unknown): AnnounceSettings {
   onlyKeys(options, KEYS, '');
   const o = options as unknown as AnnounceOptions;
   if (!isObject(o.registry) || typeof o.registry.register !== 'function') fail('registry', 'must be a Registry (e.g. connect(url))');
-  if (o.server !== undefined && !isServer(o.server)) fail('server', 'must be a node:http or node:https Server (with Fastify: app.server)');
-  const listening = o.server?.listening ? o.server.address() : undefined;
+  if (o.server !== undefined && !isServer(o.server) && !isGrpcServer(o.server)) {
+    fail('server', 'must be a node:http or node:https Server (with Fastify: app.server), or a grpc-js Server');
+  }
+  const listening = o.server !== undefined && isServer(o.server) && o.server.listening ? o.server.address() : undefined;
 
   let port = o.port;
   if (port === undefined) {
+    if (isGrpcServer(o.server)) return fail('port', 'is required with a grpc-js Server (the port bindAsync gave)');
     if (typeof listening !== 'object' || listening === null) return fail('port', 'is required unless `server` is listening on a TCP port');
     port = listening.port;
   }
@@ -127,8 +133,12 @@ export function normalizeAnnounceOptions(options: unknown): AnnounceSettings {
     ...(ttl === false ? {} : { ttl }),
   };
   let ttlMs = 0;
+  let heartbeatMs = 0;
   try {
-    ttlMs = validateRegistration(registration).ttlMs;
+    const normalized = validateRegistration(registration);
+    ttlMs = normalized.ttlMs;
+    const firstCheck = normalized.checks[0];
+    heartbeatMs = ttlMs > 0 ? ttlMs / 3 : firstCheck && 'intervalMs' in firstCheck ? firstCheck.intervalMs : 10_000;
   } catch (error) {
     if (error instanceof InvalidArgumentError) {
       throw new InvalidArgumentError(optionField(error.field), error.message.slice(error.field.length + 2), { cause: error });
@@ -181,5 +191,6 @@ export function normalizeAnnounceOptions(options: unknown): AnnounceSettings {
     exitGraceMs: ms(o.exitGraceMs, 'exitGraceMs', ANNOUNCE_DEFAULTS.exitGraceMs, 0),
     lag,
     clock,
+    heartbeatMs,
   };
 }

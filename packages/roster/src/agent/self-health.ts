@@ -1,6 +1,6 @@
 /**
  * SelfHealth: the health an instance reports about itself, combined from independent parts
- * (the drain, the event-loop-lag watchdog, the application) — the worst part wins — and
+ * (the drain, the server's listening state, the event-loop-lag watchdog, the application) — the worst part wins — and
  * reported to the registry through the Lease whenever the combination changes.
  */
 import type { HealthStatus } from '../model.js';
@@ -14,9 +14,9 @@ export interface AgentHealth {
 }
 
 /** Who sets a part of the self-reported health. Ordered: the first non-passing part is named first. */
-export type HealthPart = 'drain' | 'lag' | 'app';
+export type HealthPart = 'drain' | 'server' | 'lag' | 'app';
 
-const PARTS: readonly HealthPart[] = ['drain', 'lag', 'app'];
+const PARTS: readonly HealthPart[] = ['drain', 'server', 'lag', 'app'];
 const PASSING: AgentHealth = { status: 'passing', output: '' };
 
 /** Options of {@link SelfHealth}. */

@@ -1,0 +1,210 @@
+/**
+ * Fixtures of the gRPC tests (not exported by the package): real grpc-js Echo instances on
+ * 127.0.0.1 (in this process, or in a child process that can be SIGKILLed), Echo clients
+ * through a `roster:` target, and a bounded open-loop load of unary calls.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+
+const proto = (name: string) => fileURLToPath(new URL(`./testdata/${name}`, import.meta.url));
+
+type Loaded = Record<string, Record<string, grpc.ServiceClientConstructor>>;
+const echoPackage = grpc.loadPackageDefinition(protoLoader.loadSync(proto('echo.proto'))) as unknown as Loaded;
+const healthPackage = grpc.loadPackageDefinition(protoLoader.loadSync(proto('health.proto'), { enums: String })) as unknown as {
+  grpc: { health: { v1: Record<string, grpc.ServiceClientConstructor> } };
+};
+
+/** The Echo client class (from the .proto, by @grpc/proto-loader). */
+export const EchoClient = echoPackage.rostertest!.Echo!;
+/** A grpc.health.v1.Health client class from the published .proto. */
+export const HealthClient = healthPackage.grpc.health.v1.Health!;
+
+/** A reply of Who/Count. */
+export interface WhoReply {
+  readonly instance: string;
+  readonly seq: number;
+}
+
+/** A real Echo server standing in for one instance. */
+export interface EchoInstance {
+  readonly id: string;
+  readonly port: number;
+  readonly server: grpc.Server;
+  /** Performance-clock times at which calls (unary and streaming) arrived. */
+  readonly arrivals: number[];
+  /** Added to every Who call's answer time, ms (changeable). */
+  delayMs: number;
+  /** When set, Who answers with this status code instead (changeable). */
+  failWith: number | undefined;
+  /** forceShutdown. */
+  close(): void;
+}
+
+/** Starts an Echo server on 127.0.0.1:0; `beforeStart` may add services (the health service). */
+export async function startEcho(id: string, delayMs = 1, beforeStart?: (server: grpc.Server) => void): Promise<EchoInstance> {
+  const server = new grpc.Server();
+  const arrivals: number[] = [];
+  const instance = {
+    id,
+    port: 0,
+    server,
+    arrivals,
+    delayMs,
+    failWith: undefined as number | undefined,
+    close: () => server.forceShutdown(),
+  };
+  server.addService(EchoClient.service, {
+    Who(call: grpc.ServerUnaryCall<{ delayMs: number }, WhoReply>, callback: grpc.sendUnaryData<WhoReply>) {
+      arrivals.push(performance.now());
+      const failWith = instance.failWith;
+      if (failWith !== undefined) return callback({ code: failWith, details: `${id} fails on purpose` });
+      setTimeout(() => callback(null, { instance: id, seq: arrivals.length }), call.request.delayMs || instance.delayMs);
+    },
+    Count(call: grpc.ServerWritableStream<{ n: number }, WhoReply>) {
+      arrivals.push(performance.now());
+      for (let i = 0; i < call.request.n; i++) call.write({ instance: id, seq: i });
+      call.end();
+    },
+  });
+  beforeStart?.(server);
+  instance.port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port))),
+  );
+  return instance;
+}
+
+/** An Echo instance in a child process. */
+export interface ChildEcho {
+  readonly id: string;
+  readonly port: number;
+  readonly child: ChildProcess;
+  /** SIGKILL, resolved once the process is gone. */
+  kill(): Promise<void>;
+}
+
+/** Starts testdata/echo-server.mjs; resolves once it printed its port. */
+export async function startChildEcho(id: string): Promise<ChildEcho> {
+  const child = spawn(process.execPath, [proto('echo-server.mjs'), id], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /port (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`echo-server ${id} exited with ${code}`)));
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    id,
+    port,
+    child,
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** The Echo client's methods (generated at run time by proto-loader). */
+export interface EchoStub extends grpc.Client {
+  Who(
+    request: { delayMs: number },
+    options: grpc.CallOptions,
+    callback: (error: grpc.ServiceError | null, reply: WhoReply) => void,
+  ): grpc.ClientUnaryCall;
+  Count(request: { n: number }, options: grpc.CallOptions): grpc.ClientReadableStream<WhoReply>;
+}
+
+/** An Echo client over `target`. */
+export function echoClient(target: string, options: grpc.ChannelOptions = {}): EchoStub {
+  return new EchoClient(target, grpc.credentials.createInsecure(), options) as unknown as EchoStub;
+}
+
+/** One unary Who call (deadline `deadlineMs`). */
+export function who(client: EchoStub, deadlineMs = 10_000, delayMs = 0): Promise<WhoReply> {
+  return new Promise((resolve, reject) => {
+    client.Who({ delayMs }, { deadline: Date.now() + deadlineMs }, (error, reply) => (error ? reject(error) : resolve(reply)));
+  });
+}
+
+/** One server-streaming Count call; resolves with every reply. */
+export function count(client: EchoStub, n: number): Promise<WhoReply[]> {
+  return new Promise((resolve, reject) => {
+    const replies: WhoReply[] = [];
+    const stream = client.Count({ n }, { deadline: Date.now() + 10_000 });
+    stream.on('data', (reply: WhoReply) => replies.push(reply));
+    stream.on('error', reject);
+    stream.on('end', () => resolve(replies));
+  });
+}
+
+/** What an open-loop load of Who calls did. */
+export interface GrpcLoadResult {
+  readonly calls: number;
+  readonly failures: readonly string[];
+  /** Replies per instance id. */
+  readonly byInstance: Readonly<Record<string, number>>;
+}
+
+/**
+ * Starts `perSecond` Who calls a second (open loop) until `stop()`, `maxMs` or `maxCalls`,
+ * whichever comes first. Bounded in count and time.
+ */
+export function startGrpcLoad(client: EchoStub, perSecond: number, maxMs: number, maxCalls: number) {
+  const intervalMs = 1000 / perSecond;
+  const start = performance.now();
+  const pending = new Set<Promise<void>>();
+  const failures: string[] = [];
+  const byInstance: Record<string, number> = {};
+  let started = 0;
+  const launch = () => {
+    started++;
+    const p = who(client).then(
+      (reply) => {
+        byInstance[reply.instance] = (byInstance[reply.instance] ?? 0) + 1;
+      },
+      (error: grpc.ServiceError) => {
+        failures.push(`${error.code}: ${error.details ?? error.message}`);
+      },
+    );
+    const tracked = p.finally(() => pending.delete(tracked));
+    pending.add(tracked);
+  };
+  const timer = setInterval(
+    () => {
+      const elapsed = performance.now() - start;
+      const due = Math.min(maxCalls, Math.floor(elapsed / intervalMs) + 1);
+      while (started < due) launch();
+      if (elapsed >= maxMs || started >= maxCalls) clearInterval(timer);
+    },
+    Math.max(1, Math.floor(intervalMs / 2)),
+  );
+  return {
+    get started() {
+      return started;
+    },
+    /** Resolves once `maxCalls` were started (or `maxMs` passed), then waits for those in flight. */
+    async finish(): Promise<GrpcLoadResult> {
+      while (started < maxCalls && performance.now() - start < maxMs) await delay(50);
+      clearInterval(timer);
+      while (pending.size > 0) await Promise.all([...pending]);
+      return { calls: started, failures, byInstance };
+    },
+  };
+}
+
+/** Resolves after `ms` of real time. */
+export const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls `condition` every 25 ms until it holds or `timeoutMs` passed; returns whether it held. */
+export async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const end = performance.now() + timeoutMs;
+  while (!(await condition())) {
+    if (performance.now() > end) return false;
+    await delay(25);
+  }
+  return true;
+}
