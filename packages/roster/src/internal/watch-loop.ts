@@ -22,6 +22,11 @@ export interface WatchLoopOptions {
   readonly onError?: ((error: Error) => void) | undefined;
   /** Errors that end the loop instead of being retried. Default: roster errors that are not retryable. */
   readonly isFinal?: (error: unknown) => boolean;
+  /**
+   * Told when an attempt makes progress (`healthy()`) after retried errors: the registry answers
+   * again. Isolated like `onError`.
+   */
+  readonly onRecover?: (() => void) | undefined;
 }
 
 /**
@@ -41,9 +46,13 @@ export async function runWatchLoop(options: WatchLoopOptions, attempt: WatchAtte
   const isFinal = options.isFinal ?? nonRetryable;
   const errors = new TypedEvent<Error>('watch:error');
   if (options.onError) errors.subscribe(options.onError);
+  const recovered = new TypedEvent<void>('watch:recover');
+  if (options.onRecover) recovered.subscribe(options.onRecover);
   let failures = 0;
   const healthy = () => {
+    if (failures === 0) return;
     failures = 0;
+    recovered.emit(undefined);
   };
   while (!signal.aborted) {
     try {

@@ -71,6 +71,19 @@ export interface WatchOptions extends CallOptions {
    * `roster:listener:error` diagnostics channel and does not disturb the watch.
    */
   readonly onError?: (error: Error) => void;
+  /**
+   * Told when the registry's history went backwards (a Consul index lower than the last one, an
+   * etcd store older than the last revision seen): the store was restored or restarted empty, and
+   * the next snapshots may lack instances that will register again. Snapshot revisions still
+   * increase. The Resolver rides through such snapshots (`ResolverOptions.rideThrough`).
+   */
+  readonly onReset?: () => void;
+  /**
+   * Told when the watch reaches the registry again after retried errors (an answer, an open
+   * stream), even when nothing changed and so nothing is yielded: the consumer's view is
+   * confirmed again. A throw is isolated like `onError`'s.
+   */
+  readonly onRecover?: () => void;
 }
 
 /** A backend: the source of truth for instances, and its change stream. */
@@ -96,7 +109,8 @@ export interface Registry {
    * per change, each with a higher revision. A consumer slower than the changes gets the newest
    * snapshot, never a backlog. Transient backend errors are retried inside with backoff; the
    * iteration ends when `signal` aborts or the registry closes (without throwing), and throws
-   * only for non-retryable errors; retried errors are reported to `options.onError`.
+   * only for non-retryable errors; retried errors are reported to `options.onError`, and the
+   * registry answering again after them to `options.onRecover`.
    */
   watch(service: string, options?: WatchOptions): AsyncIterable<Snapshot>;
   /**

@@ -5,7 +5,7 @@
  * is restarted with jittered backoff; an optional file keeps the last good snapshot for cold
  * starts while the registry is down.
  */
-import { type Clock, systemClock } from '../clock.js';
+import { type Clock, systemClock, type TimerHandle } from '../clock.js';
 import { resolverErrorChannel, resolverUpdateChannel } from '../diagnostics.js';
 import { AbortedError, ErrorCode, InvalidArgumentError, isRosterError, RegistryUnavailableError } from '../errors.js';
 import type { BackoffOptions } from '../internal/backoff.js';
@@ -15,6 +15,7 @@ import type { Snapshot } from '../model.js';
 import type { Registry } from '../registry/registry.js';
 import { validateServiceName } from '../validate.js';
 import { diffSnapshots, isEmptyDiff, type SnapshotDiff } from './diff.js';
+import { RideThrough, type RideThroughOption, rideThroughOption } from './ride-through.js';
 import { loadSnapshot, saveSnapshot } from './snapshot-file.js';
 
 /** Where a published snapshot came from. */
@@ -31,8 +32,13 @@ export interface ResolverUpdate {
 export interface ResolverState {
   readonly snapshot: Snapshot | undefined;
   readonly source: SnapshotSource | undefined;
-  /** True while the registry cannot be reached (or the snapshot came from disk). */
+  /**
+   * True while the registry cannot be reached, while a suspicious snapshot is held back (see
+   * `ResolverOptions.rideThrough`), or when the snapshot came from disk.
+   */
   readonly stale: boolean;
+  /** True while the registry's newest snapshot is held back and the last good one is served. */
+  readonly holding: boolean;
   /** Milliseconds since the view was last confirmed by the registry (or saved to disk). */
   readonly ageMs: number;
   readonly lastError: Error | undefined;
@@ -49,6 +55,15 @@ export interface ResolverOptions {
   readonly backoff?: BackoffOptions;
   /** File that keeps the last good snapshot across restarts (optional). */
   readonly snapshotFile?: string;
+  /**
+   * Ride-through of registry faults (D50–D52): after a watch error, a watch restart, an index
+   * that went backwards, or a cold start from the snapshot file, a snapshot that loses more than
+   * `maxDrop` (default 0.5) of the usable instances at once is held back for up to `graceMs`
+   * (default 5 s) while the last good list is served, stale; instances coming back end the hold
+   * at once, a registry still saying so when the grace ends is believed. Removals seen on a
+   * healthy watch are published at once. `false` turns it off.
+   */
+  readonly rideThrough?: RideThroughOption;
 }
 
 /** Watch-driven cache of one service. Starts watching on construction; `close()` stops it. */
@@ -68,6 +83,12 @@ export class Resolver {
   #stale = false;
   #lastError: Error | undefined;
   #saving: Promise<void> = Promise.resolve();
+  readonly #ride: RideThrough;
+  /** Newest registry snapshot held back by the ride-through rule, and its timer. */
+  #held: Snapshot | undefined;
+  #holdTimer: TimerHandle | undefined;
+  /** Highest revision the registry sent: one lower means its history was reset. */
+  #seenRevision = 0;
 
   constructor(options: ResolverOptions) {
     this.service = validateServiceName(options.service);
@@ -80,6 +101,7 @@ export class Resolver {
       throw new InvalidArgumentError('backoff', 'needs baseMs > 0 and maxMs ≥ baseMs');
     }
     this.#file = options.snapshotFile;
+    this.#ride = new RideThrough(rideThroughOption(options.rideThrough, 'rideThrough'));
     void this.#run();
   }
 
@@ -93,7 +115,8 @@ export class Resolver {
     return {
       snapshot: this.#snapshot,
       source: this.#source,
-      stale: this.#stale || this.#source === 'disk',
+      stale: this.#stale || this.#held !== undefined || this.#source === 'disk',
+      holding: this.#held !== undefined,
       ageMs: this.#snapshot ? this.#clock.now() - this.#confirmedAt : 0,
       lastError: this.#lastError,
     };
@@ -129,6 +152,7 @@ export class Resolver {
   /** Stops watching. The last snapshot stays readable. */
   close(): void {
     this.#life.abort();
+    this.#clearHold();
   }
 
   get closed(): boolean {
@@ -142,14 +166,18 @@ export class Resolver {
       if (saved && !this.#snapshot) {
         this.#confirmedAt = saved.savedAt;
         this.#publish(saved.snapshot, 'disk');
+        // The file exists for registry outages: its list is protected like one from before a fault.
+        this.#ride.fault();
       }
     }
     // Every error but a closed registry is retried; a watch that ends is a failure too.
     const isFinal = (error: unknown) => isRosterError(error) && error.code === ErrorCode.Closed;
     const onError = (error: Error) => this.#failed(error);
+    const onReset = () => this.#ride.fault();
+    const onRecover = () => this.#recovered();
     const loop = { signal, clock: this.#clock, random: this.#random, backoff: this.#backoff, isFinal, onError };
     await runWatchLoop(loop, async (healthy) => {
-      const watch = this.#registry.watch(this.service, { signal, onError });
+      const watch = this.#registry.watch(this.service, { signal, onError, onReset, onRecover });
       for await (const snapshot of watch) {
         healthy();
         this.#accept(snapshot);
@@ -159,11 +187,48 @@ export class Resolver {
   }
 
   #accept(snapshot: Snapshot): void {
-    this.#confirmedAt = this.#clock.now();
+    const now = this.#clock.now();
     this.#stale = false;
     this.#lastError = undefined;
+    // A registry that does not keep the contract (revisions never go back) was reset: a fault.
+    if (snapshot.revision < this.#seenRevision) this.#ride.fault();
+    this.#seenRevision = snapshot.revision;
     const prev = this.#snapshot;
-    if (prev && this.#source === 'registry' && snapshot.revision === prev.revision) return;
+    if (prev && this.#source === 'registry' && snapshot.revision === prev.revision && !this.#held) {
+      this.#confirmedAt = now;
+      return;
+    }
+    const verdict = this.#ride.offer(prev, snapshot, now);
+    if (verdict.action === 'hold') {
+      this.#held = snapshot;
+      if (this.#holdTimer === undefined) {
+        this.#holdTimer = this.#clock.setTimeout(() => this.#expireHold(), Math.max(0, verdict.until - now));
+      }
+      return;
+    }
+    this.#clearHold();
+    this.#commit(snapshot);
+  }
+
+  /** The grace of a held snapshot is over: the registry confirmed it. */
+  #expireHold(): void {
+    this.#holdTimer = undefined;
+    const held = this.#held;
+    if (!held || this.closed) return;
+    if (!this.#ride.expire(this.#clock.now())) return;
+    this.#held = undefined;
+    this.#commit(held);
+  }
+
+  #clearHold(): void {
+    if (this.#holdTimer !== undefined) this.#clock.clearTimeout(this.#holdTimer);
+    this.#holdTimer = undefined;
+    this.#held = undefined;
+  }
+
+  /** Publishes a registry snapshot and saves it to the snapshot file. */
+  #commit(snapshot: Snapshot): void {
+    this.#confirmedAt = this.#clock.now();
     this.#publish(snapshot, 'registry');
     if (this.#file) {
       const file = this.#file;
@@ -193,7 +258,15 @@ export class Resolver {
     this.#updates.emit(update);
   }
 
+  /** The registry answers again after errors: the served view is confirmed (unless held back). */
+  #recovered(): void {
+    this.#stale = false;
+    this.#lastError = undefined;
+    if (!this.#held && this.#source === 'registry') this.#confirmedAt = this.#clock.now();
+  }
+
   #failed(error: Error): void {
+    this.#ride.fault();
     this.#lastError = error;
     if (!this.#stale) this.#stale = true;
     if (resolverErrorChannel.hasSubscribers) {

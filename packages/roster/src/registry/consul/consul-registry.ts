@@ -4,10 +4,10 @@
  * discovery reads `/v1/health/service/<name>`; watch runs blocking queries with index-reset
  * handling and jittered backoff.
  */
-import { type Clock, systemClock } from '../../clock.js';
+import { type Clock, sleep, systemClock } from '../../clock.js';
 import { formatMs } from '../../duration.js';
 import { AbortedError, ClosedError, InvalidArgumentError } from '../../errors.js';
-import type { BackoffOptions } from '../../internal/backoff.js';
+import { type BackoffOptions, backoffDelay } from '../../internal/backoff.js';
 import type { Latest } from '../../internal/latest.js';
 import { watchIterable } from '../../internal/watch-iterable.js';
 import { feedWatch } from '../../internal/watch-loop.js';
@@ -15,6 +15,7 @@ import { byId, type HealthStatus, type Instance, type Registration, type Snapsho
 import { validateId, validateRegistration, validateServiceName } from '../../validate.js';
 import { KeptLease, type LeaseDriver, type RenewOutcome } from '../kept-lease.js';
 import type { CallOptions, Lease, RegisterOptions, Registry, WatchOptions } from '../registry.js';
+import { BlockingIndex, returnedEarly } from './blocking-index.js';
 import { decodeServiceEntry, encodeRegistration, renewedCheckIds } from './consul-codec.js';
 import { ConsulHttp, type ConsulHttpOptions, consulError } from './consul-http.js';
 
@@ -214,23 +215,51 @@ class ConsulRegistry implements Registry {
     validateServiceName(service);
     this.#open();
     return watchIterable([this.#life.signal, options.signal], (channel, signal) => {
-      void this.#watchLoop(service, channel, signal, options.onError);
+      void this.#watchLoop(service, channel, signal, options);
     });
   }
 
-  async #watchLoop(service: string, channel: Latest<Snapshot>, signal: AbortSignal, onError?: (error: Error) => void): Promise<void> {
-    let index = 0;
+  async #watchLoop(
+    service: string,
+    channel: Latest<Snapshot>,
+    signal: AbortSignal,
+    { onError, onReset, onRecover }: WatchOptions,
+  ): Promise<void> {
+    const cursor = new BlockingIndex();
     let last: string | undefined;
-    const { clock, random, backoff } = this.#s;
-    await feedWatch(channel, { signal, clock, random, backoff, onError }, async (healthy) => {
-      const snap = await this.#fetch(service, index, signal);
+    let spins = 0;
+    const { clock, random, backoff, watchWaitMs } = this.#s;
+    await feedWatch(channel, { signal, clock, random, backoff, onError, onRecover }, async (healthy) => {
+      const asked = cursor.index;
+      const sentAt = clock.now();
+      let snap: Snapshot;
+      try {
+        snap = await this.#fetch(service, asked, signal);
+      } catch (error) {
+        cursor.interrupted();
+        throw error;
+      }
       healthy();
-      // An index lower than ours means the registry restarted or reset: start over from 0.
-      index = snap.revision < index ? 0 : snap.revision;
+      const step = cursor.advance(snap.revision);
+      if (step.reset) {
+        try {
+          onReset?.();
+        } catch {
+          // A listener's throw must not end the watch.
+        }
+      }
+      if (!step.moved) {
+        // Not an update. Answered at once without a change: wait before asking again, never spin.
+        if (returnedEarly(step, asked, clock.now() - sentAt, watchWaitMs)) {
+          await sleep(clock, Math.max(backoff.baseMs, backoffDelay(spins++, backoff, random)), signal).catch(() => {});
+        } else spins = 0;
+        return;
+      }
+      spins = 0;
       const key = JSON.stringify(snap.instances);
       if (key !== last) {
         last = key;
-        channel.push(snap);
+        channel.push({ ...snap, revision: step.revision });
       }
     });
   }

@@ -130,7 +130,22 @@ class EtcdRegistry implements Registry {
     return watchIterable([this.#life.signal, options.signal], (channel, signal) => {
       const { prefix, clock, random, backoff } = this.#s;
       Promise.resolve(this.#connection()).then(
-        (conn) => runServiceWatch({ conn, prefix, service, clock, random, backoff, onError: options.onError }, channel, signal),
+        (conn) =>
+          runServiceWatch(
+            {
+              conn,
+              prefix,
+              service,
+              clock,
+              random,
+              backoff,
+              onError: options.onError,
+              onReset: options.onReset,
+              onRecover: options.onRecover,
+            },
+            channel,
+            signal,
+          ),
         (error: unknown) => channel.end(signal.aborted ? undefined : error),
       );
     });

@@ -25,6 +25,10 @@ export interface ServiceWatchOptions {
   readonly backoff: BackoffOptions;
   /** Told about each transient error the loop retries (see `WatchOptions.onError`). */
   readonly onError?: ((error: Error) => void) | undefined;
+  /** Told when the store went back in time (see `WatchOptions.onReset`). */
+  readonly onReset?: (() => void) | undefined;
+  /** Told when the watch is open again after retried errors (see `WatchOptions.onRecover`). */
+  readonly onRecover?: (() => void) | undefined;
 }
 
 interface Entry {
@@ -154,7 +158,15 @@ export async function runServiceWatch(options: ServiceWatchOptions, channel: Lat
           // A member behind us is normal (it catches up); a cluster behind us is a restored store.
           if (headerRevision(res.header) < applied) {
             conn.range(`check revision of ${service}`, keyPrefix, { end: rangeEnd, countOnly: true }, signal).then(
-              (r) => r.revision < applied && finish('relist'),
+              (r) => {
+                if (r.revision >= applied) return;
+                try {
+                  options.onReset?.();
+                } catch {
+                  // A listener's throw must not end the watch.
+                }
+                finish('relist');
+              },
               () => {},
             );
           }
@@ -189,8 +201,8 @@ export async function runServiceWatch(options: ServiceWatchOptions, channel: Lat
       });
     });
 
-  const { clock, random, backoff, onError } = options;
-  await feedWatch(channel, { signal, clock, random, backoff, onError }, async (healthy) => {
+  const { clock, random, backoff, onError, onRecover } = options;
+  await feedWatch(channel, { signal, clock, random, backoff, onError, onRecover }, async (healthy) => {
     if (needList) await list();
     const stream = await conn.openWatch(signal);
     if ((await follow(stream, healthy)) === 'relist') needList = true;
