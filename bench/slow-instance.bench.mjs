@@ -12,6 +12,12 @@
 // medians. "p99 of fast calls" (calls that went to the four fast instances) is the floor any
 // strategy could reach on this machine at that moment.
 // Bounded: 2 × 7 × 3 × 4,200 calls on loopback, under a minute; the instances' process lives ≤ 5 min.
+//
+// Then, beside it, equal instances: the same five instances without the slow one's delay, and
+// a fresh client per run (a cold start: no warm-up, new connections) making 200 calls one at a
+// time and 200 calls with 8 in flight, over 2 and over 5 instances. Reported: the calls each
+// instance got, as the lowest and highest share relative to a fair share, over 7 runs; target:
+// every instance within ±25 % of its share.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
@@ -28,7 +34,7 @@ const INSTANCES = 5;
 // The instances run in a child process (this file with --instances), so that their work does
 // not share the client's event loop: the client measures the network and the instances, not
 // its own queue. The child lives at most 5 minutes and exits when its stdin closes.
-if (process.argv.includes('--instances')) await serveInstances();
+if (process.argv.includes('--instances')) await serveInstances(process.argv.includes('--equal'));
 
 const lib = new URL('../packages/roster/dist/', import.meta.url);
 const load = async (file) => import(new URL(`${file}.js`, lib).href);
@@ -137,11 +143,67 @@ await registry.close();
 child.stdin.end();
 await once(child, 'exit');
 
+// Equal instances: shares from a cold start.
+const equalChild = spawn(process.execPath, [fileURLToPath(import.meta.url), '--instances', '--equal'], {
+  stdio: ['pipe', 'pipe', 'inherit'],
+});
+const [equalLine] = await once(equalChild.stdout, 'data');
+const equalPorts = JSON.parse(String(equalLine));
+const SHARE_CALLS = 200;
+const SHARE_TOLERANCE = 0.25;
+console.log(`\n### Equal instances: shares from a cold start (P2C + peak EWMA, the default of createFetch)\n`);
+console.log(`${SHARE_CALLS} calls per run from a fresh client; ${REPS} runs; share = calls to an instance / fair share.\n`);
+console.log('| instances | calls in flight | lowest share | highest share | runs with every instance within ±25 % |');
+console.log('|---:|---:|---:|---:|---:|');
+const shareResults = [];
+for (const n of [2, 5]) {
+  const equalRegistry = memoryRegistry();
+  for (let i = 0; i < n; i++) {
+    await equalRegistry.register({ service: 'orders', id: `orders-${i + 1}`, address: '127.0.0.1', port: equalPorts[i] });
+  }
+  for (const concurrency of [1, 8]) {
+    let lowest = Infinity;
+    let highest = 0;
+    let within = 0;
+    for (let rep = 0; rep < REPS; rep++) {
+      const client = serviceClient({ registry: equalRegistry, service: 'orders' });
+      const counts = new Map();
+      let next = 0;
+      const worker = async () => {
+        while (next < SHARE_CALLS) {
+          next++;
+          const res = await client.request('/v1/items');
+          await res.body.text();
+          counts.set(res.instance.id, (counts.get(res.instance.id) ?? 0) + 1);
+        }
+      };
+      await Promise.all(Array.from({ length: concurrency }, worker));
+      await client.close();
+      const shares = Array.from({ length: n }, (_, i) => (counts.get(`orders-${i + 1}`) ?? 0) / (SHARE_CALLS / n));
+      lowest = Math.min(lowest, ...shares);
+      highest = Math.max(highest, ...shares);
+      if (shares.every((x) => Math.abs(x - 1) <= SHARE_TOLERANCE)) within++;
+    }
+    shareResults.push({ n, concurrency, within });
+    console.log(`| ${n} | ${concurrency} | ${fmt(lowest)} | ${fmt(highest)} | ${within} of ${REPS} |`);
+  }
+  await equalRegistry.close();
+}
+equalChild.stdin.end();
+await once(equalChild, 'exit');
+console.log('\n| target | measured | met |\n|---|---:|---|');
+for (const { n, concurrency, within } of shareResults) {
+  const met = within === REPS ? 'yes' : '**no**';
+  console.log(
+    `| ${n} equal instances, ${concurrency} in flight: every instance within ±25 % of its share | ${within} of ${REPS} runs | ${met} |`,
+  );
+}
+
 /** The child process: the instances, until stdin closes (at most 5 minutes). Never returns. */
-async function serveInstances() {
+async function serveInstances(equal) {
   const ports = [];
   for (let i = 0; i < INSTANCES; i++) {
-    const slow = i === INSTANCES - 1;
+    const slow = !equal && i === INSTANCES - 1;
     const server = http.createServer((_req, res) => {
       const answer = () => res.end(`{"i":${i}}`);
       if (slow) setTimeout(answer, SLOW_MS);

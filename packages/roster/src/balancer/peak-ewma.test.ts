@@ -8,20 +8,64 @@ const load = (latencyMs: number, at = 0, inflight = 0): InstanceLoad => ({ infli
 
 describe('peakEwma observe (the estimate)', () => {
   const tau = 10_000;
-  const rows = [
-    { name: 'first sample is taken as is', prev: Number.NaN, dt: 0, sample: 40, ok: true, expected: 40 },
-    { name: 'a slower sample is taken at once (peak)', prev: 10, dt: 0, sample: 100, ok: true, expected: 100 },
-    { name: 'a faster sample right away changes nothing', prev: 100, dt: 0, sample: 10, ok: true, expected: 100 },
-    { name: 'a faster sample after τ moves 1 - 1/e of the way', prev: 100, dt: tau, sample: 10, ok: true, expected: 10 + 90 / Math.E },
-    { name: 'a fast failure never lowers the estimate', prev: 100, dt: tau, sample: 1, ok: false, expected: 100 },
-    { name: 'a first fast failure counts as the default latency', prev: Number.NaN, dt: 0, sample: 1, ok: false, expected: 30 },
+  type Sample = readonly [at: number, ms: number, ok?: boolean];
+  const rows: { name: string; prev: number; samples: readonly Sample[]; expected: number }[] = [
+    {
+      name: 'the first two successful samples are not used (connection setup)',
+      prev: NaN,
+      samples: [
+        [0, 40],
+        [50, 5],
+      ],
+      expected: NaN,
+    },
+    {
+      name: 'the third sample sets it to the fastest of the three',
+      prev: NaN,
+      samples: [
+        [0, 40],
+        [50, 5],
+        [100, 20],
+      ],
+      expected: 5,
+    },
+    { name: 'a first failure counts as the default latency at least', prev: NaN, samples: [[0, 1, false]], expected: 30 },
+    { name: 'a single slower sample moves it 10 % of the way', prev: 10, samples: [[0, 100]], expected: 19 },
+    { name: 'a single outlier at most doubles it', prev: 10, samples: [[0, 1000]], expected: 20 },
+    {
+      name: 'a slower sample confirmed by the previous one (called after it) is taken at once (peak)',
+      prev: 10,
+      samples: [
+        [200, 100],
+        [400, 100],
+      ],
+      expected: 100,
+    },
+    {
+      name: 'overlapping slow samples (one burst) do not confirm each other',
+      prev: 10,
+      samples: [
+        [200, 100],
+        [250, 100],
+      ],
+      expected: 26.85512260016364,
+    },
+    { name: 'a faster sample moves it at least 20 % of the way', prev: 100, samples: [[0, 90]], expected: 98 },
+    { name: 'a much faster sample (by more than 1.3×) goes half way at once', prev: 100, samples: [[0, 10]], expected: 55 },
+    {
+      name: 'a faster sample after τ moves 1 − 1/e of the way from the decayed estimate',
+      prev: 100,
+      samples: [[tau, 30]],
+      expected: 32.497145088518,
+    },
+    { name: 'a fast failure never lowers it, not even by the decay', prev: 100, samples: [[tau, 1, false]], expected: 100 },
   ];
-  it.each(rows)('$name', ({ prev, dt, sample, ok, expected }) => {
+  it.each(rows)('$name', ({ prev, samples, expected }) => {
     const strategy = peakEwma({ decay: tau, defaultLatency: 30 });
     const l = load(prev, 0);
-    strategy.observe!(l, { ok, latencyMs: sample }, dt);
-    expect(l.latencyMs).toBeCloseTo(expected, 9);
-    expect(l.latencyAt).toBe(dt);
+    for (const [at, ms, ok = true] of samples) strategy.observe!(l, { ok, latencyMs: ms }, at);
+    if (Number.isNaN(expected)) expect(l.latencyMs).toBeNaN();
+    else expect(l.latencyMs).toBeCloseTo(expected, 9);
   });
 });
 

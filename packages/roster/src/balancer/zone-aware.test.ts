@@ -63,8 +63,8 @@ describe('zoneAware', () => {
   it('passes outcomes on to the inner strategy', () => {
     const strategy = zoneAware({ zone: 'az1', strategy: peakEwma() });
     const load = { inflight: 0, latencyMs: Number.NaN, latencyAt: 0 };
-    strategy.observe!(load, { ok: true, latencyMs: 12 }, 5);
-    expect(load.latencyMs).toBe(12);
+    strategy.observe!(load, { ok: false, latencyMs: 45 }, 5); // a first failure sets peak EWMA's estimate
+    expect(load.latencyMs).toBe(45);
     expect(zoneAware({ zone: 'az1', strategy: roundRobin() }).observe).toBeUndefined();
   });
 

@@ -1,0 +1,60 @@
+/**
+ * Peak EWMA with equal instances: each gets its share. Simulated on a manual clock through a real
+ * createBalancer: N equally fast instances (latency ~1 ms with ±20 % jitter, as loopback calls
+ * vary), where the first call on each connection also pays for connection setup (+5 ms) — the
+ * cold start that used to mark one instance slow and starve it. 200 calls one at a time, and 200
+ * calls with 8 in flight; every instance must get its share ±25 %. The same strategy must still
+ * route around one really slow instance (simulation.test.ts and bench/slow-instance.bench.mjs).
+ */
+import { describe, expect, it } from 'vitest';
+import type { Instance } from '../model.js';
+import { createBalancer } from './create-balancer.js';
+import { mulberry32 } from './mulberry32.js';
+import { peakEwma } from './peak-ewma.js';
+import { instances, ManualClock } from './test-support.js';
+
+const SETUP_MS = 5;
+
+/** Runs `calls` calls with `inFlight` at a time over `n` equal instances; returns the calls per instance. */
+function shares(n: number, calls: number, inFlight: number, seed: number): Map<string, number> {
+  const clock = new ManualClock(0);
+  const balancer = createBalancer({ clock, strategy: peakEwma({ random: mulberry32(seed) }), outlierEjection: false });
+  const list = instances(n);
+  balancer.update(list);
+  const jitter = mulberry32(seed + 1000);
+  // Idle connections per instance: a call that finds none opens one (and pays SETUP_MS).
+  const idle = new Map<Instance, number>(list.map((i) => [i, 0]));
+  const pending: { at: number; instance: Instance; latency: number }[] = [];
+  const counts = new Map<string, number>(list.map((i) => [i.id, 0]));
+  const finishNext = () => {
+    pending.sort((a, b) => a.at - b.at);
+    const done = pending.shift()!;
+    clock.advance(Math.max(0, done.at - clock.now()));
+    idle.set(done.instance, idle.get(done.instance)! + 1);
+    balancer.finish(done.instance, { ok: true, latencyMs: done.latency });
+  };
+  for (let k = 0; k < calls; k++) {
+    while (pending.length >= inFlight) finishNext();
+    const instance = balancer.picker.pick()!;
+    counts.set(instance.id, counts.get(instance.id)! + 1);
+    const reuse = idle.get(instance)! > 0;
+    if (reuse) idle.set(instance, idle.get(instance)! - 1);
+    const latency = (reuse ? 0 : SETUP_MS) + 1 * (0.8 + 0.4 * jitter());
+    balancer.start(instance);
+    pending.push({ at: clock.now() + latency, instance, latency });
+  }
+  while (pending.length > 0) finishNext();
+  return counts;
+}
+
+describe('peakEwma: equal instances share the calls, from a cold start', () => {
+  const cases = [2, 3, 5].flatMap((n) => [1, 8].flatMap((inFlight) => [1, 2, 3].map((seed) => ({ n, inFlight, seed }))));
+  it.each(cases)('$n instances, $inFlight in flight, seed $seed: each gets 200/$n ± 25 %', ({ n, inFlight, seed }) => {
+    const counts = shares(n, 200, inFlight, seed);
+    const share = 200 / n;
+    for (const [id, c] of counts) {
+      expect(c, `${id}: ${c} calls of 200 (${[...counts.values()].join(' : ')})`).toBeGreaterThanOrEqual(share * 0.75);
+      expect(c, `${id}: ${c} calls of 200 (${[...counts.values()].join(' : ')})`).toBeLessThanOrEqual(share * 1.25);
+    }
+  });
+});
