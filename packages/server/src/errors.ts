@@ -1,7 +1,8 @@
 /**
- * Errors of roster serve. An ApiError is an expected refusal of a request: it carries the HTTP
- * status and the exact text body Consul would send (clients string-match some of them), plus a
- * stable `code` (documented in docs/errors.md) for logs and metrics.
+ * Errors of roster serve, and their registry. An ApiError is an expected refusal of a request: it
+ * carries a stable `code` (documented in docs/errors.md) for logs and metrics, the HTTP status the
+ * registry fixes for that code, and the exact text body Consul would send (clients string-match
+ * some of them). A ServerError is a failure of the server itself (start-up, store).
  */
 
 /** Stable error codes of the server. Never renamed; new ones may be added. */
@@ -25,24 +26,74 @@ export const ServerErrorCode = {
   ShuttingDown: 'ROSTER_SERVER_SHUTTING_DOWN',
   DataDirLocked: 'ROSTER_SERVER_DATA_DIR_LOCKED',
   Internal: 'ROSTER_SERVER_INTERNAL',
+  HeadersTooLarge: 'ROSTER_SERVER_HEADERS_TOO_LARGE',
+  MalformedHttp: 'ROSTER_SERVER_MALFORMED_HTTP',
 } as const;
 
 /** One of the values of {@link ServerErrorCode}. */
 export type ServerErrorCode = (typeof ServerErrorCode)[keyof typeof ServerErrorCode];
 
-/** A request the server refuses: answered with `status` and `message` as a text/plain body. */
+/**
+ * The error registry: every code with the one HTTP status it is answered with (`undefined`: the
+ * code never reaches HTTP, e.g. a start-up failure). docs/errors.md lists the same table; a test
+ * checks both ways. A new code is added here, in {@link ServerErrorCode} and in the docs.
+ */
+export const SERVER_ERRORS = {
+  [ServerErrorCode.BadRequest]: 400,
+  [ServerErrorCode.DecodeFailed]: 400,
+  [ServerErrorCode.InvalidService]: 400,
+  [ServerErrorCode.InvalidCheck]: 400,
+  [ServerErrorCode.MalformedHttp]: 400,
+  [ServerErrorCode.AclDisabled]: 401,
+  [ServerErrorCode.PermissionDenied]: 403,
+  [ServerErrorCode.AclNotFound]: 403,
+  [ServerErrorCode.NotFound]: 404,
+  [ServerErrorCode.MethodNotAllowed]: 405,
+  [ServerErrorCode.RequestTimeout]: 408,
+  [ServerErrorCode.PayloadTooLarge]: 413,
+  [ServerErrorCode.HeadersTooLarge]: 431,
+  // Consul answers 500 here, and clients match on it.
+  [ServerErrorCode.NotTtl]: 500,
+  [ServerErrorCode.NoPathToDatacenter]: 500,
+  [ServerErrorCode.StoreFailed]: 500,
+  [ServerErrorCode.Internal]: 500,
+  [ServerErrorCode.TooManyConnections]: 503,
+  [ServerErrorCode.TooManyHeldQueries]: 503,
+  [ServerErrorCode.ShuttingDown]: 503,
+  [ServerErrorCode.DataDirLocked]: undefined,
+} as const satisfies Record<ServerErrorCode, number | undefined>;
+
+/** A code that is answered over HTTP (its registry status is a number). */
+export type HttpErrorCode = {
+  [C in ServerErrorCode]: (typeof SERVER_ERRORS)[C] extends number ? C : never;
+}[ServerErrorCode];
+
+/** The codes answered with one given status. */
+export type CodeWithStatus<S extends number> = {
+  [C in ServerErrorCode]: (typeof SERVER_ERRORS)[C] extends S ? C : never;
+}[ServerErrorCode];
+
+/** The HTTP status of a code, from the registry. */
+export function statusOf(code: HttpErrorCode): number {
+  return SERVER_ERRORS[code];
+}
+
+/**
+ * A request the server refuses: answered with the registry's status for `code` and `message` as a
+ * text/plain body.
+ */
 export class ApiError extends Error {
-  /** HTTP status code of the answer. */
+  /** HTTP status code of the answer (the registry's, for {@link code}). */
   readonly status: number;
   /** Stable machine-readable code. */
-  readonly code: ServerErrorCode;
+  readonly code: HttpErrorCode;
   /** Extra response headers (e.g. `Allow` on 405). */
   readonly headers: Readonly<Record<string, string>>;
 
-  constructor(status: number, code: ServerErrorCode, message: string, headers: Readonly<Record<string, string>> = {}) {
+  constructor(code: HttpErrorCode, message: string, headers: Readonly<Record<string, string>> = {}) {
     super(message);
     this.name = 'ApiError';
-    this.status = status;
+    this.status = statusOf(code);
     this.code = code;
     this.headers = headers;
   }
@@ -50,22 +101,22 @@ export class ApiError extends Error {
 
 /** 400 with Consul's `Request decode failed: <detail>` wording. */
 export function decodeFailed(detail: string): ApiError {
-  return new ApiError(400, ServerErrorCode.DecodeFailed, `Request decode failed: ${detail}`);
+  return new ApiError(ServerErrorCode.DecodeFailed, `Request decode failed: ${detail}`);
 }
 
 /** 400 with a free text (Consul's wording where it has one). */
-export function badRequest(message: string, code: ServerErrorCode = ServerErrorCode.BadRequest): ApiError {
-  return new ApiError(400, code, message);
+export function badRequest(message: string, code: CodeWithStatus<400> = ServerErrorCode.BadRequest): ApiError {
+  return new ApiError(code, message);
 }
 
 /** 400 `Invalid check: <reason>`. */
 export function invalidCheck(reason: string): ApiError {
-  return new ApiError(400, ServerErrorCode.InvalidCheck, `Invalid check: ${reason}`);
+  return new ApiError(ServerErrorCode.InvalidCheck, `Invalid check: ${reason}`);
 }
 
 /** 404 with a free text. */
 export function notFound(message: string): ApiError {
-  return new ApiError(404, ServerErrorCode.NotFound, message);
+  return new ApiError(ServerErrorCode.NotFound, message);
 }
 
 /** 404 for an unknown service ID on deregister and maintenance (Consul's wording). */
@@ -80,7 +131,7 @@ export function unknownCheckId(id: string): ApiError {
 
 /** 500 for a TTL update of a check that is not a TTL check (clients string-match this). */
 export function notTtl(id: string): ApiError {
-  return new ApiError(500, ServerErrorCode.NotTtl, `CheckID "${id}" does not have associated TTL`);
+  return new ApiError(ServerErrorCode.NotTtl, `CheckID "${id}" does not have associated TTL`);
 }
 
 /** A failure of the server itself (store, start-up), not of one request. */

@@ -17,6 +17,11 @@ function count(value: string): number {
   return Number(value);
 }
 
+function rate(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 10_000_000) throw new InvalidArgumentError('must be an integer 0-10000000');
+  return Number(value);
+}
+
 function ttlEntry(value: string, previous: Record<string, number> = {}): Record<string, number> {
   const out = { ...previous };
   for (const entry of value.split(',').filter((e) => e !== '')) {
@@ -50,6 +55,11 @@ export function addDnsOptions(command: Command): Command {
         .env('ROSTER_DNS_SERVICE_TTL')
         .argParser(ttlEntry),
     )
+    .addOption(
+      new Option('--dns-rate-limit <n>', 'DNS queries per second per client address (0 = no limit)')
+        .env('ROSTER_DNS_RATE_LIMIT')
+        .argParser(rate),
+    )
     .addOption(new Option('--dns-token <secret>', 'ACL token DNS answers are filtered by (default: anonymous)').env('ROSTER_DNS_TOKEN'));
 }
 
@@ -64,6 +74,7 @@ export function dnsOptionsOf(opts: Record<string, unknown>, command: Command): D
     ...(opts.dnsARecordLimit === undefined ? {} : { aRecordLimit: opts.dnsARecordLimit as number }),
     ...(opts.dnsWeightedA === true ? { weightedA: true } : {}),
     ...(opts.dnsServiceTtl === undefined ? {} : { serviceTtl: opts.dnsServiceTtl as Record<string, number> }),
+    ...(opts.dnsRateLimit === undefined ? {} : { rateLimit: opts.dnsRateLimit as number }),
     ...(opts.dnsToken === undefined ? {} : { token: opts.dnsToken as string }),
   };
 }

@@ -32,6 +32,11 @@ const start = (args: string[], env: Record<string, string> = {}) => {
   started.push(cli);
   return cli;
 };
+/** Polls `test` (25 ms) for up to 10 s; the expectation after it says what was missing. */
+const until = async (test: () => boolean) => {
+  const end = Date.now() + 10_000;
+  while (!test() && Date.now() < end) await new Promise((r) => setTimeout(r, 25));
+};
 const urlOf = (cli: BackgroundCli) => {
   const m = /listening on http:\/\/[^:]+:(\d+)/.exec(cli.stdout());
   return `http://127.0.0.1:${m![1]}`;
@@ -67,8 +72,10 @@ describe('roster serve safe defaults', () => {
     for (let i = 0; i < 2; i++) {
       const cli = start(['--bind', '0.0.0.0', '--insecure', '--data-dir', dataDir('insecure')]);
       await cli.waitForOutput(/listening on/);
+      // stdout and stderr are separate pipes: wait for each rather than assume an order.
+      await cli.waitForOutput(/"level":40.*INSECURE/);
+      await until(() => /WARNING: --insecure: listening on 0\.0\.0\.0 without ACLs/.test(cli.stderr()));
       expect(cli.stderr()).toMatch(/WARNING: --insecure: listening on 0\.0\.0\.0 without ACLs/);
-      expect(cli.stdout()).toMatch(/"level":40.*INSECURE/);
       const res = await fetch(`${urlOf(cli)}/v1/status/leader`);
       expect(res.status).toBe(200);
       cli.child.kill('SIGTERM');
@@ -109,8 +116,7 @@ describe('roster serve safe defaults', () => {
       tokens: [{ secret_id: 'second-secret-0002', policies: ['web-write'] }],
     });
     cli.child.kill('SIGHUP');
-    const until = Date.now() + 10_000;
-    while (!/reloaded/.test(cli.stderr()) && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
+    await until(() => /reloaded/.test(cli.stderr()));
     expect(cli.stderr()).toContain('SIGHUP: reloaded');
     expect((await register('second-secret-0002')).status).toBe(200);
     expect((await register('first-secret-0001')).status).toBe(403);
@@ -120,8 +126,7 @@ describe('roster serve safe defaults', () => {
     // A broken file keeps the tables in force.
     writeFileSync(file, '{ not json');
     cli.child.kill('SIGHUP');
-    const until2 = Date.now() + 10_000;
-    while (!/kept the ACLs/.test(cli.stderr()) && Date.now() < until2) await new Promise((r) => setTimeout(r, 25));
+    await until(() => /kept the ACLs/.test(cli.stderr()));
     expect(cli.stderr()).toContain('kept the ACLs in force');
     expect((await register('second-secret-0002')).status).toBe(200);
     expect(cli.stderr() + cli.stdout()).not.toMatch(/first-secret|second-secret/);

@@ -71,11 +71,7 @@ export class AclIdentity {
     const who = anonymous ? 'anonymous token' : `token with AccessorID '${this.token?.accessorId ?? ''}'`;
     const on = resource === 'operator' ? '' : ` on ${JSON.stringify(name)}`;
     const tail = anonymous ? '. The anonymous token is used implicitly when a request does not specify a token.' : '';
-    throw new ApiError(
-      403,
-      ServerErrorCode.PermissionDenied,
-      `Permission denied: ${who} lacks permission '${resource}:${level}'${on}${tail}`,
-    );
+    throw new ApiError(ServerErrorCode.PermissionDenied, `Permission denied: ${who} lacks permission '${resource}:${level}'${on}${tail}`);
   }
 }
 
@@ -126,7 +122,7 @@ export class Acl {
     if (t === undefined) return OPEN_IDENTITY;
     if (secret === '' || secret === 'anonymous') return new AclIdentity(t.anonymous, ANONYMOUS, secret !== '');
     const entry = t.bySecret.get(secret);
-    if (entry === undefined) throw new ApiError(403, ServerErrorCode.AclNotFound, 'ACL not found');
+    if (entry === undefined) throw new ApiError(ServerErrorCode.AclNotFound, 'ACL not found');
     return new AclIdentity(entry.authorizer, entry.token, true);
   }
 

@@ -64,7 +64,7 @@ export class Committer {
    */
   submit<T>(op: Operation<T>, options: { immediate?: boolean } = {}): Promise<T> {
     if (this.#closed) {
-      return Promise.reject(new ApiError(503, ServerErrorCode.ShuttingDown, 'Server is shutting down'));
+      return Promise.reject(new ApiError(ServerErrorCode.ShuttingDown, 'Server is shutting down'));
     }
     if (options.immediate && !this.#flushing) {
       const settled = this.#runWithoutStore(op);
@@ -137,11 +137,7 @@ export class Committer {
       });
     } catch (cause) {
       this.#opts.recover(cause);
-      const error = new ApiError(
-        500,
-        ServerErrorCode.StoreFailed,
-        `Store failed: ${cause instanceof Error ? cause.message : String(cause)}`,
-      );
+      const error = new ApiError(ServerErrorCode.StoreFailed, `Store failed: ${cause instanceof Error ? cause.message : String(cause)}`);
       for (const item of queue) item.reject(error);
       return;
     }

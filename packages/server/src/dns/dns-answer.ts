@@ -21,6 +21,8 @@ export interface DnsAnswer {
   readonly authorities: readonly Answer[];
   /** Additional records of the whole answer (node meta TXT): dropped when answers are trimmed. */
   readonly additionals: readonly Answer[];
+  /** Encoded length of each answer with its extras, when the lookup knows it (else measured). */
+  readonly lengths?: readonly number[];
 }
 
 /** An answer with only a response code (and AA). */

@@ -10,7 +10,7 @@ import type { NodeInfo, InstanceRecord } from '../catalog/types.js';
 import type { DnsAccess } from './dns-access.js';
 
 /** The catalog reads DNS needs. */
-export type DnsCatalog = Pick<Catalog, 'instancesOf' | 'healthOf' | 'node' | 'instances'>;
+export type DnsCatalog = Pick<Catalog, 'instancesOf' | 'healthOf' | 'node' | 'instances' | 'contentVersion'>;
 
 /** One answerable instance. */
 export interface DnsInstance {

@@ -34,8 +34,7 @@ export function nodeTarget(node: string, datacenter: string, domain: string): st
  * The address record of `address` owned by `name`: A or AAAA by the address family, CNAME for a
  * host name.
  */
-export function addressRecord(name: string, address: string, ttl: number): Answer {
-  const family = isIP(address);
+export function addressRecord(name: string, address: string, ttl: number, family: number = isIP(address)): Answer {
   if (family === 4) return { type: 'A', name, ttl, data: address };
   if (family === 6) return { type: 'AAAA', name, ttl, data: address };
   return { type: 'CNAME', name, ttl, data: bareName(address) };

@@ -34,48 +34,54 @@ export function recordLength(record: Answer): number {
   return recordCodec.encodingLength(record);
 }
 
-/** Fits `answer` into `limits`. */
-export function fitAnswer(answer: DnsAnswer, limits: FitLimits): FittedAnswer {
-  const whole = collect(answer, answer.answers.length, true, Infinity);
-  if (answer.answers.length <= limits.maxAnswers && limits.fixedBytes + whole.bytes <= limits.maxBytes) return { ...whole, trimmed: false };
-  const count = Math.min(answer.answers.length, Math.max(1, limits.maxAnswers));
-  return { ...collect(answer, count, false, limits.maxBytes - limits.fixedBytes), trimmed: true };
+/** Encoded length of a name, as dns-packet writes it. */
+export function nameLength(name: string): number {
+  return name === '.' || name === '' ? 1 : Buffer.byteLength(name.replace(/^\.|\.$/g, '')) + 2;
 }
 
-function collect(answer: DnsAnswer, count: number, everything: boolean, budget: number): Omit<FittedAnswer, 'trimmed'> & { bytes: number } {
+/** Fits `answer` into `limits`. */
+export function fitAnswer(answer: DnsAnswer, limits: FitLimits): FittedAnswer {
+  if (answer.answers.length <= limits.maxAnswers) {
+    const whole = collect(answer, answer.answers.length, true, limits.maxBytes - limits.fixedBytes);
+    if (whole !== undefined) return { ...whole, trimmed: false };
+  }
+  const count = Math.min(answer.answers.length, Math.max(1, limits.maxAnswers));
+  return { ...collect(answer, count, false, limits.maxBytes - limits.fixedBytes)!, trimmed: true };
+}
+
+/**
+ * The first `count` answers with their extras (and with `everything`, the authority and
+ * additional sections). With `everything`, undefined as soon as the records exceed `budget`
+ * bytes; otherwise answers stop at the budget (at least one is kept).
+ */
+function collect(answer: DnsAnswer, count: number, everything: boolean, budget: number): Omit<FittedAnswer, 'trimmed'> | undefined {
   const answers: Answer[] = [];
   const additionals: Answer[] = [];
-  const seen = new Set<string>();
   let bytes = 0;
   for (let i = 0; i < count; i++) {
     const record = answer.answers[i]!;
-    let size = recordLength(record);
-    const fresh: Answer[] = [];
-    for (const extra of answer.extras[i] ?? []) {
-      const key = recordKey(extra);
-      if (seen.has(key)) continue;
-      fresh.push(extra);
-      size += recordLength(extra);
+    const extras = answer.extras[i] ?? [];
+    let size = answer.lengths?.[i] ?? -1;
+    if (size < 0) {
+      size = recordLength(record);
+      for (const extra of extras) size += recordLength(extra);
     }
-    if (answers.length > 0 && bytes + size > budget) break;
+    if (bytes + size > budget) {
+      if (everything) return undefined;
+      if (answers.length > 0) break;
+    }
     answers.push(record);
-    for (const extra of fresh) {
-      seen.add(recordKey(extra));
-      additionals.push(extra);
-    }
+    // Not de-duplicated, as Consul: HAProxy links each SRV record to "its" additional record and
+    // resolves a target whose record it does not find with a separate query, one slot at a time.
+    for (const extra of extras) additionals.push(extra);
     bytes += size;
   }
-  if (!everything) return { answers, authorities: [], additionals, bytes };
+  if (!everything) return { answers, authorities: [], additionals };
   const authorities = [...answer.authorities];
   for (const record of authorities) bytes += recordLength(record);
   for (const record of answer.additionals) {
     additionals.push(record);
     bytes += recordLength(record);
   }
-  return { answers, authorities, additionals, bytes };
-}
-
-function recordKey(record: Answer): string {
-  const data = 'data' in record ? record.data : undefined;
-  return `${record.name.toLowerCase()}\u0000${record.type}\u0000${typeof data === 'string' ? data : JSON.stringify(data)}`;
+  return bytes > budget ? undefined : { answers, authorities, additionals };
 }

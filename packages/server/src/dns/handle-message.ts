@@ -8,7 +8,7 @@
 import * as dnsPacket from 'dns-packet';
 import type { Answer, DecodedPacket, OptAnswer, Question } from 'dns-packet';
 import { type DnsAnswer, Rcode } from './dns-answer.js';
-import { fitAnswer } from './fit-answer.js';
+import { type FitLimits, fitAnswer } from './fit-answer.js';
 import { type LookupContext, lookup } from './lookup.js';
 
 /** How the message arrived. */
@@ -56,8 +56,21 @@ export function handleMessage(message: Buffer, transport: DnsTransport, ctx: Mes
     return headerOnly(id, rd, Rcode.FORMERR);
   const opt = opts[0];
   try {
-    const answer: DnsAnswer = question.class === 'IN' || question.class === 'ANY' ? lookup(question, ctx) : refused();
-    return encodeReply(id, rd, question, answer, opt, transport, ctx.options.udpAnswerLimit, ctx.options.truncate);
+    const questionOut: Question = { name: question.name, type: question.type, class: question.class };
+    const optOut = opt === undefined ? undefined : optReply(opt);
+    const limits = limitsOf(transport, opt, ctx.options.udpAnswerLimit, questionOut, optOut);
+    const answer: DnsAnswer = question.class === 'IN' || question.class === 'ANY' ? lookup(question, ctx, limits) : refused();
+    const fitted = fitAnswer(answer, limits);
+    const truncated = fitted.trimmed && transport === 'udp' && ctx.options.truncate;
+    return dnsPacket.encode({
+      id,
+      type: 'response',
+      flags: (answer.authoritative ? AA : 0) | (truncated ? TC : 0) | (rd ? RD : 0) | answer.rcode,
+      questions: [questionOut],
+      answers: fitted.answers,
+      authorities: fitted.authorities,
+      additionals: optOut ? [...fitted.additionals, optOut] : fitted.additionals,
+    });
   } catch (error) {
     ctx.onError(error);
     return headerOnly(id, rd, Rcode.SERVFAIL);
@@ -68,38 +81,19 @@ function refused(): DnsAnswer {
   return { rcode: Rcode.REFUSED, authoritative: false, answers: [], extras: [], authorities: [], additionals: [] };
 }
 
-function encodeReply(
-  id: number,
-  rd: boolean,
-  question: Question,
-  answer: DnsAnswer,
-  opt: OptAnswer | undefined,
+/** What fits a reply on this transport (spec consul-dns.md §6). */
+function limitsOf(
   transport: DnsTransport,
+  opt: OptAnswer | undefined,
   udpAnswerLimit: number,
-  truncateOn: boolean,
-): Buffer {
-  const questionOut: Question = { name: question.name, type: question.type, class: question.class ?? 'IN' };
-  const optOut = opt === undefined ? undefined : optReply(opt);
-  const fixedBytes = dnsPacket.encodingLength({ questions: [questionOut], additionals: optOut ? [optOut] : [] });
-  let maxAnswers = Infinity;
-  let maxBytes = MAX_TCP_BYTES;
-  if (transport === 'udp') {
-    if (opt === undefined || opt.udpPayloadSize <= 512) {
-      maxAnswers = Math.min(udpAnswerLimit, 8);
-      maxBytes = PLAIN_UDP_BYTES;
-    } else maxBytes = Math.min(opt.udpPayloadSize, MAX_UDP_BYTES);
-  }
-  const fitted = fitAnswer(answer, { maxAnswers, maxBytes, fixedBytes });
-  const truncated = fitted.trimmed && transport === 'udp' && truncateOn;
-  return dnsPacket.encode({
-    id,
-    type: 'response',
-    flags: (answer.authoritative ? AA : 0) | (truncated ? TC : 0) | (rd ? RD : 0) | answer.rcode,
-    questions: [questionOut],
-    answers: fitted.answers,
-    authorities: fitted.authorities,
-    additionals: optOut ? [...fitted.additionals, optOut] : fitted.additionals,
-  });
+  question: Question,
+  optOut: Answer | undefined,
+): FitLimits {
+  const fixedBytes = dnsPacket.encodingLength({ questions: [question], additionals: optOut ? [optOut] : [] });
+  if (transport === 'tcp') return { maxAnswers: Infinity, maxBytes: MAX_TCP_BYTES, fixedBytes };
+  if (opt === undefined || opt.udpPayloadSize <= 512)
+    return { maxAnswers: Math.min(udpAnswerLimit, 8), maxBytes: PLAIN_UDP_BYTES, fixedBytes };
+  return { maxAnswers: Infinity, maxBytes: Math.min(opt.udpPayloadSize, MAX_UDP_BYTES), fixedBytes };
 }
 
 function optReply(opt: OptAnswer): Answer {

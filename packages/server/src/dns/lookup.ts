@@ -8,14 +8,16 @@ import { isIP } from 'node:net';
 import type { Answer } from 'dns-packet';
 import { bare, type DnsAnswer, Rcode } from './dns-answer.js';
 import type { DnsAccess } from './dns-access.js';
-import { type DnsCatalog, type DnsInstance, dnsInstances } from './dns-instances.js';
+import type { DnsCatalog } from './dns-instances.js';
+import { nameLength } from './fit-answer.js';
+import type { PreparedInstances } from './prepared-instances.js';
 import type { ResolvedDnsOptions } from './dns-options.js';
 import { addressRecord, bareName, metaTxtRecords, nodeTarget, soaRecord } from './dns-records.js';
 import { addressOfHex, hexOfAddress } from './hex-address.js';
 import { type ParsedName, parseQueryName } from './parse-query-name.js';
 import { reverseAddress } from './reverse-address.js';
 import { serviceTtl } from './service-ttl.js';
-import { shuffle, weightedShuffle } from './shuffle.js';
+import { randomOrder, weightedShuffle } from './shuffle.js';
 
 /** What a lookup reads. */
 export interface LookupContext {
@@ -27,7 +29,23 @@ export interface LookupContext {
   readonly random: () => number;
   /** Current time in ms (SOA serial). */
   readonly now: () => number;
+  /** Per-service answers prepared once per catalog change. */
+  readonly prepared: PreparedInstances;
 }
+
+/**
+ * How much of an answer can be sent: a lookup may stop building answers once it has one more
+ * than fits (so the cut is still seen), which saves work for big services.
+ */
+export interface Room {
+  readonly maxAnswers: number;
+  /** Bytes for the records (answers with their extras). */
+  readonly maxBytes: number;
+  /** Bytes taken by everything else. */
+  readonly fixedBytes: number;
+}
+
+const UNLIMITED: Room = { maxAnswers: Infinity, maxBytes: Infinity, fixedBytes: 0 };
 
 /** A question as decoded: the name as sent (no trailing dot), the type's mnemonic (`A`, `SRV`, `ANY`, `UNKNOWN_99`). */
 export interface DnsQuestion {
@@ -36,7 +54,7 @@ export interface DnsQuestion {
 }
 
 /** The answer to `question` (class IN). Never throws for any name or type. */
-export function lookup(question: DnsQuestion, ctx: LookupContext): DnsAnswer {
+export function lookup(question: DnsQuestion, ctx: LookupContext, room: Room = UNLIMITED): DnsAnswer {
   const { options } = ctx;
   const domains = options.altDomain === undefined ? [options.domain] : [options.domain, options.altDomain];
   const parsed = parseQueryName(question.name, question.type, { domains, datacenter: ctx.datacenter });
@@ -64,7 +82,7 @@ export function lookup(question: DnsQuestion, ctx: LookupContext): DnsAnswer {
   }
   switch (parsed.kind) {
     case 'service':
-      return serviceAnswer(question, parsed, ctx);
+      return serviceAnswer(question, parsed, ctx, room);
     case 'node':
       return nodeAnswer(question, parsed.node, domain, ctx);
     case 'addr':
@@ -93,62 +111,72 @@ function glue(domain: string, ctx: LookupContext): Answer[] {
   return [addressRecord(nodeTarget(node.name, ctx.datacenter, domain), node.address, ctx.options.nodeTtl)];
 }
 
-function serviceAnswer(question: DnsQuestion, parsed: Extract<ParsedName, { kind: 'service' }>, ctx: LookupContext): DnsAnswer {
+function serviceAnswer(question: DnsQuestion, parsed: Extract<ParsedName, { kind: 'service' }>, ctx: LookupContext, room: Room): DnsAnswer {
   const { options } = ctx;
-  const instances = dnsInstances(ctx.catalog, { service: parsed.service, tag: parsed.tag, onlyPassing: options.onlyPassing }, ctx.access);
+  const ttl = serviceTtl(parsed.service, options.serviceTtl);
+  const instances = ctx.prepared.get(
+    ctx.catalog,
+    {
+      service: parsed.service,
+      tag: parsed.tag,
+      onlyPassing: options.onlyPassing,
+      domain: parsed.domain,
+      datacenter: ctx.datacenter,
+      ttl,
+      nodeMetaTxt: options.nodeMetaTxt,
+    },
+    ctx.access,
+  );
   // Consul answers NXDOMAIN, not an empty NOERROR, when no instance can answer.
   if (instances.length === 0) return nameError(parsed.domain, ctx);
-  const ttl = serviceTtl(parsed.service, options.serviceTtl);
+  const owner = nameLength(question.name);
   switch (question.type) {
-    case 'SRV':
-      return srvAnswer(question.name, instances, parsed.domain, ttl, ctx);
+    case 'SRV': {
+      const answers: Answer[] = [];
+      const extras: (readonly Answer[])[] = [];
+      const lengths: number[] = [];
+      const seen = new Set<string>();
+      const budget = room.maxBytes - room.fixedBytes;
+      let bytes = 0;
+      for (const instance of randomOrder(instances, ctx.random)) {
+        if (seen.has(instance.key)) continue;
+        seen.add(instance.key);
+        const length = owner + instance.srvLength + instance.glueLength;
+        answers.push({ type: 'SRV', name: question.name, ttl, data: instance.srv });
+        extras.push(instance.glue);
+        lengths.push(length);
+        bytes += length;
+        if (answers.length > room.maxAnswers || bytes > budget) break;
+      }
+      return { ...bare(Rcode.NOERROR, true), answers, extras, lengths };
+    }
     case 'A':
     case 'AAAA':
     case 'ANY':
     case 'TXT': {
-      const ordered = options.weightedA ? weightedShuffle(instances, (i) => i.weight, ctx.random) : shuffle(instances, ctx.random);
+      const ordered = options.weightedA ? weightedShuffle(instances, (i) => i.weight, ctx.random) : randomOrder(instances, ctx.random);
+      const budget = room.maxBytes - room.fixedBytes;
+      let bytes = 0;
       const answers: Answer[] = [];
+      const lengths: number[] = [];
       const seen = new Set<string>();
       for (const instance of ordered) {
-        const family = isIP(instance.address);
+        const family = instance.family;
         const wanted = family === 0 || question.type === 'ANY' || question.type === 'TXT' || (family === 4) === (question.type === 'A');
         if (!wanted || seen.has(instance.address)) continue;
         seen.add(instance.address);
-        answers.push(addressRecord(question.name, instance.address, ttl));
+        answers.push(addressRecord(question.name, instance.address, ttl, family));
+        lengths.push(owner + instance.addressLength);
+        bytes += owner + instance.addressLength;
         if (options.aRecordLimit > 0 && answers.length >= options.aRecordLimit) break;
+        if (answers.length > room.maxAnswers || bytes > budget) break;
       }
       if (answers.length === 0) return noData(parsed.domain, ctx);
-      return { ...bare(Rcode.NOERROR, true), answers, extras: [] };
+      return { ...bare(Rcode.NOERROR, true), answers, lengths };
     }
     default:
       return noData(parsed.domain, ctx);
   }
-}
-
-function srvAnswer(name: string, instances: DnsInstance[], domain: string, ttl: number, ctx: LookupContext): DnsAnswer {
-  const { node } = ctx.catalog;
-  const answers: Answer[] = [];
-  const extras: Answer[][] = [];
-  const seen = new Set<string>();
-  for (const instance of shuffle(instances, ctx.random)) {
-    const key = `${instance.address}:${instance.service.port}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    let target: string;
-    const own: Answer[] = [];
-    if (instance.service.address === '') {
-      target = nodeTarget(node.name, ctx.datacenter, domain);
-      if (isIP(node.address) !== 0) own.push(addressRecord(target, node.address, ttl));
-      if (ctx.options.nodeMetaTxt) own.push(...metaTxtRecords(target, node.meta, ttl));
-    } else {
-      const hex = hexOfAddress(instance.service.address);
-      target = hex === undefined ? bareName(instance.service.address) : `${hex}.addr.${ctx.datacenter}.${bareName(domain)}`;
-      if (hex !== undefined) own.push(addressRecord(target, instance.service.address, ttl));
-    }
-    answers.push({ type: 'SRV', name, ttl, data: { priority: 1, weight: instance.weight, port: instance.service.port, target } });
-    extras.push(own);
-  }
-  return { ...bare(Rcode.NOERROR, true), answers, extras };
 }
 
 function nodeAnswer(question: DnsQuestion, name: string, domain: string, ctx: LookupContext): DnsAnswer {

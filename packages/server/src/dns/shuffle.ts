@@ -1,16 +1,5 @@
 /** Orderings of DNS answers, with injected randomness. */
 
-/** Fisher–Yates shuffle in place; returns `items`. `random` gives numbers in [0, 1). */
-export function shuffle<T>(items: T[], random: () => number): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    const t = items[i]!;
-    items[i] = items[j]!;
-    items[j] = t;
-  }
-  return items;
-}
-
 /**
  * Weighted random order without replacement (Efraimidis–Spirakis keys `u^(1/w)`): the chance of
  * an item coming first is proportional to its weight, so with a cap on the number of answers each
@@ -25,4 +14,19 @@ export function weightedShuffle<T>(items: readonly T[], weight: (item: T) => num
   });
   keyed.sort((a, b) => b.key - a.key || a.tie - b.tie);
   return keyed.map((k) => k.item);
+}
+
+/**
+ * The items in a uniformly random order, drawn lazily (Fisher–Yates on a copy, one step per item
+ * taken): a caller that stops after k items paid for k steps.
+ */
+export function* randomOrder<T>(items: readonly T[], random: () => number): Generator<T> {
+  const copy = [...items];
+  for (let i = 0; i < copy.length; i++) {
+    const j = i + Math.floor(random() * (copy.length - i));
+    const t = copy[j]!;
+    copy[j] = copy[i]!;
+    copy[i] = t;
+    yield t;
+  }
 }

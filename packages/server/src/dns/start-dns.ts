@@ -6,6 +6,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import { aclAccess } from './acl-access.js';
 import type { ResolvedDnsOptions } from './dns-options.js';
 import { DnsServer } from './dns-server.js';
+import { PreparedInstances } from './prepared-instances.js';
 import { RateLimiter } from './rate-limiter.js';
 
 /** The server parts DNS reads. */
@@ -32,6 +33,7 @@ export function startDns(options: ResolvedDnsOptions, deps: DnsDependencies): Dn
       access,
       random: deps.random,
       now: () => deps.clock.now(),
+      prepared: new PreparedInstances(),
       onError: (error) => deps.log.warn({ err: error }, 'dns: query failed'),
     },
     limiter: new RateLimiter(options.rateLimit, deps.clock),

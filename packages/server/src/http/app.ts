@@ -67,7 +67,7 @@ function fastifyOptions(ctx: HttpContext, logger: Logger) {
       reply.header('X-Consul-Default-ACL-Policy', ctx.acl.defaultPolicy);
       const path = (request.raw.url ?? '').split('?')[0]!;
       const shown = JSON.stringify(path.length > 100 ? `${path.slice(0, 100)}…` : path);
-      return sendError(reply, new ApiError(400, ServerErrorCode.BadRequest, `Invalid URL path: bad percent-encoding in ${shown}`));
+      return sendError(reply, new ApiError(ServerErrorCode.BadRequest, `Invalid URL path: bad percent-encoding in ${shown}`));
     },
     connectionTimeout: 0,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
@@ -109,7 +109,7 @@ function limitConnections(app: FastifyInstance, ctx: HttpContext): void {
     reply.header('X-Consul-Default-ACL-Policy', ctx.acl.defaultPolicy).header('Connection', 'close');
     sendError(
       reply,
-      new ApiError(503, ServerErrorCode.TooManyConnections, `Too many connections (limit ${connections.max}); retry later`, {
+      new ApiError(ServerErrorCode.TooManyConnections, `Too many connections (limit ${connections.max}); retry later`, {
         'Retry-After': '1',
       }),
     );
@@ -124,13 +124,13 @@ function errorHandler(ctx: HttpContext) {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return sendError(
         reply,
-        new ApiError(413, ServerErrorCode.PayloadTooLarge, `Request body too large (limit ${ctx.options.bodyLimit} bytes)`),
+        new ApiError(ServerErrorCode.PayloadTooLarge, `Request body too large (limit ${ctx.options.bodyLimit} bytes)`),
       );
     }
     const status = error.statusCode ?? 500;
-    if (status >= 400 && status < 500) return sendError(reply, new ApiError(status, ServerErrorCode.BadRequest, error.message));
+    if (status >= 400 && status < 500) return sendError(reply, new ApiError(ServerErrorCode.BadRequest, error.message));
     request.log.error({ err: error, route: request.rosterRoute }, 'request failed');
-    return sendError(reply, new ApiError(500, ServerErrorCode.Internal, 'Internal server error'));
+    return sendError(reply, new ApiError(ServerErrorCode.Internal, 'Internal server error'));
   };
 }
 
@@ -169,7 +169,7 @@ function parseTarget(url: string): Target | ApiError {
   try {
     return { path: decodeURIComponent(rawPath), query };
   } catch {
-    return new ApiError(400, ServerErrorCode.BadRequest, `Invalid URL path: bad percent-encoding in ${JSON.stringify(rawPath)}`);
+    return new ApiError(ServerErrorCode.BadRequest, `Invalid URL path: bad percent-encoding in ${JSON.stringify(rawPath)}`);
   }
 }
 
@@ -178,8 +178,8 @@ function answerUnrouted(request: FastifyRequest, reply: FastifyReply, path: stri
   request.rosterRoute = 'not-found';
   if (path === '/') return sendText(reply, 200, 'roster serve: a Consul-compatible service registry. The API is under /v1/.\n');
   if (path.startsWith('/v1/'))
-    return sendError(reply, new ApiError(404, ServerErrorCode.NotFound, 'Invalid URL path: not a recognized HTTP API endpoint\n'));
-  return sendError(reply, new ApiError(404, ServerErrorCode.NotFound, '404 page not found\n'));
+    return sendError(reply, new ApiError(ServerErrorCode.NotFound, 'Invalid URL path: not a recognized HTTP API endpoint\n'));
+  return sendError(reply, new ApiError(ServerErrorCode.NotFound, '404 page not found\n'));
 }
 
 /** Answers OPTIONS (200 with Allow) and a method the route does not take (405); true when answered. */
@@ -191,7 +191,7 @@ function answerMethod(route: Route, request: FastifyRequest, reply: FastifyReply
     return true;
   }
   if (!allowedMethods(route, legacyGet).includes(request.method)) {
-    sendError(reply, new ApiError(405, ServerErrorCode.MethodNotAllowed, `method ${request.method} not allowed`, { Allow: allow }));
+    sendError(reply, new ApiError(ServerErrorCode.MethodNotAllowed, `method ${request.method} not allowed`, { Allow: allow }));
     return true;
   }
   return false;

@@ -6,6 +6,7 @@
  */
 import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import { type HttpErrorCode, ServerErrorCode, statusOf } from '../errors.js';
 
 /** A parser error as Node reports it on `clientError` (llhttp adds `reason`). */
 export interface ClientError extends Error {
@@ -13,16 +14,19 @@ export interface ClientError extends Error {
   readonly reason?: string;
 }
 
-/** Status and text body for a parser error. */
-export function describeClientError(error: ClientError, requestTimeoutMs: number): { status: number; message: string } {
+/** Code (its status from the registry) and text body for a parser error. */
+export function describeClientError(error: ClientError, requestTimeoutMs: number): { code: HttpErrorCode; message: string } {
   switch (error.code) {
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return { status: 408, message: `Request timeout: the request (head and body) did not arrive within ${requestTimeoutMs / 1000} s` };
+      return {
+        code: ServerErrorCode.RequestTimeout,
+        message: `Request timeout: the request (head and body) did not arrive within ${requestTimeoutMs / 1000} s`,
+      };
     case 'HPE_HEADER_OVERFLOW':
-      return { status: 431, message: `Request header fields too large (limit ${maxHeaderSize} bytes)` };
+      return { code: ServerErrorCode.HeadersTooLarge, message: `Request header fields too large (limit ${maxHeaderSize} bytes)` };
     default: {
       const why = error.reason ?? error.message;
-      return { status: 400, message: `Bad request: malformed HTTP: ${why}${error.code ? ` (${error.code})` : ''}` };
+      return { code: ServerErrorCode.MalformedHttp, message: `Bad request: malformed HTTP: ${why}${error.code ? ` (${error.code})` : ''}` };
     }
   }
 }
@@ -39,7 +43,8 @@ export function clientErrorHandler(requestTimeoutMs: number): (error: ClientErro
       socket.destroy();
       return;
     }
-    const { status, message } = describeClientError(error, requestTimeoutMs);
+    const { code, message } = describeClientError(error, requestTimeoutMs);
+    const status = statusOf(code);
     const body = Buffer.from(message);
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${message}`,

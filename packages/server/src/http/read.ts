@@ -37,7 +37,7 @@ export interface ReadSpec {
 export function checkDatacenter(ctx: HttpContext, req: ApiRequest): void {
   const dc = req.query.get('dc');
   if (dc !== null && dc !== '' && dc !== ctx.options.datacenter) {
-    throw new ApiError(500, ServerErrorCode.NoPathToDatacenter, 'No path to datacenter');
+    throw new ApiError(ServerErrorCode.NoPathToDatacenter, 'No path to datacenter');
   }
 }
 
@@ -49,7 +49,7 @@ export function checkDatacenter(ctx: HttpContext, req: ApiRequest): void {
 export function checkHoldCapacity(ctx: HttpContext): void {
   const max = ctx.options.maxHeldQueries;
   if (ctx.waiters.size >= max) {
-    throw new ApiError(503, ServerErrorCode.TooManyHeldQueries, `Too many blocking queries held (limit ${max}); retry later`, {
+    throw new ApiError(ServerErrorCode.TooManyHeldQueries, `Too many blocking queries held (limit ${max}); retry later`, {
       'Retry-After': '1',
     });
   }

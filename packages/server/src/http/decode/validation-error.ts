@@ -48,7 +48,7 @@ export function toApiError(error: unknown): ApiError {
     return invalidCheck(`${name}${check[2] ?? ''}: ${problem}`);
   }
   if (field === 'meta' || field.startsWith('meta.')) {
-    return new ApiError(400, ServerErrorCode.InvalidService, `Invalid Service Meta: ${field.replace(/^meta/, 'Meta')}: ${problem}`);
+    return new ApiError(ServerErrorCode.InvalidService, `Invalid Service Meta: ${field.replace(/^meta/, 'Meta')}: ${problem}`);
   }
   const head = /^([A-Za-z]+)(.*)$/.exec(field);
   const name = head ? (SERVICE_FIELDS[head[1]!] ?? head[1]!) + head[2] : field;

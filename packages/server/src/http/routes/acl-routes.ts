@@ -17,7 +17,7 @@ export function aclRoutes(ctx: ServerContext): Route[] {
       name: 'acl/token/self',
       access: { kind: 'public' },
       handle(req) {
-        if (!ctx.acl.enabled) throw new ApiError(401, ServerErrorCode.AclDisabled, 'ACL support disabled');
+        if (!ctx.acl.enabled) throw new ApiError(ServerErrorCode.AclDisabled, 'ACL support disabled');
         let token;
         try {
           token = ctx.acl.identify(req.token).token!;
