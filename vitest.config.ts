@@ -12,6 +12,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@rosterjs\/roster$/, replacement: src('./packages/roster/src/index.ts') },
+      { find: /^@rosterjs\/roster\/health$/, replacement: src('./packages/roster/src/health/index.ts') },
       { find: /^@rosterjs\/roster\/testing$/, replacement: src('./packages/roster/src/testing/index.ts') },
       { find: /^@rosterjs\/roster\/consul$/, replacement: src('./packages/roster/src/registry/consul/index.ts') },
       { find: /^@rosterjs\/roster\/etcd$/, replacement: src('./packages/roster/src/registry/etcd/index.ts') },

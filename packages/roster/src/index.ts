@@ -13,26 +13,17 @@ export {
 export type { Announcement, AnnouncementEvent, DrainPhase, DrainResult, DrainTrigger, HealthSource } from './agent/announcement.js';
 export { attachHealth } from './agent/attach-health.js';
 export { defaultAddress } from './agent/default-address.js';
-export { EVENT_LOOP_DELAY_RESOLUTION_MS, eventLoopDelaySource } from './agent/event-loop-delay-source.js';
 export { fastifyHealth, type HealthReply } from './agent/fastify-health.js';
-export {
-  HEALTH_HEADERS,
-  HEALTH_STARTING,
-  type HealthResponse,
-  type HealthSourceRef,
-  healthHandler,
-  healthResponse,
-} from './agent/health-handler.js';
-export { type LagSource, type LagStatus, type LagWatchdog, type LagWatchdogSettings, startLagWatchdog } from './agent/lag-watchdog.js';
+export { type HealthSourceRef, healthHandler } from './agent/health-handler.js';
+export type { LagSource } from './agent/lag-watchdog.js';
 export type { AgentHealth } from './agent/self-health.js';
 export type { HttpServer } from './agent/server-drainer.js';
 export type { Balancer, BalancerEvent, CallOutcome, InstanceLoad, Picker, PickerInput, PoolLoad, Strategy } from './balancer/balancer.js';
 export { type ConsistentHashOptions, consistentHash } from './balancer/consistent-hash.js';
 export { type BalancerOptions, createBalancer } from './balancer/create-balancer.js';
-export { emptyPicker } from './balancer/empty-picker.js';
 export { type LeastRequestOptions, leastRequest } from './balancer/least-request.js';
 export { mulberry32 } from './balancer/mulberry32.js';
-export { OutlierEjection, type OutlierEjectionOptions, type OutlierState, outlierEjection } from './balancer/outlier-ejection.js';
+export { OutlierEjection, type OutlierEjectionOptions, outlierEjection } from './balancer/outlier-ejection.js';
 export { type PeakEwmaOptions, peakEwma } from './balancer/peak-ewma.js';
 export { type RandomOptions, random } from './balancer/random.js';
 export { type RoundRobinOptions, roundRobin } from './balancer/round-robin.js';
@@ -40,8 +31,8 @@ export { SlowStart, type SlowStartOptions, slowStart } from './balancer/slow-sta
 export { type SmoothWeightedRoundRobinOptions, smoothWeightedRoundRobin } from './balancer/smooth-weighted-round-robin.js';
 export { type WeightedRandomOptions, weightedRandom } from './balancer/weighted-random.js';
 export { type ZoneAwareOptions, zoneAware } from './balancer/zone-aware.js';
-export { type Clock, MAX_TIMER_MS, sleep, systemClock, type TimerHandle } from './clock.js';
-export { formatGoDuration, formatMs, parseGoDuration, toMilliseconds } from './duration.js';
+export { type Clock, sleep, systemClock, type TimerHandle } from './clock.js';
+export { formatMs, parseGoDuration } from './duration.js';
 export {
   AbortedError,
   AccessDeniedError,
@@ -58,7 +49,7 @@ export {
   TimeoutError,
 } from './errors.js';
 export { CHANNELS } from './diagnostics.js';
-export { type Listener, type ListenerErrorMessage, TypedEvent, type TypedEventOptions } from './internal/typed-event.js';
+export { type ListenerErrorMessage, TypedEvent } from './internal/typed-event.js';
 export { type BalanceOptions, balance } from './fetch/balance.js';
 export { compose } from './fetch/compose.js';
 export { type CreateFetchOptions, createFetch, type DiscoveryFetch } from './fetch/create-fetch.js';
@@ -68,63 +59,32 @@ export type { FetchStats, InstanceStats, ServiceStats } from './fetch/fetch-stat
 export type { RequestOptions } from './fetch/request-options.js';
 export { type RetryEvent, type RetryOptions, retry } from './fetch/retry.js';
 export { RetryBudget, type RetryBudgetOptions, retryBudget } from './fetch/retry-budget.js';
-export { IDEMPOTENT_METHODS, isConnectionError, RETRYABLE_STATUSES } from './fetch/retryable.js';
+export { IDEMPOTENT_METHODS, RETRYABLE_STATUSES } from './fetch/retryable.js';
 export { type ServiceClient, type ServiceClientOptions, serviceClient } from './fetch/service-client.js';
-export { parseServiceUrl, type ServiceUrl } from './fetch/service-url.js';
 export { type TimeoutOptions, timeout } from './fetch/timeout.js';
-export type {
-  CallAttempts,
-  Middleware,
-  RequestBody,
-  RequestHeaders,
-  ResponseBody,
-  Transport,
-  TransportRequest,
-  TransportResponse,
-} from './fetch/transport.js';
+export type { CallAttempts, Middleware, Transport, TransportRequest, TransportResponse } from './fetch/transport.js';
 export { type UndiciTransportOptions, undiciTransport } from './fetch/undici-transport.js';
-export {
-  type ActiveCheck,
-  type CheckRunner,
-  type CheckRunnerOptions,
-  type CheckUpdate,
-  FIRST_RUN_SPREAD_MS,
-  PROBE_ABANDON_MS,
-  startCheck,
-} from './health/check-runner.js';
-export { type CriticalReaper, type CriticalReaperOptions, REAP_MIN_INTERVAL_MS, startCriticalReaper } from './health/critical-reaper.js';
-export { CriticalTracker } from './health/critical-tracker.js';
-export { HTTP_MAX_REDIRECTS, HTTP_OUTPUT_MAX_BYTES, type HttpProbeSpec, httpProbe } from './health/http-probe.js';
-export { type Probe, type ProbeResult, probeTimeout } from './health/probe.js';
-export { parseTcpTarget, type TcpProbeSpec, type TcpTarget, tcpProbe } from './health/tcp-probe.js';
-export { type ThresholdOptions, Thresholds } from './health/thresholds.js';
-export { startTtlTimer, type TtlTimer, type TtlTimerOptions, ttlExpiredOutput } from './health/ttl-timer.js';
 export { LIMITS } from './limits.js';
 export {
   byId,
   HEALTH_STATUSES,
   type HealthCheck,
-  type HealthCheckBase,
   type HealthStatus,
   type HttpCheck,
   type Instance,
   isHealthStatus,
   type NormalizedCheck,
-  type NormalizedCheckBase,
   type NormalizedRegistration,
   type Registration,
   type Snapshot,
   type TcpCheck,
   type TtlCheck,
-  toInstance,
-  worstHealth,
 } from './model.js';
 export { type ConnectOptions, connect } from './registry/connect.js';
-export { KeptLease, type KeptLeaseOptions, type LeaseDriver, type RenewOutcome } from './registry/kept-lease.js';
 export { type MemoryRegistryOptions, memoryRegistry } from './registry/memory.js';
 export { MemoryStore } from './registry/memory-store.js';
 export type { CallOptions, Lease, LeaseEvent, RegisterOptions, Registry, WatchOptions } from './registry/registry.js';
-export { diffSnapshots, isEmptyDiff, type SnapshotDiff } from './resolver/diff.js';
+export { diffSnapshots, type SnapshotDiff } from './resolver/diff.js';
 export { Resolver, type ResolverOptions, type ResolverState, type ResolverUpdate, type SnapshotSource } from './resolver/resolver.js';
 export { acquireResolver, type ResolverHandle } from './resolver/shared-resolvers.js';
-export { validateId, validateRegistration, validateServiceName } from './validate.js';
+export { validateId, validateRegistration } from './validate.js';

@@ -4,6 +4,7 @@
  */
 import { MAX_TIMER_MS } from './clock.js';
 
+/** Every limit `validateRegistration` enforces (and roster serve with it); listed in docs/limits.md. */
 export const LIMITS = {
   /** Service name: 1–63 characters, letters, digits, `.`, `_`, `-`; starts and ends alphanumeric. */
   serviceNameMax: 63,

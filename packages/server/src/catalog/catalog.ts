@@ -36,8 +36,7 @@ export class Catalog {
     this.#node = state.node;
     this.#indexes = new Indexes(state.indexes);
     this.#serfHealth = serfHealth(state.node);
-    for (const s of state.instances) this.setInstance(s);
-    for (const c of state.checks) this.setCheck(c);
+    this.#fill(state);
   }
 
   /** Replaces the whole contents (after a failed commit, from the store). */
@@ -52,6 +51,10 @@ export class Catalog {
     this.#node = state.node;
     this.#indexes = new Indexes(state.indexes);
     this.#serfHealth = serfHealth(state.node);
+    this.#fill(state);
+  }
+
+  #fill(state: CatalogState): void {
     for (const s of state.instances) this.setInstance(s);
     for (const c of state.checks) this.setCheck(c);
   }

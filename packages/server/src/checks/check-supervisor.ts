@@ -4,12 +4,11 @@
  * DeregisterCriticalServiceAfter. It follows the catalog through committed changes only, and
  * feeds results back as operations through the committer (so they are durable like any write).
  */
+import type { Clock, HealthStatus } from '@rosterjs/roster';
 import {
   type ActiveCheck,
   type CheckRunner,
-  type Clock,
   type CriticalReaper,
-  type HealthStatus,
   httpProbe,
   startCheck,
   startCriticalReaper,
@@ -17,7 +16,7 @@ import {
   type TtlTimer,
   tcpProbe,
   ttlExpiredOutput,
-} from '@rosterjs/roster';
+} from '@rosterjs/roster/health';
 import type { Catalog } from '../catalog/catalog.js';
 import type { CatalogChange } from '../catalog/change.js';
 import type { CheckDefinition, CheckRecord } from '../catalog/types.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateRegistration } from '../../validate.js';
 import { aggregateHealth, decodeServiceEntry, encodeRegistration, renewedCheckIds } from './consul-codec.js';
-import { consulBaseUrl } from './consul-registry.js';
+import { consulBaseUrl } from './consul-url.js';
 
 describe('encodeRegistration', () => {
   it('writes Consul casing, the weight, the zone as meta and a self check', () => {

@@ -17,12 +17,12 @@ import { KeptLease, type LeaseDriver, type RenewOutcome } from '../kept-lease.js
 import type { CallOptions, Lease, RegisterOptions, Registry, WatchOptions } from '../registry.js';
 import { BlockingIndex, returnedEarly } from './blocking-index.js';
 import { decodeServiceEntry, encodeRegistration, renewedCheckIds } from './consul-codec.js';
-import { ConsulHttp, type ConsulHttpOptions, consulError } from './consul-http.js';
+import { type ConsulHttp, consulError } from './consul-http.js';
+import { type ConsulAddressOptions, consulHttpFor } from './consul-url.js';
+import { sendTtlUpdate } from './ttl-check-update.js';
 
 /** Options of {@link consulRegistry}. */
-export interface ConsulRegistryOptions extends Partial<Pick<ConsulHttpOptions, 'token' | 'datacenter' | 'timeoutMs' | 'dispatcher'>> {
-  /** Consul (or roster serve) address: `http://host:8500`, or `consul://host:8500`. Default `http://127.0.0.1:8500`. */
-  readonly url?: string;
+export interface ConsulRegistryOptions extends ConsulAddressOptions {
   readonly clock?: Clock;
   /** Randomness for backoff jitter, [0, 1). */
   readonly random?: () => number;
@@ -36,22 +36,6 @@ export interface ConsulRegistryOptions extends Partial<Pick<ConsulHttpOptions, '
   readonly deregisterAfterMs?: number;
 }
 
-/** `consul://host:port` → `http://host:port`; `consul+https://` → `https://`; http(s) URLs as they are. */
-export function consulBaseUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new InvalidArgumentError('url', `${JSON.stringify(url)} is not a URL`);
-  }
-  const scheme = { 'consul:': 'http:', 'consul+http:': 'http:', 'consul+https:': 'https:', 'http:': 'http:', 'https:': 'https:' }[
-    parsed.protocol
-  ];
-  if (!scheme)
-    throw new InvalidArgumentError('url', `scheme must be consul://, consul+https://, http:// or https://, got ${parsed.protocol}//`);
-  return `${scheme}//${parsed.host || '127.0.0.1:8500'}`;
-}
-
 /** Creates a Registry client for Consul or roster serve. */
 export function consulRegistry(options: ConsulRegistryOptions = {}): Registry {
   const positive = (field: keyof ConsulRegistryOptions, value: number | undefined, min: number) => {
@@ -61,15 +45,7 @@ export function consulRegistry(options: ConsulRegistryOptions = {}): Registry {
   positive('checkEveryMs', options.checkEveryMs, 100);
   positive('deregisterAfterMs', options.deregisterAfterMs, 1000);
   positive('timeoutMs', options.timeoutMs, 1);
-  const baseUrl = consulBaseUrl(options.url ?? 'http://127.0.0.1:8500');
-  const params = options.url ? new URL(options.url).searchParams : new URLSearchParams();
-  const http = new ConsulHttp({
-    baseUrl,
-    token: options.token ?? params.get('token') ?? process.env.CONSUL_HTTP_TOKEN,
-    datacenter: options.datacenter ?? params.get('dc') ?? undefined,
-    timeoutMs: options.timeoutMs,
-    dispatcher: options.dispatcher,
-  });
+  const http = consulHttpFor(options);
   return new ConsulRegistry(http, {
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random,
@@ -90,7 +66,6 @@ interface Settings {
 }
 
 const enc = encodeURIComponent;
-const TTL_VERB: Record<HealthStatus, string> = { passing: 'pass', warning: 'warn', critical: 'fail' };
 
 class ConsulRegistry implements Registry {
   readonly #http: ConsulHttp;
@@ -126,16 +101,8 @@ class ConsulRegistry implements Registry {
     };
     const report = async (health: HealthStatus, output: string, s: AbortSignal): Promise<RenewOutcome> => {
       for (const checkId of renewedCheckIds(reg)) {
-        const res = await http.send({
-          method: 'PUT',
-          path: `/v1/agent/check/${TTL_VERB[health]}/${enc(checkId)}`,
-          query: { note: output },
-          signal: s,
-        });
-        if (res.status === 404) return 'forgotten';
-        // A check that exists but is no TTL check means someone replaced our registration.
-        if (res.status === 500 && /does not have associated TTL/.test(String(res.body))) return 'forgotten';
-        if (res.status !== 200) throw consulError(res.status, res.body, `renew ${reg.service}/${reg.id}`);
+        // A check that is gone, or exists but is no TTL check (someone replaced our registration).
+        if ((await sendTtlUpdate(http, checkId, health, output, s)) !== 'updated') return 'forgotten';
       }
       return 'ok';
     };
