@@ -27,8 +27,8 @@ export function checkUrl(http: string, address: string, port: number): string {
 }
 
 /**
- * The Registration for `service` and `flags`. Address default: this machine's first external
- * IPv4 address (as `announce()` chooses), else 127.0.0.1.
+ * The Registration for `service` and `flags`. Address default (when the caller has not resolved
+ * one with `addressTowards`): this machine's first external IPv4 address, else 127.0.0.1.
  */
 export function buildRegistration(service: string, flags: RegisterFlags): Registration {
   const address = flags.address ?? defaultAddress(undefined, networkInterfaces());

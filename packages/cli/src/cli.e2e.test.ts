@@ -110,9 +110,10 @@ describe.concurrent('roster CLI against roster serve', () => {
     expect(table.code).toBe(0);
     expect(table.stdout).not.toMatch(ANSI);
     const lines = table.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^ID\s+ADDRESS\s+HEALTH\s+WEIGHT\s+ZONE\s+TAGS\s+META$/);
-    expect(lines[1]).toMatch(/^cat-1\s+127\.0\.0\.1:8080\s+passing\s+3\s+z1\s+v1,blue\s+version=1$/);
-    expect(lines[2]).toMatch(/^cat-2\s+127\.0\.0\.1:8081\s+critical\s+1\s+-\s+-\s+-$/);
+    // WHY: the failing check's output, shown because an instance is not passing.
+    expect(lines[0]).toMatch(/^ID\s+ADDRESS\s+HEALTH\s+WEIGHT\s+ZONE\s+TAGS\s+META\s+WHY$/);
+    expect(lines[1]).toMatch(/^cat-1\s+127\.0\.0\.1:8080\s+passing\s+3\s+z1\s+v1,blue\s+version=1\s+-$/);
+    expect(lines[2]).toMatch(/^cat-2\s+127\.0\.0\.1:8081\s+critical\s+1\s+-\s+-\s+-\s+cat-2-ttl: \S.*$/);
 
     const json = await roster(['instances', 'cat', '--json']);
     const snapshot = JSON.parse(json.stdout) as Snapshot;
@@ -180,7 +181,7 @@ describe.concurrent('roster CLI against roster serve', () => {
     const degraded = await roster(['health', 'hl']);
     expect(degraded.code).toBe(ExitCode.Ok);
     expect(degraded.stdout).toMatch(/^hl: warning \(2 instances: 1 passing, 1 critical\)$/m);
-    expect(degraded.stdout).toMatch(/^hl-bad\s+127\.0\.0\.1:2\s+critical$/m);
+    expect(degraded.stdout).toMatch(/^hl-bad\s+127\.0\.0\.1:2\s+critical\s+hl-bad-ttl: \S.*$/m);
     expect(degraded.stdout).not.toContain('hl-ok');
     expect(JSON.parse((await roster(['health', 'hl', '--json'])).stdout)).toEqual({
       service: 'hl',
@@ -189,7 +190,7 @@ describe.concurrent('roster CLI against roster serve', () => {
       warning: 0,
       critical: 1,
       instances: [
-        { id: 'hl-bad', address: '127.0.0.1', port: 2, health: 'critical' },
+        { id: 'hl-bad', address: '127.0.0.1', port: 2, health: 'critical', reason: expect.stringMatching(/^hl-bad-ttl: \S/) },
         { id: 'hl-ok', address: '127.0.0.1', port: 1, health: 'passing' },
       ],
     });

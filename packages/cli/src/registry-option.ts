@@ -7,6 +7,7 @@ import { type Command, Option } from 'commander';
 import { connect, isRosterError, type Registry } from '@rosterjs/roster';
 import { CliError } from './cli-error.js';
 import { ExitCode } from './exit-code.js';
+import { probeRegistry } from './registry-probe.js';
 
 /** Where commands look when neither `--registry` nor `ROSTER_REGISTRY` is given: roster serve's (and Consul's) default address. */
 export const DEFAULT_REGISTRY = 'consul://127.0.0.1:8500';
@@ -41,9 +42,19 @@ export function openRegistry(url: string): Registry {
   }
 }
 
-/** Runs `body` with a Registry client for `url` and closes the client afterwards (closing never deregisters). */
+/**
+ * Runs `body` with a Registry client for `url` and closes the client afterwards (closing never
+ * deregisters). A Consul-API URL is first checked to be a registry ({@link probeRegistry}).
+ * @throws CliError (exit 4) when it is unreachable or not a registry.
+ */
 export async function withRegistry<T>(url: string, body: (registry: Registry) => Promise<T>): Promise<T> {
   const registry = openRegistry(url);
+  try {
+    await probeRegistry(url);
+  } catch (error) {
+    await registry.close().catch(() => {});
+    throw error;
+  }
   try {
     return await body(registry);
   } finally {

@@ -14,6 +14,7 @@ const ENTRIES = {
   '@rosterjs/roster/consul': entry('./registry/consul/index.ts'),
   '@rosterjs/roster/etcd': entry('./registry/etcd/index.ts'),
   '@rosterjs/roster/testing': entry('./testing/index.ts'),
+  '@rosterjs/roster/grpc': entry('./grpc/index.ts'),
 };
 
 const program = ts.createProgram(Object.values(ENTRIES), {

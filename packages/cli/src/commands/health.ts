@@ -6,6 +6,7 @@ import { Command, Option } from 'commander';
 import { cliAction } from '../cli-action.js';
 import { ExitCode } from '../exit-code.js';
 import { hostPort } from '../format-instance.js';
+import { healthReasons } from '../health-reasons.js';
 import { formatTable } from '../format-table.js';
 import { countHealth, describeCounts, serviceHealth } from '../health-counts.js';
 import { type RegistryOptions, withRegistry, withRegistryOptions } from '../registry-option.js';
@@ -25,7 +26,8 @@ export function healthCommand(): Command {
       'after',
       `
 The service is passing when every instance passes, critical when no instance can take
-traffic, warning in between. Instances that are not passing are listed.
+traffic, warning in between. Instances that are not passing are listed with why (the output
+of their failing check; roster serve and Consul only, etcd has no check output).
 
 Exit codes: 0 at least one instance is passing or warning; 5 every instance is critical;
 3 the service has no instances.
@@ -41,8 +43,15 @@ Examples:
       const status = serviceHealth(counts);
       const total = snapshot.instances.length;
       const code = total === 0 ? ExitCode.NotFound : status === 'critical' ? ExitCode.Unhealthy : ExitCode.Ok;
+      const reasons = status === 'passing' ? new Map<string, string>() : await healthReasons(options.registry, service);
       if (options.json) {
-        const instances = snapshot.instances.map(({ id, address, port, health }) => ({ id, address, port, health }));
+        const instances = snapshot.instances.map(({ id, address, port, health }) => ({
+          id,
+          address,
+          port,
+          health,
+          ...(reasons.has(id) ? { reason: reasons.get(id) } : {}),
+        }));
         process.stdout.write(`${JSON.stringify({ service: snapshot.service, status, ...counts, instances }, null, 2)}\n`);
       } else if (total === 0) {
         process.stderr.write(`roster health: no instances of service "${service}" (roster services lists the services that have some)\n`);
@@ -54,8 +63,8 @@ Examples:
         if (unhealthy.length > 0) {
           process.stdout.write(
             formatTable(
-              ['ID', 'ADDRESS', 'HEALTH'],
-              unhealthy.map((i) => [i.id, hostPort(i), style.health(i.health)]),
+              ['ID', 'ADDRESS', 'HEALTH', 'WHY'],
+              unhealthy.map((i) => [i.id, hostPort(i), style.health(i.health), reasons.get(i.id) ?? '-']),
             ),
           );
         }

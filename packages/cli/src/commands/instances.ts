@@ -7,6 +7,7 @@ import { cliAction } from '../cli-action.js';
 import { ExitCode } from '../exit-code.js';
 import { INSTANCE_HEADER, instanceRow } from '../format-instance.js';
 import { formatTable } from '../format-table.js';
+import { healthReasons } from '../health-reasons.js';
 import { type RegistryOptions, withRegistry, withRegistryOptions } from '../registry-option.js';
 import { styleFor } from '../style.js';
 
@@ -26,7 +27,9 @@ export function instancesCommand(): Command {
       'after',
       `
 Health is coloured on a terminal (passing green, warning yellow, critical red); NO_COLOR turns
-colours off, FORCE_COLOR=1 forces them. Exit code 3 when the service has no instances.
+colours off, FORCE_COLOR=1 forces them. When an instance is not passing, WHY shows its failing
+check's output (roster serve and Consul; "reason" in --json). Exit code 3 when the service has
+no instances.
 
 Examples:
   $ roster instances orders
@@ -37,16 +40,17 @@ Examples:
     cliAction('instances', async (service: string, options: InstancesOptions) => {
       const snapshot = await withRegistry(options.registry, (registry) => registry.list(service));
       const instances = options.passing ? snapshot.instances.filter((i) => i.health === 'passing') : snapshot.instances;
+      const anyFailing = instances.some((i) => i.health !== 'passing');
+      const reasons = anyFailing ? await healthReasons(options.registry, service) : new Map<string, string>();
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ ...snapshot, instances }, null, 2)}\n`);
+        const withReasons = instances.map((i) => (reasons.has(i.id) ? { ...i, reason: reasons.get(i.id) } : i));
+        process.stdout.write(`${JSON.stringify({ ...snapshot, instances: withReasons }, null, 2)}\n`);
       } else if (instances.length > 0) {
         const style = styleFor(process.stdout);
-        process.stdout.write(
-          formatTable(
-            INSTANCE_HEADER,
-            instances.map((i) => instanceRow(i, style)),
-          ),
-        );
+        // WHY (the failing check's output) only when some instance is not passing.
+        const header = anyFailing ? [...INSTANCE_HEADER, 'WHY'] : INSTANCE_HEADER;
+        const rows = instances.map((i) => (anyFailing ? [...instanceRow(i, style), reasons.get(i.id) ?? '-'] : instanceRow(i, style)));
+        process.stdout.write(formatTable(header, rows));
       }
       if (instances.length > 0) return ExitCode.Ok;
       const what = options.passing && snapshot.instances.length > 0 ? 'no passing instances' : 'no instances';

@@ -18,6 +18,7 @@ import {
   type Registration,
   validateRegistration,
 } from '@rosterjs/roster';
+import { addressTowards } from '../address-towards.js';
 import { collectKeyValue, collectList, parseDuration, parsePort, parseWeight } from '../arg-parsers.js';
 import { type RegisterFlags, buildRegistration } from '../build-registration.js';
 import { cliAction } from '../cli-action.js';
@@ -124,7 +125,12 @@ export function registerCommand(): Command {
     .description('register an instance of a service (with --ttl: hold it until Ctrl-C)')
     .argument('<service>', 'service name')
     .addOption(new Option('--port <port>', 'port callers connect to (1-65535)').argParser(parsePort).makeOptionMandatory())
-    .addOption(new Option('--address <address>', "address callers connect to (default: this machine's first external IPv4)"))
+    .addOption(
+      new Option(
+        '--address <address>',
+        'address callers connect to (default: the address this machine reaches the registry from; 127.0.0.1 for a registry on loopback)',
+      ),
+    )
     .addOption(new Option('--id <id>', 'instance id (default: <service>-<address>-<port>)'))
     .addOption(new Option('--tag <tag>', 'a tag; repeatable, or comma-separated').argParser(collectList))
     .addOption(new Option('--meta <key=value>', 'a metadata entry; repeatable').argParser(collectKeyValue))
@@ -154,14 +160,16 @@ instance after the TTL. A process that holds a registration also keeps its TTL c
 so use --check-ttl with pass / fail only without --ttl.
 
 Examples:
-  $ roster register orders --port 8080 --address 10.0.0.7 --http /health --interval 5s
+  $ roster register orders --port 8080 --http /health --interval 5s
   $ roster register orders --port 8080 --ttl 10s --tag v2 --meta version=2.1   # until Ctrl-C
   $ roster register batch --port 9000 --check-ttl 30s --check-id batch-ttl
   $ roster pass batch-ttl --note "run 42 ok"`,
     );
   return withRegistryOptions(command).action(
     cliAction('register', async (service: string, options: RegisterOptions) => {
-      const { registration, reg } = validate(service, options);
+      validate(service, { ...options, address: options.address ?? '127.0.0.1' }); // bad input fails before any network call
+      const address = options.address ?? (await addressTowards(options.registry));
+      const { registration, reg } = validate(service, { ...options, address });
       return withRegistry(options.registry, async (registry) => {
         const lease = await registry.register(registration);
         const held = reg.ttlMs > 0;

@@ -75,6 +75,9 @@ function printJson(previous: Snapshot | undefined, snapshot: Snapshot): void {
   for (const line of lines) process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
+/** How often a failing watch checks whether the registry is back. */
+const RECOVERY_POLL_MS = 1_000;
+
 /** The `watch` command. */
 export function watchCommand(): Command {
   const command = new Command('watch')
@@ -103,6 +106,15 @@ Examples:
       await withRegistry(options.registry, async (registry) => {
         const failed = new AbortController();
         let startError: Error | undefined;
+        // While failing, a cheap list() every second notices the registry is back even when
+        // nothing changed (the watch itself only speaks again at the next change).
+        let recovery: NodeJS.Timeout | undefined;
+        const recovered = () => {
+          clearInterval(recovery);
+          recovery = undefined;
+          if (failing) process.stderr.write('roster watch: registry reachable again\n');
+          failing = false;
+        };
         const onError = (error: Error) => {
           if (previous === undefined) {
             startError = error;
@@ -110,16 +122,19 @@ Examples:
           } else if (!failing) {
             failing = true;
             process.stderr.write(warn.health('warning', `roster watch: registry unreachable (${error.message}); retrying\n`));
+            recovery = setInterval(() => {
+              registry.list(service, { signal: AbortSignal.timeout(900) }).then(recovered, () => {});
+            }, RECOVERY_POLL_MS);
           }
         };
         const signal = AbortSignal.any([stop.signal, failed.signal]);
         for await (const snapshot of registry.watch(service, { signal, onError })) {
           if (options.json) printJson(previous, snapshot);
           else printHuman(previous, snapshot, style);
-          if (failing) process.stderr.write('roster watch: registry reachable again\n');
-          failing = false;
+          recovered();
           previous = snapshot;
         }
+        clearInterval(recovery);
         if (startError !== undefined) throw startError;
       });
       if (previous === undefined && !stop.signal.aborted) throw new CliError(ExitCode.Failure, 'the registry ended the watch');

@@ -10,6 +10,7 @@ import { peakEwma } from '../balancer/peak-ewma.js';
 import { type Clock, MAX_TIMER_MS } from '../clock.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Registry } from '../registry/registry.js';
+import { type RideThroughOption, rideThroughOption } from '../resolver/ride-through.js';
 import { preciseClock } from './precise-clock.js';
 import { retry, type RetryOptions } from './retry.js';
 import type { Middleware } from './transport.js';
@@ -42,6 +43,12 @@ export interface FetchClientOptions {
   readonly clock?: Clock;
   /** Uniform numbers in [0, 1) for retry jitter and watch backoff. Default: a fast seeded generator. */
   readonly random?: () => number;
+  /**
+   * Ride-through of registry faults by each service's Resolver (see `ResolverOptions.rideThrough`):
+   * default `{ graceMs: 5000, maxDrop: 0.5 }`; `false` turns it off. Applies to the Resolvers this
+   * client creates (a Resolver already shared in the process keeps its own).
+   */
+  readonly rideThrough?: RideThroughOption;
 }
 
 /** Validated settings. Internal to fetch/. */
@@ -55,6 +62,7 @@ export interface FetchSettings {
   readonly middleware: readonly Middleware[];
   readonly clock: Clock;
   readonly random: () => number;
+  readonly rideThrough: RideThroughOption | undefined;
   readonly dispatcher: Dispatcher;
   /** True when the client created the dispatcher and closes it. */
   readonly ownsDispatcher: boolean;
@@ -92,6 +100,7 @@ export function fetchSettings(options: FetchClientOptions): FetchSettings {
   if (dispatcher !== undefined && (typeof dispatcher !== 'object' || typeof dispatcher.request !== 'function')) {
     throw new InvalidArgumentError('dispatcher', 'must be an undici Dispatcher (Agent, Pool, ...)');
   }
+  rideThroughOption(o.rideThrough, 'rideThrough');
   return {
     registry,
     balancer,
@@ -102,6 +111,7 @@ export function fetchSettings(options: FetchClientOptions): FetchSettings {
     middleware,
     clock,
     random,
+    rideThrough: o.rideThrough,
     dispatcher: dispatcher ?? new Agent(),
     ownsDispatcher: dispatcher === undefined,
   };

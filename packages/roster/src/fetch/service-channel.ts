@@ -42,7 +42,11 @@ export class ServiceChannel {
     this.#settings = settings;
     this.#balancer = createBalancer(settings.balancer);
     this.#unlisten = this.#balancer.onEvent((event) => this.#onBalancerEvent(event));
-    this.#handle = acquireResolver(settings.registry, this.service, { clock: settings.clock, random: settings.random });
+    this.#handle = acquireResolver(settings.registry, this.service, {
+      clock: settings.clock,
+      random: settings.random,
+      ...(settings.rideThrough === undefined ? {} : { rideThrough: settings.rideThrough }),
+    });
     const resolver = this.#handle.resolver;
     this.#unsubscribe = resolver.subscribe((update) => this.#apply(update.snapshot));
     const current = resolver.current();

@@ -6,6 +6,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consulRegistry } from '../registry/consul/consul-registry.js';
 import { memoryRegistry } from '../registry/memory.js';
 import type { Registry } from '../registry/registry.js';
 import { registerGrpcResolver } from './register-grpc-resolver.js';
@@ -15,11 +16,15 @@ const registry: Registry = memoryRegistry();
 const servers: EchoInstance[] = [];
 const clients: EchoStub[] = [];
 
-async function service(name: string, specs: { id: string; delayMs?: number; weight?: number }[]): Promise<EchoInstance[]> {
+async function service(
+  name: string,
+  specs: { id: string; delayMs?: number; weight?: number; tags?: string[]; zone?: string }[],
+): Promise<EchoInstance[]> {
   const started = await Promise.all(specs.map((s) => startEcho(s.id, s.delayMs ?? 1)));
   servers.push(...started);
   for (const [i, s] of started.entries()) {
-    await registry.register({ service: name, id: s.id, address: '127.0.0.1', port: s.port, weight: specs[i]!.weight ?? 1 });
+    const { weight = 1, tags = [], zone = '' } = specs[i]!;
+    await registry.register({ service: name, id: s.id, address: '127.0.0.1', port: s.port, weight, tags, zone });
   }
   return started;
 }
@@ -79,13 +84,18 @@ describe('roster LB policies in grpc-js', () => {
   it('outlier ejection fed by call status: an instance answering UNAVAILABLE is ejected; retries hide its failures', async () => {
     const [, bad] = await service('flaky', [{ id: 'f1' }, { id: 'f2' }, { id: 'f3' }]);
     bad!.failWith = grpc.status.UNAVAILABLE;
-    const seen = await spread(client('rostermem:///flaky'), 150);
+    // Smooth weighted round robin would keep sending it every third call: only ejection stops that.
+    const seen = await spread(client('rostermem:///flaky?lb=roster_weighted'), 150);
     expect(['f1', 'f3']).toEqual(expect.arrayContaining(Object.keys(seen)));
     expect((seen.f1 ?? 0) + (seen.f3 ?? 0)).toBe(150);
-    // Ejected after 3 gateway errors in a row (the default); a few more arrive while the first
-    // ones are retried elsewhere, none after.
+    // Ejected after 3 gateway errors in a row (the default), for 30 s: nothing after those.
     expect(bad!.arrivals.length).toBeGreaterThanOrEqual(3);
-    expect(bad!.arrivals.length).toBeLessThan(15);
+    expect(bad!.arrivals.length).toBeLessThan(10);
+    // roster_p2c_ewma: a failing instance is avoided by its cost too; every call still succeeds.
+    const before = bad!.arrivals.length;
+    const p2c = await spread(client('rostermem:///flaky'), 100);
+    expect((p2c.f1 ?? 0) + (p2c.f3 ?? 0)).toBe(100);
+    expect(bad!.arrivals.length - before).toBeLessThan(10);
   });
 
   it('balances an ipv4: target when the channel’s service config names roster_p2c_ewma', async () => {
@@ -110,6 +120,39 @@ describe('roster LB policies in grpc-js', () => {
       if (reply === undefined) await new Promise((r) => setTimeout(r, 50));
     }
     expect(reply?.instance).toBe('late');
+  });
+
+  it('?tag= and ?zone= narrow the instances; a channel’s own grpc.service_config wins over the resolver’s', async () => {
+    await service('narrowed', [
+      { id: 'v1-z1', tags: ['v1'], zone: 'z1' },
+      { id: 'v2-z1', tags: ['v2', 'canary'], zone: 'z1' },
+      { id: 'v2-z2', tags: ['v2'], zone: 'z2' },
+    ]);
+    const weighted = client('rostermem:///narrowed?tag=v2&lb=roster_weighted');
+    await spread(weighted, 6); // connect both
+    const v2 = await spread(weighted, 20);
+    expect(v2).toEqual({ 'v2-z1': 10, 'v2-z2': 10 });
+    expect(await spread(client('rostermem:///narrowed?tag=v2&zone=z2'), 10)).toEqual({ 'v2-z2': 10 });
+    expect(await spread(client('rostermem:///narrowed?tag=v2&tag=canary'), 10)).toEqual({ 'v2-z1': 10 });
+    // pick_first from the channel's option: every call to one instance.
+    const pinned = await spread(
+      client('rostermem:///narrowed', { 'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ pick_first: {} }] }) }),
+      20,
+    );
+    expect(Object.values(pinned)).toEqual([20]);
+  });
+
+  it('a registry that cannot be reached: calls fail UNAVAILABLE after readyTimeoutMs instead of hanging', async () => {
+    const unreachable = consulRegistry({ url: 'http://127.0.0.1:1', backoff: { baseMs: 100, maxMs: 200 } });
+    registerGrpcResolver({ registry: unreachable, scheme: 'rosterdown', readyTimeoutMs: 300 });
+    const c = client('rosterdown:///orders');
+    const started = performance.now();
+    await expect(who(c, 8000)).rejects.toMatchObject({
+      code: grpc.status.UNAVAILABLE,
+      details: expect.stringMatching(/no snapshot of orders/),
+    });
+    expect(performance.now() - started).toBeLessThan(6000);
+    await unreachable.close();
   });
 
   it('a bad target fails the client’s construction with an error naming the target', () => {
