@@ -2,7 +2,7 @@
 // dns.bench.mjs: roster serve's DNS interface (issue 16). Queries per second and p99 latency of
 // an SRV query for a service of 100 instances, over UDP on loopback, against a minimal dns-packet
 // UDP server that decodes each query and encodes the same fixed answer (bench/lib/dns-floor-server.mjs):
-// the floor on this machine. Same run, interleaved repetitions, medians.       target ≥ 0.7× the floor
+// the floor on this machine. Same run: both servers loaded at once, medians over repetitions.       target ≥ 0.7× the floor
 //
 //   SRV, EDNS0 16 KiB buffer: all 100 SRV records and their 100 glue records (~11 KB reply)
 //   SRV, EDNS0 1,232 bytes (dig's default): cut to what fits, TC set
@@ -10,17 +10,23 @@
 //
 // Both servers are child processes (roster serve through the CLI, with --dns-rate-limit 0 so the
 // per-address limit does not cap a single load client); the load client is this process: a
-// closed loop of C outstanding queries over one UDP socket, matched by ID, bounded in count and
+// closed loop of C outstanding queries per server, one UDP socket each, matched by ID, bounded in count and
 // time. Every process started is stopped.
 //
+// Also the CPU time each server process spends per query (/proc/<pid>/task/*/schedstat): on a
+// shared, loaded machine q/s depends on who gets scheduled; CPU per query does much less.
+//
 // Run:  npm run bench -- dns      Options: --reps N (default 5)  --quick  --concurrency C (default 16)
+//       --profile (roster serve under node --cpu-prof; prints where its CPU time goes)
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { profileTables, summarizeProfile } from './lib/cpuprofile.mjs';
+import { cpuPreciseMs } from './lib/procs.mjs';
 import { fmt, fmtRatio, median, quantile, table } from './lib/stats.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -34,10 +40,10 @@ const opt = (name, fallback) => {
   return i >= 0 && i + 1 < argv.length ? argv[i + 1] : fallback;
 };
 const quick = argv.includes('--quick');
-const reps = Number(opt('reps', quick ? 2 : 5));
+const reps = Number(opt('reps', quick ? 2 : 9));
 const concurrency = Number(opt('concurrency', 16));
-const COUNT = quick ? 5_000 : 30_000;
-const TIME_MS = quick ? 3_000 : 8_000;
+const COUNT = quick ? 50_000 : 200_000; // high enough that the time limit ends both loads together
+const TIME_MS = quick ? 2_000 : 3_000;
 const WARMUP = quick ? 1_000 : 5_000;
 const INSTANCES = 100;
 const log = (line) => console.error(line);
@@ -46,6 +52,8 @@ const children = new Set();
 process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
+// Interrupted: exit through the 'exit' handler, which stops the servers.
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
 
 /** Spawns a child and resolves with the first match of `pattern` in its stdout (all groups). */
 function start(name, args, pattern, stdin) {
@@ -159,15 +167,22 @@ function load(port, make, { count, timeMs }) {
       send();
     });
     socket.bind(0, '127.0.0.1', () => {
+      try {
+        socket.setRecvBufferSize(8 * 2 ** 20); // fewer replies lost to a full buffer (capped by rmem_max)
+      } catch {
+        // keep the default
+      }
       for (let i = 0; i < concurrency; i++) send();
     });
   });
 }
 
 const base = mkdtempSync(join(os.tmpdir(), 'roster-bench-dns-'));
+const profileDir = argv.includes('--profile') ? join(base, 'profile') : undefined;
 const roster = start(
   'roster serve',
   [
+    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
     join(root, 'packages/cli/dist/bin.js'),
     'serve',
     '--port',
@@ -223,19 +238,23 @@ try {
     await load(floorPort, make, { count: WARMUP, timeMs: TIME_MS });
     const runs = { roster: [], floor: [] };
     for (let rep = 0; rep < reps; rep++) {
-      for (const [who, port] of rep % 2 === 0
-        ? [
-            ['roster', dnsPort],
-            ['floor', floorPort],
-          ]
-        : [
-            ['floor', floorPort],
-            ['roster', dnsPort],
-          ]) {
-        const r = await load(port, make, { count: COUNT, timeMs: TIME_MS });
+      // Both servers under load at the same time, from the same client: whatever else the
+      // machine runs slows both alike, so the ratio compares the servers, not the moments.
+      const measured = await Promise.all(
+        [
+          ['roster', dnsPort, roster],
+          ['floor', floorPort, floor],
+        ].map(async ([who, port, proc]) => {
+          const cpu0 = cpuPreciseMs(proc.child.pid);
+          const r = await load(port, make, { count: COUNT, timeMs: TIME_MS });
+          r.cpuUs = ((cpuPreciseMs(proc.child.pid) - cpu0) * 1000) / Math.max(1, r.latencies.length);
+          return [who, r];
+        }),
+      );
+      for (const [who, r] of measured) {
         runs[who].push(r);
         log(
-          `${c.label} rep ${rep + 1} ${who}: ${fmt(r.qps)} q/s, p99 ${fmt(quantile(r.latencies, 0.99))} ms, lost ${r.lost}, ${fmt(r.bytes)} B/reply`,
+          `${c.label} rep ${rep + 1} ${who}: ${fmt(r.qps)} q/s, p99 ${fmt(quantile(r.latencies, 0.99))} ms, ${fmt(r.cpuUs)} µs CPU/query, lost ${r.lost}, ${fmt(r.bytes)} B/reply`,
         );
       }
     }
@@ -247,21 +266,36 @@ try {
       p99: median(rs.map((r) => quantile(r.latencies, 0.99))),
       bytes: median(rs.map((r) => r.bytes)),
       lost: rs.reduce((n, r) => n + r.lost, 0),
+      cpuUs: median(rs.map((r) => r.cpuUs)),
     });
     const ours = summary(runs.roster);
     const theirs = summary(runs.floor);
-    results.push({ c, ours, theirs, ratio: ours.qps / theirs.qps });
+    // Ratio within each repetition (both measured at once), then the median over repetitions.
+    const ratio = median(runs.roster.map((r, i) => r.qps / runs.floor[i].qps));
+    const cpuRatio = median(runs.floor.map((r, i) => r.cpuUs / runs.roster[i].cpuUs));
+    results.push({ c, ours, theirs, ratio, cpuRatio });
   }
   console.log(
     table(
-      ['query', 'roster serve q/s', 'floor q/s', 'ratio (goal ≥ 0.7×)', 'roster p50 / p99', 'floor p50 / p99', 'reply bytes', 'lost'],
-      results.map(({ c, ours, theirs, ratio }) => [
+      [
+        'query',
+        'roster serve q/s',
+        'floor q/s',
+        'q/s ratio, median of reps (goal ≥ 0.7×)',
+        'roster p50 / p99',
+        'floor p50 / p99',
+        'CPU µs/query roster / floor (floor ÷ roster)',
+        'reply bytes',
+        'lost',
+      ],
+      results.map(({ c, ours, theirs, ratio, cpuRatio }) => [
         c.label,
         fmt(ours.qps),
         fmt(theirs.qps),
         `${fmtRatio(ratio)}${c.goal ? (ratio >= 0.7 ? ' ✓' : ' ✗') : ''}`,
         `${fmt(ours.p50)} / ${fmt(ours.p99)} ms`,
         `${fmt(theirs.p50)} / ${fmt(theirs.p99)} ms`,
+        `${fmt(ours.cpuUs)} / ${fmt(theirs.cpuUs)} (${fmtRatio(cpuRatio)})`,
         fmt(ours.bytes),
         `${ours.lost} / ${theirs.lost}`,
       ]),
@@ -276,5 +310,12 @@ try {
 } finally {
   await floor?.stop();
   await roster.stop();
+  if (profileDir) {
+    const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
+    if (file)
+      console.log(
+        `\nroster serve, CPU by function (self time):\n\n${profileTables(summarizeProfile(JSON.parse(readFileSync(join(profileDir, file), 'utf8')), 20))}\n`,
+      );
+  }
   rmSync(base, { recursive: true, force: true });
 }

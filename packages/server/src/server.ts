@@ -19,6 +19,7 @@ import { ServerError, ServerErrorCode } from './errors.js';
 import { type EventListener, EventStream } from './events/event-stream.js';
 import { eventsFromChanges } from './events/events-from-changes.js';
 import type { DnsAddress, DnsServer } from './dns/dns-server.js';
+import { aclAccess } from './dns/acl-access.js';
 import { startDns } from './dns/start-dns.js';
 import { buildApp } from './http/app.js';
 import { type HttpContext, httpContext } from './http/http-context.js';
@@ -96,6 +97,8 @@ const REDACTED = [
 export function createServer(options: ServerOptions = {}): RosterServer {
   const opts = resolveOptions(options);
   const acl = new Acl(opts.acl, opts.nodeName);
+  // Before anything is opened: an unknown DNS token is a bad option.
+  const dnsAccess = opts.dns === undefined ? undefined : aclAccess(acl, opts.dns.token);
   // Tokens never reach a log line: the places a request's token can be are redacted.
   const logger = pino({ level: opts.logLevel, base: { name: 'roster' }, redact: { paths: REDACTED, censor: '[redacted]' } });
   const loaded = openCatalog(opts);
@@ -118,11 +121,11 @@ export function createServer(options: ServerOptions = {}): RosterServer {
   const http = httpContext(ctx);
   const app = buildApp(http, apiRouter(http), logger);
   const dns =
-    opts.dns === undefined
+    opts.dns === undefined || dnsAccess === undefined
       ? undefined
       : startDns(opts.dns, {
           catalog: core.catalog,
-          acl,
+          access: dnsAccess,
           datacenter: opts.datacenter,
           clock: opts.clock,
           random: opts.random,

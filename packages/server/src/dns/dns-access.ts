@@ -10,7 +10,9 @@ export interface DnsAccess {
   service(name: string): boolean;
   /** True when the node `name` may be shown. */
   node(name: string): boolean;
+  /** True when everything may be shown (ACLs off): lets callers skip the per-name questions. */
+  readonly everything?: boolean;
 }
 
 /** Everything visible (ACLs off). */
-export const OPEN_ACCESS: DnsAccess = { service: () => true, node: () => true };
+export const OPEN_ACCESS: DnsAccess = { service: () => true, node: () => true, everything: true };

@@ -286,3 +286,50 @@ describe.runIf(requireBinary('dig', 'dnsutils', 'DNS options with dig'))('DNS op
     expect(heavy).toBeGreaterThanOrEqual(40);
   });
 });
+
+describe.runIf(requireBinary('dig', 'dnsutils', 'DNS with ACLs'))('DNS with ACLs on', () => {
+  const WRITER = 'writer-token-0123456789abcdef0123456789';
+  const READER = 'reader-token-0123456789abcdef0123456789';
+  const acl = { defaultPolicy: 'deny' as const, tokens: { [WRITER]: 'write' as const, [READER]: 'read' as const } };
+
+  async function registerWith(s: Started): Promise<void> {
+    const response = await fetch(`${s.url}/v1/agent/service/register`, {
+      method: 'PUT',
+      headers: { 'X-Consul-Token': WRITER },
+      body: JSON.stringify({ Name: 'secret', ID: 'secret-1', Address: '127.0.6.1', Port: 80 }),
+    });
+    expect(response.status).toBe(200);
+  }
+
+  it('answers only what the anonymous token may read: with default deny, nothing (NXDOMAIN, never REFUSED)', async () => {
+    const s = await start({ acl });
+    await registerWith(s);
+    for (const [name, type] of [
+      ['secret.service.consul', 'A'],
+      ['_secret._tcp.service.consul', 'SRV'],
+      ['node-a.node.consul', 'A'],
+    ] as const) {
+      const r = await dig(s.dnsPort, name, type);
+      expect(r.status, name).toBe('NXDOMAIN');
+      expect(r.authority.map((a) => a.type)).toEqual(['SOA']);
+    }
+  });
+
+  it('with a DNS token that may read, the same names are answered', async () => {
+    const s = await start({ acl, dns: { port: 0, token: READER } });
+    await registerWith(s);
+    expect((await dig(s.dnsPort, 'secret.service.consul', 'A')).answer.map((a) => a.data[0])).toEqual(['127.0.6.1']);
+    expect((await dig(s.dnsPort, 'node-a.node.consul', 'A')).status).toBe('NOERROR');
+  });
+
+  it('an unknown DNS token is refused at start, naming dns.token', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'roster-dns-'));
+    try {
+      expect(() =>
+        createServer({ port: 0, dataDir: dir, logLevel: 'silent', acl, dns: { port: 0, token: 'no-such-token-0123456789abcdef' } }),
+      ).toThrow(/dns\.token/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

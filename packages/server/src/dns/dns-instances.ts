@@ -1,7 +1,7 @@
 /**
  * The instances a service query answers with (spec consul-dns.md §3), read from the same catalog
  * as the HTTP API: instances of the service (optionally with a tag, case-insensitive) that the
- * DNS token may read, without any critical check (service checks and node checks); `warning`
+ * DNS token may read ({@link readable}), without any critical check (service checks and node checks); `warning`
  * counts as healthy unless only passing instances are wanted. Instances without checks are healthy.
  */
 import type { HealthStatus } from '@rosterjs/roster';
@@ -28,19 +28,38 @@ export interface InstanceQuery {
   readonly onlyPassing: boolean;
 }
 
-/** Healthy, readable instances of a service, in catalog order. Empty when there are none. */
-export function dnsInstances(catalog: DnsCatalog, query: InstanceQuery, access: DnsAccess): DnsInstance[] {
+/**
+ * Healthy instances of a service, in catalog order. Empty when there are none. Not filtered by
+ * ACL: that is {@link readable}'s job, per query, so that a reloaded ACL applies at once.
+ */
+export function dnsInstances(catalog: DnsCatalog, query: InstanceQuery): DnsInstance[] {
   const node: NodeInfo = catalog.node;
-  if (!access.node(node.name)) return [];
   const out: DnsInstance[] = [];
   const tag = query.tag?.toLowerCase();
   for (const s of catalog.instancesOf(query.service)) {
     if (tag !== undefined && !s.tags.some((t) => t.toLowerCase() === tag)) continue;
-    if (!access.service(s.name)) continue;
     const health: HealthStatus = catalog.healthOf(s.id);
     if (health === 'critical' || (query.onlyPassing && health !== 'passing')) continue;
     const weight = Math.min(65_535, Math.max(0, health === 'passing' ? s.weights.passing : s.weights.warning));
     out.push({ service: s, address: s.address === '' ? node.address : s.address, weight });
   }
   return out;
+}
+
+/**
+ * The items whose service `access` may read (and only if it may read the node): a service
+ * instance needs `service:read` on its service and `node:read` on its node (spec §8).
+ */
+export function readable<T extends { readonly name: string }>(items: readonly T[], nodeName: string, access: DnsAccess): readonly T[] {
+  if (access.everything === true) return items;
+  if (!access.node(nodeName)) return [];
+  const decided = new Map<string, boolean>();
+  return items.filter((item) => {
+    let allowed = decided.get(item.name);
+    if (allowed === undefined) {
+      allowed = access.service(item.name);
+      decided.set(item.name, allowed);
+    }
+    return allowed;
+  });
 }

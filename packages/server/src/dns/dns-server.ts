@@ -109,9 +109,8 @@ export class DnsServer {
     const reply = handleMessage(message, 'udp', this.#parts.context);
     if (reply === undefined) return onQuery?.('udp', 'dropped');
     onQuery?.('udp', 'answered');
-    socket.send(reply, remote.port, remote.address, (error) => {
-      if (error) this.#parts.context.onError(error);
-    });
+    // No callback: Node then tries a synchronous send first; a failure reaches the 'error' listener.
+    socket.send(reply, remote.port, remote.address);
   }
 
   #bindTcp(port: number): Promise<TcpServer> {

@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
 import type { Answer } from 'dns-packet';
 import { bare, type DnsAnswer, Rcode } from './dns-answer.js';
 import type { DnsAccess } from './dns-access.js';
-import type { DnsCatalog } from './dns-instances.js';
+import { type DnsCatalog, readable } from './dns-instances.js';
 import { nameLength } from './fit-answer.js';
 import type { PreparedInstances } from './prepared-instances.js';
 import type { ResolvedDnsOptions } from './dns-options.js';
@@ -114,19 +114,16 @@ function glue(domain: string, ctx: LookupContext): Answer[] {
 function serviceAnswer(question: DnsQuestion, parsed: Extract<ParsedName, { kind: 'service' }>, ctx: LookupContext, room: Room): DnsAnswer {
   const { options } = ctx;
   const ttl = serviceTtl(parsed.service, options.serviceTtl);
-  const instances = ctx.prepared.get(
-    ctx.catalog,
-    {
-      service: parsed.service,
-      tag: parsed.tag,
-      onlyPassing: options.onlyPassing,
-      domain: parsed.domain,
-      datacenter: ctx.datacenter,
-      ttl,
-      nodeMetaTxt: options.nodeMetaTxt,
-    },
-    ctx.access,
-  );
+  const prepared = ctx.prepared.get(ctx.catalog, {
+    service: parsed.service,
+    tag: parsed.tag,
+    onlyPassing: options.onlyPassing,
+    domain: parsed.domain,
+    datacenter: ctx.datacenter,
+    ttl,
+    nodeMetaTxt: options.nodeMetaTxt,
+  });
+  const instances = readable(prepared, ctx.catalog.node.name, ctx.access);
   // Consul answers NXDOMAIN, not an empty NOERROR, when no instance can answer.
   if (instances.length === 0) return nameError(parsed.domain, ctx);
   const owner = nameLength(question.name);

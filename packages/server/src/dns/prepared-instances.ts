@@ -1,6 +1,6 @@
 /**
- * The per-service part of a service answer, prepared once per catalog change: the healthy,
- * readable instances with their SRV data, glue records and encoded lengths. Only the owner name
+ * The per-service part of a service answer, prepared once per catalog change: the healthy
+ * instances with their SRV data, glue records and encoded lengths. Only the owner name
  * (the question as sent), the order and the cut differ per query, so a query builds no strings
  * and measures no records for the instances. Entries are checked against the catalog's content
  * version of the service (it moves with every change of the service, its checks and node checks),
@@ -10,7 +10,6 @@ import { isIP } from 'node:net';
 import type { Answer } from 'dns-packet';
 import { serviceKey } from '../catalog/indexes.js';
 import type { NodeInfo } from '../catalog/types.js';
-import type { DnsAccess } from './dns-access.js';
 import { type DnsCatalog, dnsInstances } from './dns-instances.js';
 import { addressRecord, bareName, metaTxtRecords, nodeTarget } from './dns-records.js';
 import { recordLength } from './fit-answer.js';
@@ -18,6 +17,8 @@ import { hexOfAddress } from './hex-address.js';
 
 /** One instance, ready to be answered. */
 export interface PreparedInstance {
+  /** The service name as registered (ACL rules match it). */
+  readonly name: string;
   /** The address clients use (own, else the node's). */
   readonly address: string;
   /** 4, 6, or 0 for a host name. */
@@ -64,13 +65,13 @@ export class PreparedInstances {
   readonly #entries = new Map<string, Entry>();
 
   /** The instances a query of `query` answers with, in catalog order; empty when none. */
-  get(catalog: DnsCatalog, query: PrepareQuery, access: DnsAccess): readonly PreparedInstance[] {
+  get(catalog: DnsCatalog, query: PrepareQuery): readonly PreparedInstance[] {
     const key = `${query.domain}\u0000${query.service.toLowerCase()}\u0000${query.tag?.toLowerCase() ?? ''}`;
     const version = catalog.contentVersion(serviceKey(query.service));
     const node = catalog.node;
     const cached = this.#entries.get(key);
     if (cached && cached.version === version && cached.node === node) return cached.instances;
-    const instances = prepare(catalog, query, access);
+    const instances = prepare(catalog, query);
     this.#entries.delete(key);
     // Empty answers are not kept: names of services that do not exist must not fill the table.
     if (instances.length > 0) {
@@ -84,10 +85,10 @@ export class PreparedInstances {
 /** Encoded length of the owner name `x` (measured with it, subtracted again). */
 const OWNER_X = 3;
 
-function prepare(catalog: DnsCatalog, query: PrepareQuery, access: DnsAccess): PreparedInstance[] {
+function prepare(catalog: DnsCatalog, query: PrepareQuery): PreparedInstance[] {
   const node = catalog.node;
   const { ttl } = query;
-  return dnsInstances(catalog, { service: query.service, tag: query.tag, onlyPassing: query.onlyPassing }, access).map((instance) => {
+  return dnsInstances(catalog, { service: query.service, tag: query.tag, onlyPassing: query.onlyPassing }).map((instance) => {
     const s = instance.service;
     const glue: Answer[] = [];
     let target: string;
@@ -102,6 +103,7 @@ function prepare(catalog: DnsCatalog, query: PrepareQuery, access: DnsAccess): P
     }
     const srv = { priority: 1, weight: instance.weight, port: s.port, target };
     return {
+      name: s.name,
       address: instance.address,
       family: isIP(instance.address) as 0 | 4 | 6,
       weight: instance.weight,

@@ -1,9 +1,8 @@
 /** Builds the DNS interface of a server from its parts (the wiring createServer calls). */
 import type { Clock } from '@rosterjs/roster';
 import type { Logger } from 'pino';
-import type { Acl } from '../acl/acl.js';
 import type { Catalog } from '../catalog/catalog.js';
-import { aclAccess } from './acl-access.js';
+import type { DnsAccess } from './dns-access.js';
 import type { ResolvedDnsOptions } from './dns-options.js';
 import { DnsServer } from './dns-server.js';
 import { PreparedInstances } from './prepared-instances.js';
@@ -12,19 +11,17 @@ import { RateLimiter } from './rate-limiter.js';
 /** The server parts DNS reads. */
 export interface DnsDependencies {
   readonly catalog: Catalog;
-  readonly acl: Acl;
+  /** What DNS may show (from the ACL and the DNS token, see acl-access.ts). */
+  readonly access: DnsAccess;
   readonly datacenter: string;
   readonly clock: Clock;
   readonly random: () => number;
   readonly log: Logger;
 }
 
-/**
- * The DNS listeners (not yet listening).
- * @throws InvalidArgumentError `dns.token` when ACLs are on and the DNS token is unknown.
- */
+/** The DNS listeners (not yet listening). */
 export function startDns(options: ResolvedDnsOptions, deps: DnsDependencies): DnsServer {
-  const access = aclAccess(deps.acl, options.token);
+  const { access } = deps;
   return new DnsServer({
     context: {
       catalog: deps.catalog,
