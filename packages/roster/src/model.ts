@@ -9,8 +9,8 @@ export type HealthStatus = 'passing' | 'warning' | 'critical';
 /** All health statuses, best first. */
 export const HEALTH_STATUSES: readonly HealthStatus[] = ['passing', 'warning', 'critical'];
 
-/** One reachable copy of a service. */
-export interface Instance {
+/** What an instance and a validated registration both say about where and what it is. */
+export interface InstanceFields {
   /** Unique within the service (and within a roster serve node). */
   readonly id: string;
   /** The logical service name. */
@@ -25,6 +25,10 @@ export interface Instance {
   readonly weight: number;
   /** Failure domain (availability zone, rack); `''` when unknown. */
   readonly zone: string;
+}
+
+/** One reachable copy of a service. */
+export interface Instance extends InstanceFields {
   /** Aggregated health of the instance's checks (worst wins); `passing` without checks. */
   readonly health: HealthStatus;
 }
@@ -120,15 +124,7 @@ export interface NormalizedCheckBase {
 }
 
 /** A validated registration: every field present, durations in milliseconds. */
-export interface NormalizedRegistration {
-  readonly service: string;
-  readonly id: string;
-  readonly address: string;
-  readonly port: number;
-  readonly tags: readonly string[];
-  readonly meta: Readonly<Record<string, string>>;
-  readonly weight: number;
-  readonly zone: string;
+export interface NormalizedRegistration extends InstanceFields {
   readonly checks: readonly NormalizedCheck[];
   /** 0 = no TTL (the registration lives until deregistered). */
   readonly ttlMs: number;

@@ -6,7 +6,8 @@
  * then `tryShutdown` stops accepting connections and calls, sends GOAWAY, and lets the calls in
  * flight finish; at the time limit `forceShutdown` cuts whatever is left.
  */
-import type { Clock, TimerHandle } from '../clock.js';
+import type { Clock } from '../clock.js';
+import { settlesWithin } from '../internal/settles-within.js';
 import type { CloseOutcome } from './server-drainer.js';
 
 /** The part of a grpc-js `Server` the agent uses (`new Server()` from `@grpc/grpc-js` is one). */
@@ -45,25 +46,11 @@ export class GrpcServerDrainer {
   async close(timeoutMs: number, clock: Clock): Promise<CloseOutcome> {
     const server = this.#server;
     const closed = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
-    if (await within(closed, timeoutMs, clock)) return { forcedConnections: 0 };
+    if (await settlesWithin(closed, timeoutMs, clock)) return { forcedConnections: 0 };
     server.forceShutdown();
-    await within(closed, FORCED_SETTLE_MS, clock);
+    await settlesWithin(closed, FORCED_SETTLE_MS, clock);
     return { forcedConnections: 1 };
   }
 
   dispose(): void {}
-}
-
-/** True when `promise` settles within `ms` on `clock`. */
-function within(promise: Promise<void>, ms: number, clock: Clock): Promise<boolean> {
-  return new Promise((resolve) => {
-    let timer: TimerHandle | undefined = clock.setTimeout(() => {
-      timer = undefined;
-      resolve(false);
-    }, ms);
-    void promise.then(() => {
-      if (timer !== undefined) clock.clearTimeout(timer);
-      resolve(true);
-    });
-  });
 }

@@ -12,7 +12,8 @@
  */
 import type http from 'node:http';
 import type https from 'node:https';
-import type { Clock, TimerHandle } from '../clock.js';
+import type { Clock } from '../clock.js';
+import { settlesWithin } from '../internal/settles-within.js';
 
 /** A server the agent can drain: node:http or node:https (for Fastify, `app.server`). */
 export type HttpServer = http.Server | https.Server;
@@ -72,10 +73,10 @@ export class ServerDrainer {
     // The callback runs when the last connection is gone (with an error when the server was
     // not listening any more, which is as closed as it gets).
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    if (await within(closed, timeoutMs, clock)) return { forcedConnections: 0 };
+    if (await settlesWithin(closed, timeoutMs, clock)) return { forcedConnections: 0 };
     const forcedConnections = await new Promise<number>((resolve) => server.getConnections((_error, count) => resolve(count ?? 0)));
     server.closeAllConnections();
-    await within(closed, FORCED_SETTLE_MS, clock);
+    await settlesWithin(closed, FORCED_SETTLE_MS, clock);
     return { forcedConnections };
   }
 
@@ -89,18 +90,4 @@ export class ServerDrainer {
   #noKeepAlive(res: http.ServerResponse): void {
     if (!res.headersSent) res.setHeader('Connection', 'close');
   }
-}
-
-/** True when `promise` settles within `ms` on `clock`. */
-function within(promise: Promise<void>, ms: number, clock: Clock): Promise<boolean> {
-  return new Promise((resolve) => {
-    let timer: TimerHandle | undefined = clock.setTimeout(() => {
-      timer = undefined;
-      resolve(false);
-    }, ms);
-    void promise.then(() => {
-      if (timer !== undefined) clock.clearTimeout(timer);
-      resolve(true);
-    });
-  });
 }

@@ -90,15 +90,6 @@ export class Catalog {
     return this.#instances.get(id);
   }
 
-  /**
-   * The instance with this ID.
-   * @deprecated use {@link instance}; kept only until events/ (another helper's folder this
-   *   session) moves to the new name.
-   */
-  service(id: string): InstanceRecord | undefined {
-    return this.#instances.get(id);
-  }
-
   /** Every instance, in registration order. */
   instances(): IterableIterator<InstanceRecord> {
     return this.#instances.values();

@@ -82,12 +82,6 @@ export type InstanceInput = Omit<InstanceRecord, 'createIndex' | 'modifyIndex'>;
 export type CheckInput = Omit<CheckRecord, 'createIndex' | 'modifyIndex'>;
 
 /**
- * The old name of {@link InstanceRecord}.
- * @deprecated kept only until events/ (another helper's folder this session) moves to the new name.
- */
-export type ServiceRecord = InstanceRecord;
-
-/**
  * Builds an instance record with every field in one fixed order, so that all records share one
  * V8 hidden class (object spread gives each record its own; see docs/benchmarks.md, (e)).
  */

@@ -2,11 +2,11 @@
 import type { HealthStatus, Instance } from '@rosterjs/roster';
 import type { Catalog } from '../catalog/catalog.js';
 import type { CatalogChange } from '../catalog/change.js';
-import type { ServiceRecord } from '../catalog/types.js';
+import type { InstanceRecord } from '../catalog/types.js';
 import type { RosterEvent } from './roster-event.js';
 
 /** The library's Instance for a service record (empty address → the node's). */
-export function toRosterInstance(s: ServiceRecord, catalog: Catalog, health: HealthStatus): Instance {
+export function toRosterInstance(s: InstanceRecord, catalog: Catalog, health: HealthStatus): Instance {
   return {
     id: s.id,
     service: s.name,
@@ -45,7 +45,7 @@ export function eventsFromChanges(changes: readonly CatalogChange[], catalog: Ca
       case 'check-put': {
         const { check, previous } = change;
         if (registered.has(check.serviceId) || !previous || previous.status === check.status) break;
-        const owner = check.serviceId === '' ? undefined : catalog.service(check.serviceId);
+        const owner = check.serviceId === '' ? undefined : catalog.instance(check.serviceId);
         events.push({
           type: 'health',
           index: change.index,
@@ -66,7 +66,7 @@ export function eventsFromChanges(changes: readonly CatalogChange[], catalog: Ca
   // Register events last within the batch, with the health the instance has after all of it.
   for (const change of changes) {
     if (change.kind !== 'service-put') continue;
-    const current = catalog.service(change.service.id);
+    const current = catalog.instance(change.service.id);
     if (!current || current.modifyIndex !== change.service.modifyIndex) continue;
     events.push({
       type: 'register',

@@ -9,7 +9,7 @@
  * The key is the source of truth for service and id; the value repeats them for readers that
  * only look at values. Values that cannot be decoded are skipped by readers, never fatal.
  */
-import { type HealthStatus, type Instance, isHealthStatus } from '../../model.js';
+import { type HealthStatus, type Instance, type InstanceFields, isHealthStatus } from '../../model.js';
 
 /** The version of the value format written by this code. Readers accept any version ≥ 1. */
 export const ETCD_VALUE_SCHEMA = 1;
@@ -18,17 +18,9 @@ export const ETCD_VALUE_SCHEMA = 1;
 export const DEFAULT_ETCD_PREFIX = '/roster/services/';
 
 /** The JSON stored as the value of an instance key (schema 1). */
-export interface EtcdInstanceValue {
+export interface EtcdInstanceValue extends InstanceFields {
   /** Value format version ({@link ETCD_VALUE_SCHEMA}). */
   readonly schema: number;
-  readonly id: string;
-  readonly service: string;
-  readonly address: string;
-  readonly port: number;
-  readonly tags: readonly string[];
-  readonly meta: Readonly<Record<string, string>>;
-  readonly weight: number;
-  readonly zone: string;
   /** Self-reported health (etcd runs no checks). */
   readonly health: HealthStatus;
   /** Free text that came with the last health report; `''` when none. */
