@@ -14,7 +14,7 @@ import type { AccessLevel } from './authorizer.js';
 export function allowsCheck(acl: AclIdentity, catalog: Catalog, check: CheckRecord, level: AccessLevel): boolean {
   if (acl.all) return true;
   if (check.serviceId === '') return acl.allows('node', catalog.node.name, level);
-  const service = catalog.service(check.serviceId);
+  const service = catalog.instance(check.serviceId);
   const name = service?.name ?? check.serviceId;
   return acl.allows('service', name, level) && (level === 'write' || acl.allows('node', catalog.node.name, 'read'));
 }
@@ -29,13 +29,13 @@ export function requireCheckWrite(acl: AclIdentity, catalog: Catalog, checkId: s
   const check = catalog.check(checkId);
   if (!check) return;
   if (check.serviceId === '') return acl.require('node', catalog.node.name, 'write');
-  acl.require('service', catalog.service(check.serviceId)?.name ?? check.serviceId, 'write');
+  acl.require('service', catalog.instance(check.serviceId)?.name ?? check.serviceId, 'write');
 }
 
 /** Refuses a write to an existing service instance (by ID) unless allowed; unknown IDs are left to the operation (404). */
 export function requireServiceWrite(acl: AclIdentity, catalog: Catalog, serviceId: string): void {
   if (acl.all) return;
-  const service = catalog.service(serviceId);
+  const service = catalog.instance(serviceId);
   if (service) acl.require('service', service.name, 'write');
 }
 

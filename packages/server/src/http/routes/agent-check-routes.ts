@@ -46,7 +46,7 @@ export function agentCheckRoutes(ctx: HttpContext): Route[] {
         const check = decodeCheckDefinition(req.body, { deregisterCriticalMinMs: options.deregisterCriticalMinMs });
         // service:write on the check's service, node:write for a node check; the same for a check it replaces.
         if (check.serviceId === '') req.acl.require('node', catalog.node.name, 'write');
-        else if (catalog.service(check.serviceId)) req.acl.require('service', catalog.service(check.serviceId)!.name, 'write');
+        else if (catalog.instance(check.serviceId)) req.acl.require('service', catalog.instance(check.serviceId)!.name, 'write');
         requireCheckWrite(req.acl, catalog, check.id);
         await committer.submit(registerCheck(check));
         return { kind: 'empty' };
