@@ -10,7 +10,7 @@ import { formatLogLine } from './format-log-line.js';
 export type LogFormat = 'json' | 'pretty';
 
 /** Keys whose values are never logged, at any depth pino redacts (top level and one below). */
-export const REDACTED_KEYS: readonly string[] = ['token', 'secret', 'password', 'authorization', 'x-consul-token', 'acl', 'tokens'];
+export const REDACTED_KEYS: readonly string[] = ['token', 'secret', 'password', 'authorization', 'x-consul-token', 'tokens'];
 
 /** Where lines go: anything with `write(line)` (default: stdout). */
 export interface LogSink {
@@ -18,11 +18,11 @@ export interface LogSink {
 }
 
 /**
- * A pino logger at `level` writing `format` lines to `sink`.
+ * A pino logger at `level` writing `format` lines to `sink`; `redact` adds pino redaction paths.
  * In `pretty` mode every line is `HH:MM:SS.mmm LEVEL message key=value …`.
  */
-export function createLogger(level: string, format: LogFormat, sink: LogSink = process.stdout): Logger {
-  const paths = REDACTED_KEYS.flatMap((k) => [`["${k}"]`, `*["${k}"]`]);
+export function createLogger(level: string, format: LogFormat, sink: LogSink = process.stdout, redact: readonly string[] = []): Logger {
+  const paths = [...new Set([...REDACTED_KEYS.flatMap((k) => [`["${k}"]`, `*["${k}"]`]), ...redact])];
   const options = {
     level,
     base: { name: 'roster' },
