@@ -20,10 +20,10 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-async function serve(extra: readonly string[]): Promise<{ run: BackgroundCli; url: string }> {
+async function serve(extra: readonly string[], env: Record<string, string> = {}): Promise<{ run: BackgroundCli; url: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'roster-serve-logs-'));
   dirs.push(dir);
-  const run = startCli(['serve', '--port', '0', '--data-dir', dir, '--sync', 'normal', '--dns-port', '-1', ...extra]);
+  const run = startCli(['serve', '--port', '0', '--data-dir', dir, '--sync', 'normal', '--dns-port', '-1', ...extra], env);
   runs.push(run);
   await run.waitForOutput(/listening on http:\/\/\S+/, 20_000);
   const url = /listening on (http:\/\/[^\s"]+)/.exec(run.stdout())![1]!;
@@ -40,7 +40,7 @@ async function until(condition: () => boolean, what: string, limitMs = 15_000): 
 
 describe('roster serve logs', () => {
   it('JSON (stdout not a terminal): one start-up line, then register / health / deregister lines; no token', async () => {
-    const { run, url } = await serve(['--acl-token', `${SECRET}=write`, '--acl-default-policy', 'deny']);
+    const { run, url } = await serve(['--acl-default-policy', 'deny'], { ROSTER_ACL_TOKENS: `${SECRET}=write` });
     const registry = connect(`consul://${url.slice('http://'.length)}?token=${SECRET}`);
     try {
       const lease = await registry.register({ service: 'logged', id: 'logged-1', address: '127.0.0.1', port: 9, ttl: '30s' });
@@ -70,7 +70,7 @@ describe('roster serve logs', () => {
     await run.done;
     const lines = run.stdout().trim().split('\n');
     expect(lines[0]).toMatch(
-      /^\d\d:\d\d:\d\d\.\d{3} INFO +roster serve listening on http:\/\/127\.0\.0\.1:\d+ \(data dir .+, index \d+\)$/,
+      /^\d\d:\d\d:\d\d\.\d{3} INFO +roster serve listening on http:\/\/127\.0\.0\.1:\d+ \(data dir .+, index \d+\)( {2}.*)?$/,
     );
     expect(lines.filter((l) => /listening/i.test(l))).toHaveLength(1);
     for (const l of lines) expect(l.startsWith('{')).toBe(false);
