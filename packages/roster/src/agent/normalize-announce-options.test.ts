@@ -108,7 +108,7 @@ describe('normalizeAnnounceOptions', () => {
     [{ lagWatchdog: { recoverAfter: 0.5 } }, 'lagWatchdog.recoverAfter'],
     [{ lagWatchdog: { source: () => 0 } }, 'lagWatchdog.source'],
     [{ clock: Date }, 'clock.setTimeout'],
-    [{ clock: { now: () => 0, setTimeout: () => 0 } }, 'clock.clearTimeout'],
+    [{ clock: { now: (): number => 0, setTimeout: (): number => 0 } }, 'clock.clearTimeout'],
     [{ propagationMs: 100 }, 'propagationMs'],
   ])('%j is rejected naming %s', (bad, field) => {
     let error: unknown;
