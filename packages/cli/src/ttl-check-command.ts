@@ -1,6 +1,6 @@
 /** The shape shared by `roster pass`, `warn` and `fail`: one TTL check update by check id. */
 import { Command, Option } from 'commander';
-import type { HealthStatus } from '@rosterjs/roster';
+import { type HealthStatus, validateId } from '@rosterjs/roster';
 import { cliAction } from './cli-action.js';
 import { updateTtlCheck } from './update-ttl-check.js';
 import { ExitCode } from './exit-code.js';
@@ -30,6 +30,7 @@ Example:
     );
   return withRegistryOptions(command).action(
     cliAction(name, async (checkId: string, options: TtlCheckOptions) => {
+      validateId(checkId, 'check-id');
       await updateTtlCheck(options.registry, checkId, status, options.note);
       process.stdout.write(`check ${checkId}: ${status}${options.note === undefined ? '' : ` (${options.note})`}\n`);
       return ExitCode.Ok;

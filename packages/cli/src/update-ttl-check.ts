@@ -23,7 +23,9 @@ const TIMEOUT_MS = 10_000;
 export async function updateTtlCheck(registryUrl: string, checkId: string, status: HealthStatus, note: string | undefined): Promise<void> {
   try {
     consulBaseUrl(registryUrl);
-  } catch {
+  } catch (error) {
+    // A Consul-API URL that is wrong in itself (credentials, a path): say what is wrong with it.
+    if (/^(consul|https?)[+:]/i.test(registryUrl)) throw error;
     throw new CliError(
       ExitCode.Usage,
       `--registry ${registryUrl}: pass / warn / fail update TTL checks through the Consul HTTP API, so they need a ` +

@@ -30,6 +30,11 @@ export const LIMITS = {
   ttlMinMs: 1000,
   /** Longest duration of any kind: Node's timer limit (~24.8 days); longer would fire at once. */
   durationMaxMs: MAX_TIMER_MS,
+  /**
+   * Output of `Lease.setHealth` kept: 4096 bytes (UTF-8), Consul's default `check_output_max_size`;
+   * longer output is cut there, as Consul does, with a note of the full size.
+   */
+  checkOutputMax: 4096,
   /** Default HTTP/TCP check timeout (capped at the interval). */
   defaultCheckTimeoutMs: 10_000,
 } as const;

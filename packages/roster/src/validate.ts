@@ -59,9 +59,23 @@ function validateAddress(address: unknown, field: string): string {
   if (typeof address !== 'string') return fail(field, `must be a string, got ${show(address)}`);
   if (address.length === 0) return fail(field, 'must not be empty');
   if (address.length > LIMITS.addressMax) return fail(field, `must be at most ${LIMITS.addressMax} characters`);
-  if (address === '0.0.0.0' || address === '::' || address === '[::]') return fail(field, `${address} is not a reachable address`);
-  if (isIP(address) === 0 && !HOST_NAME.test(address)) return fail(field, `${show(address)} is neither an IP address nor a host name`);
+  if (address === '[::]' || isUnspecified(address)) {
+    return fail(field, `${address} is the unspecified address (listen-on-all), not one a client can reach`);
+  }
+  if (isIP(address) === 0) {
+    if (!HOST_NAME.test(address)) return fail(field, `${show(address)} is neither an IP address nor a host name`);
+    if (/^[\d.]+$/.test(address)) return fail(field, `${show(address)} looks like an IPv4 address but is not one (four numbers 0–255)`);
+  }
   return address;
+}
+
+/** 0.0.0.0, ::, and every other spelling of them (0::0, 0:0:0:0:0:0:0:0, ::ffff:0.0.0.0). */
+function isUnspecified(address: string): boolean {
+  const version = isIP(address);
+  if (version === 4) return address === '0.0.0.0';
+  if (version !== 6) return false;
+  const canonical = new URL(`http://[${address.replace(/%.*$/, '')}]/`).hostname;
+  return canonical === '[::]' || canonical === '[::ffff:0:0]';
 }
 
 function validatePort(port: unknown, field: string): number {
@@ -92,34 +106,45 @@ function stringList(value: unknown, field: string, maxItems: number, maxLength: 
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) return fail(field, `must be an array of strings, got ${show(value)}`);
   if (value.length > maxItems) return fail(field, `must have at most ${maxItems} entries, got ${value.length}`);
-  return value.map((v, i) => {
+  const out: string[] = [];
+  for (let i = 0; i < value.length; i++) {
+    // A hole ([, 'a']) is not a tag: map() would skip it and leave a hole JSON writes as null.
+    if (!(i in value)) return fail(`${field}[${i}]`, 'must be a string, got a hole in the array');
+    const v: unknown = value[i];
     if (typeof v !== 'string') return fail(`${field}[${i}]`, `must be a string, got ${show(v)}`);
     if (v.length === 0 || v.length > maxLength) return fail(`${field}[${i}]`, `must be 1 to ${maxLength} characters`);
     if (CONTROL.test(v)) return fail(`${field}[${i}]`, 'must not contain control characters');
-    return v;
-  });
+    out.push(v);
+  }
+  return out;
 }
 
+/** An object literal (or `Object.create(null)`): a Map or a class instance has no entries to read. */
 function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (typeof value !== 'object' || value === null) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
-function validateMeta(value: unknown, field: string): Record<string, string> {
+function validateMeta(value: unknown, field: string, reserved: boolean): Record<string, string> {
   if (value === undefined || value === null) return {};
   if (!isPlainObject(value)) return fail(field, `must be an object of strings, got ${show(value)}`);
   const entries = Object.entries(value);
   if (entries.length > LIMITS.metaPairsMax) return fail(field, `must have at most ${LIMITS.metaPairsMax} keys, got ${entries.length}`);
-  const out: Record<string, string> = Object.create(null);
+  const out: [string, string][] = [];
   for (const [k, v] of entries) {
     if (k.length === 0 || k.length > LIMITS.metaKeyMax || !META_KEY.test(k)) {
       return fail(`${field}.${k}`, `key must be 1 to ${LIMITS.metaKeyMax} characters of letters, digits, "_" and "-"`);
     }
     if (k.startsWith('consul-')) return fail(`${field}.${k}`, 'keys starting with "consul-" are reserved');
+    if (reserved && k === 'zone')
+      return fail(`${field}.${k}`, 'is reserved: give the zone as the `zone` field (the Consul backend carries it as Meta.zone)');
     if (typeof v !== 'string') return fail(`${field}.${k}`, `value must be a string, got ${show(v)}`);
     if (v.length > LIMITS.metaValueMax) return fail(`${field}.${k}`, `value must be at most ${LIMITS.metaValueMax} characters`);
-    out[k] = v;
+    out.push([k, v]);
   }
-  return { ...out };
+  // fromEntries defines keys as own data properties: `__proto__` stays a key, never a prototype.
+  return Object.fromEntries(out);
 }
 
 function validateHeaders(value: unknown, field: string): Record<string, readonly string[]> {
@@ -127,19 +152,22 @@ function validateHeaders(value: unknown, field: string): Record<string, readonly
   if (!isPlainObject(value)) return fail(field, `must be an object, got ${show(value)}`);
   const entries = Object.entries(value);
   if (entries.length > LIMITS.headersMax) return fail(field, `must have at most ${LIMITS.headersMax} headers`);
-  const out: Record<string, readonly string[]> = {};
+  const out: [string, readonly string[]][] = [];
   for (const [name, raw] of entries) {
     if (!HTTP_TOKEN.test(name)) return fail(`${field}.${name}`, 'is not a valid header name');
-    const values = Array.isArray(raw) ? raw : [raw];
-    out[name] = values.map((v, i) => {
+    const values: unknown[] = Array.isArray(raw) ? raw : [raw];
+    if (values.length > LIMITS.headersMax) return fail(`${field}.${name}`, `must have at most ${LIMITS.headersMax} values`);
+    const checked = values.map((v, i) => {
       const f = `${field}.${name}[${i}]`;
       if (typeof v !== 'string') return fail(f, `must be a string, got ${show(v)}`);
       if (/[\r\n\0]/.test(v)) return fail(f, 'must not contain CR, LF or NUL (header injection)');
       if (v.length > LIMITS.headerValueMax) return fail(f, `must be at most ${LIMITS.headerValueMax} characters`);
       return v;
     });
+    out.push([name, checked]);
   }
-  return out;
+  // fromEntries: a header named `__proto__` stays a header, never the object's prototype.
+  return Object.fromEntries(out);
 }
 
 function validateUrl(value: unknown, field: string): string {
@@ -166,7 +194,22 @@ function validateTarget(value: unknown, field: string): string {
   return value;
 }
 
-function validateCheck(raw: unknown, index: number, count: number, instanceId: string, service: string): NormalizedCheck {
+/** A check id given by the user: an id that does not take the `roster:` prefix of roster's own self checks. */
+function validateCheckId(id: unknown, field: string, reserved: boolean): string {
+  const checked = validateId(id, field);
+  if (reserved && checked.startsWith('roster:'))
+    return fail(field, 'ids starting with "roster:" are reserved for the self check roster adds to every instance');
+  return checked;
+}
+
+function validateCheck(
+  raw: unknown,
+  index: number,
+  count: number,
+  instanceId: string,
+  service: string,
+  reserved: boolean,
+): NormalizedCheck {
   const field = `checks[${index}]`;
   if (!isPlainObject(raw)) return fail(field, `must be an object, got ${show(raw)}`);
   const kind = raw.kind;
@@ -175,7 +218,7 @@ function validateCheck(raw: unknown, index: number, count: number, instanceId: s
       ? count === 1
         ? `service:${instanceId}`
         : `service:${instanceId}:${index + 1}`
-      : validateId(raw.id, `${field}.id`);
+      : validateCheckId(raw.id, `${field}.id`, reserved);
   let name = `Service '${service}' check`;
   if (raw.name !== undefined) {
     if (typeof raw.name !== 'string' || raw.name.length === 0 || raw.name.length > LIMITS.checkNameMax || CONTROL.test(raw.name)) {
@@ -245,18 +288,29 @@ function validateCheck(raw: unknown, index: number, count: number, instanceId: s
   }
 }
 
+/** Options of {@link validateRegistration}. */
+export interface ValidateOptions {
+  /**
+   * Accept what only roster itself may write: check ids starting with `roster:` (the self check
+   * of the Consul backend) and the meta key `zone` (how the Consul wire carries the zone). For a
+   * server decoding the Consul wire; a registration made with the library never needs it.
+   */
+  readonly allowReserved?: boolean;
+}
+
 /**
  * Validates a Registration (typed or straight from JSON) and returns it normalized.
  * @throws InvalidArgumentError naming the first offending field (e.g. `port`, `checks[0].interval`).
  */
-export function validateRegistration(input: unknown): NormalizedRegistration {
+export function validateRegistration(input: unknown, options: ValidateOptions = {}): NormalizedRegistration {
+  const reserved = options.allowReserved !== true;
   if (!isPlainObject(input)) return fail('registration', `must be an object, got ${show(input)}`);
   const service = validateServiceName(input.service);
   const address = validateAddress(input.address, 'address');
   const port = validatePort(input.port, 'port');
   const id = input.id === undefined ? `${service}-${address}-${port}` : validateId(input.id);
   const tags = stringList(input.tags, 'tags', LIMITS.tagsMax, LIMITS.tagLengthMax);
-  const meta = validateMeta(input.meta, 'meta');
+  const meta = validateMeta(input.meta, 'meta', reserved);
   const weight = intIn(input.weight, 'weight', 1, LIMITS.weightMax, 1);
   let zone = '';
   if (input.zone !== undefined) {
@@ -271,7 +325,7 @@ export function validateRegistration(input: unknown): NormalizedRegistration {
     if (input.checks.length > LIMITS.checksMax)
       return fail('checks', `must have at most ${LIMITS.checksMax} entries, got ${input.checks.length}`);
     const raw = input.checks as unknown[];
-    checks = raw.map((c, i) => validateCheck(c, i, raw.length, id, service));
+    checks = raw.map((c, i) => validateCheck(c, i, raw.length, id, service, reserved));
     const seen = new Set<string>();
     checks.forEach((c, i) => {
       if (seen.has(c.id)) fail(`checks[${i}].id`, `duplicate check id ${show(c.id)}`);

@@ -97,7 +97,10 @@ class RingPicker implements Picker {
   }
 
   pick(key?: string): Instance | undefined {
-    const h = key === undefined ? (this.#random() * 4294967296) >>> 0 : hash32(key);
+    // A number or other non-string key hashes as its text (42 and '42' go to the same instance);
+    // null, like undefined, means no key.
+    const h =
+      typeof key === 'string' ? hash32(key) : key === undefined || key === null ? (this.#random() * 4294967296) >>> 0 : hash32(String(key));
     const points = this.#points;
     const size = points.length;
     // First ring position >= h, wrapping to 0.
@@ -129,7 +132,7 @@ class RingPicker implements Picker {
  * @throws InvalidArgumentError for a bad option.
  */
 export function consistentHash(options?: ConsistentHashOptions): Strategy {
-  const o = optionsBag('consistentHash', options);
+  const o = optionsBag('consistentHash', options, ['boundedLoad', 'virtualNodes', 'random']);
   const bound = o.boundedLoad === false ? 0 : numberOption('consistentHash.boundedLoad', o.boundedLoad, 1.25, 1, 1_000_000);
   const vnodes = integerOption('consistentHash.virtualNodes', o.virtualNodes, 128, 1, 4096);
   const random = randomOption('consistentHash.random', o.random);

@@ -252,11 +252,13 @@ describe('createBalancer: lifecycle and options', () => {
   });
 
   it.each([
-    { options: { strategy: 'round-robin' }, field: 'strategy' },
-    { options: { passingQuorum: 2 }, field: 'passingQuorum' },
-    { options: { outlierEjection: { consecutiveFailures: 3 } }, field: 'outlierEjection' },
-    { options: { slowStart: { window: '1s' } }, field: 'slowStart' },
-    { options: { clock: {} }, field: 'clock' },
+    { options: { strategy: 'round-robin' }, field: 'balancer.strategy' },
+    { options: { passingQuorum: 2 }, field: 'balancer.passingQuorum' },
+    { options: { outlierEjection: { consecutiveFailures: 3 } }, field: 'balancer.outlierEjection' },
+    { options: { slowStart: { window: '1s' } }, field: 'balancer.slowStart' },
+    { options: { clock: {} }, field: 'balancer.clock.now' },
+    { options: { clock: { now: () => 0, setTimeout: () => 0 } }, field: 'balancer.clock.clearTimeout' },
+    { options: { pasingQuorum: 1 }, field: 'balancer.pasingQuorum' },
     { options: [], field: 'balancer' },
   ])('rejects $field = $options', ({ options, field }) => {
     expect(() => createBalancer(options as never)).toThrow(expect.objectContaining({ field }));

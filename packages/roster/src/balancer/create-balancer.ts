@@ -4,12 +4,11 @@
  * new Picker on every change. Time (ejections ending, slow start steps) runs on the injected clock.
  */
 import { type Clock, systemClock, type TimerHandle } from '../clock.js';
-import { InvalidArgumentError } from '../errors.js';
+import * as v from '../internal/options.js';
 import { TypedEvent } from '../internal/typed-event.js';
 import type { Instance } from '../model.js';
 import type { Balancer, BalancerEvent, CallOutcome, InstanceLoad, Picker, PoolLoad, Strategy } from './balancer.js';
 import { emptyPicker } from './empty-picker.js';
-import { numberOption, optionsBag } from './options.js';
 import { OutlierEjection, type OutlierState } from './outlier-ejection.js';
 import { roundRobin } from './round-robin.js';
 import { SlowStart } from './slow-start.js';
@@ -42,6 +41,28 @@ interface Entry {
 
 const NEVER = Number.NEGATIVE_INFINITY;
 
+const BALANCER_OPTIONS = {
+  strategy: v.withFactory(v.withMethods<Strategy>(['build'], 'a strategy, e.g. roundRobin() or peakEwma()'), () => roundRobin()),
+  clock: v.withDefault(v.clock, systemClock),
+  outlierEjection: v.withFactory(
+    v.either(
+      v.literal(false),
+      v.satisfies<OutlierEjection>((x) => x instanceof OutlierEjection, 'outlierEjection({...})'),
+      'outlierEjection({...}) or false',
+    ),
+    () => new OutlierEjection(),
+  ),
+  slowStart: v.withDefault(
+    v.either(
+      v.literal(false),
+      v.satisfies<SlowStart>((x) => x instanceof SlowStart, 'slowStart({...})'),
+      'slowStart({...}) or false',
+    ),
+    false,
+  ),
+  passingQuorum: v.withDefault(v.number(0, 1), 0.5),
+};
+
 class DefaultBalancer implements Balancer {
   readonly #strategy: Strategy;
   readonly #clock: Clock;
@@ -59,24 +80,13 @@ class DefaultBalancer implements Balancer {
   #timer: TimerHandle | undefined;
 
   constructor(options: BalancerOptions | undefined) {
-    const o = optionsBag('balancer', options);
-    const strategy = o.strategy ?? roundRobin();
-    if (typeof strategy !== 'object' || strategy === null || typeof strategy.build !== 'function') {
-      throw new InvalidArgumentError('strategy', 'must be a strategy, e.g. roundRobin() or peakEwma()');
-    }
-    this.#strategy = strategy;
-    this.#clock = o.clock ?? systemClock;
-    if (typeof this.#clock.now !== 'function') throw new InvalidArgumentError('clock', 'must be a Clock');
+    const o = v.options(options, BALANCER_OPTIONS, 'balancer');
+    this.#strategy = o.strategy;
+    this.#clock = o.clock;
     this.#pool = { inflight: 0, observedAt: this.#clock.now() };
-    this.#ejection = o.outlierEjection === false ? undefined : (o.outlierEjection ?? new OutlierEjection());
-    if (this.#ejection !== undefined && !(this.#ejection instanceof OutlierEjection)) {
-      throw new InvalidArgumentError('outlierEjection', 'must come from outlierEjection({...}) or be false');
-    }
+    this.#ejection = o.outlierEjection === false ? undefined : o.outlierEjection;
     this.#slowStart = o.slowStart === false ? undefined : o.slowStart;
-    if (this.#slowStart !== undefined && !(this.#slowStart instanceof SlowStart)) {
-      throw new InvalidArgumentError('slowStart', 'must come from slowStart({...}) or be false');
-    }
-    this.#quorum = numberOption('passingQuorum', o.passingQuorum, 0.5, 0, 1);
+    this.#quorum = o.passingQuorum;
   }
 
   get picker(): Picker {

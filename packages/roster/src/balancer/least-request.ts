@@ -47,7 +47,7 @@ class LeastRequestPicker implements Picker {
  * @throws InvalidArgumentError for a bad option.
  */
 export function leastRequest(options?: LeastRequestOptions): Strategy {
-  const random = randomOption('leastRequest.random', optionsBag('leastRequest', options).random);
+  const random = randomOption('leastRequest.random', optionsBag('leastRequest', options, ['random']).random);
   return {
     name: 'least-request',
     build: (input: PickerInput): Picker => new LeastRequestPicker(input, random),

@@ -34,9 +34,15 @@ export function randomOption(field: string, value: unknown): () => number {
   return o.withDefault(o.random, defaultRandom)(value, field);
 }
 
-/** Throws unless `value` is undefined or a plain object (the options bag itself). */
-export function optionsBag<T extends object>(field: string, value: T | undefined): Partial<T> {
+/**
+ * Throws unless `value` is undefined or an options object whose keys are all in `known` (a typo
+ * is an error naming `field.key`, never silently ignored).
+ */
+export function optionsBag<T extends object>(field: string, value: T | undefined, known: readonly (keyof T & string)[]): Partial<T> {
   if (value === undefined) return {};
   if (!o.isObject(value)) o.fail(field, `must be an options object, got ${o.describe(value)}`);
+  for (const key of Object.keys(value)) {
+    if (!(known as readonly string[]).includes(key)) o.fail(o.join(field, key), `unknown option (known: ${known.join(', ')})`);
+  }
   return value;
 }

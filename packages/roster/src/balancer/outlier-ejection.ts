@@ -65,7 +65,13 @@ export class OutlierEjection {
 
   /** @throws InvalidArgumentError naming the bad option. */
   constructor(options?: OutlierEjectionOptions) {
-    const o = optionsBag('outlierEjection', options);
+    const o = optionsBag('outlierEjection', options, [
+      'consecutiveFailures',
+      'consecutiveGatewayErrors',
+      'baseEjectionTime',
+      'maxEjectionTime',
+      'maxEjectionPercent',
+    ]);
     this.consecutiveFailures = integerOption('outlierEjection.consecutiveFailures', o.consecutiveFailures, 5, 0, 1_000_000);
     this.consecutiveGatewayErrors = integerOption('outlierEjection.consecutiveGatewayErrors', o.consecutiveGatewayErrors, 3, 0, 1_000_000);
     this.baseEjectionTimeMs = durationOption('outlierEjection.baseEjectionTime', o.baseEjectionTime, 30_000, 1, MAX_TIMER_MS);

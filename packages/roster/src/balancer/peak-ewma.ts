@@ -162,7 +162,7 @@ class PeakEwmaPicker implements Picker {
  * @throws InvalidArgumentError for a bad option.
  */
 export function peakEwma(options?: PeakEwmaOptions): Strategy {
-  const o = optionsBag('peakEwma', options);
+  const o = optionsBag('peakEwma', options, ['random', 'decay', 'defaultLatency']);
   const random = randomOption('peakEwma.random', o.random);
   const decayMs = durationOption('peakEwma.decay', o.decay, 10_000, 1, MAX_TIMER_MS);
   const defaultMs = durationOption('peakEwma.defaultLatency', o.defaultLatency, 30, 0, MAX_TIMER_MS);

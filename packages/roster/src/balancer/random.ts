@@ -30,7 +30,7 @@ class RandomPicker implements Picker {
  * @throws InvalidArgumentError for a bad option.
  */
 export function random(options?: RandomOptions): Strategy {
-  const rnd = randomOption('random.random', optionsBag('random', options).random);
+  const rnd = randomOption('random.random', optionsBag('random', options, ['random']).random);
   return {
     name: 'random',
     build: (input: PickerInput): Picker => new RandomPicker(input.instances, rnd),

@@ -37,7 +37,7 @@ class RoundRobinPicker implements Picker {
  * @throws InvalidArgumentError for a bad option.
  */
 export function roundRobin(options?: RoundRobinOptions): Strategy {
-  const random = randomOption('roundRobin.random', optionsBag('roundRobin', options).random);
+  const random = randomOption('roundRobin.random', optionsBag('roundRobin', options, ['random']).random);
   return {
     name: 'round-robin',
     build(input: PickerInput): Picker {

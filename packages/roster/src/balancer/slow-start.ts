@@ -38,7 +38,7 @@ export class SlowStart {
 
   /** @throws InvalidArgumentError naming the bad option. */
   constructor(options: SlowStartOptions) {
-    const o = optionsBag('slowStart', options);
+    const o = optionsBag('slowStart', options, ['window', 'minWeightPercent', 'aggression']);
     if (o.window === undefined) throw new InvalidArgumentError('slowStart.window', 'is required');
     this.windowMs = durationOption('slowStart.window', o.window, 0, 1, MAX_TIMER_MS);
     this.minWeight = numberOption('slowStart.minWeightPercent', o.minWeightPercent, 10, 1, 100) / 100;

@@ -111,7 +111,7 @@ function period(weights: readonly number[]): Uint32Array | undefined {
  * @throws InvalidArgumentError for a bad option.
  */
 export function smoothWeightedRoundRobin(options?: SmoothWeightedRoundRobinOptions): Strategy {
-  const random = randomOption('smoothWeightedRoundRobin.random', optionsBag('smoothWeightedRoundRobin', options).random);
+  const random = randomOption('smoothWeightedRoundRobin.random', optionsBag('smoothWeightedRoundRobin', options, ['random']).random);
   return {
     name: 'smooth-weighted-round-robin',
     build(input: PickerInput): Picker {

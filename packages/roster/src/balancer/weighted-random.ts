@@ -67,7 +67,7 @@ class AliasPicker implements Picker {
  * @throws InvalidArgumentError for a bad option.
  */
 export function weightedRandom(options?: WeightedRandomOptions): Strategy {
-  const random = randomOption('weightedRandom.random', optionsBag('weightedRandom', options).random);
+  const random = randomOption('weightedRandom.random', optionsBag('weightedRandom', options, ['random']).random);
   return {
     name: 'weighted-random',
     build: (input: PickerInput): Picker => new AliasPicker(input.instances, input.weights, random),

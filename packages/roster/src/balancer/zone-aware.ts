@@ -86,7 +86,7 @@ function subset(input: PickerInput, indexes: readonly number[]): PickerInput {
  * @throws InvalidArgumentError for a missing or bad option.
  */
 export function zoneAware(options: ZoneAwareOptions): Strategy {
-  const o = optionsBag('zoneAware', options);
+  const o = optionsBag('zoneAware', options, ['zone', 'strategy', 'panicThreshold', 'random']);
   if (typeof o.zone !== 'string' || o.zone === '') throw new InvalidArgumentError('zoneAware.zone', 'must be a non-empty string');
   const inner = o.strategy;
   if (typeof inner !== 'object' || inner === null || typeof inner.build !== 'function') {

@@ -8,7 +8,7 @@ import type { Balancer, CallOutcome, Picker } from '../balancer/balancer.js';
 import type { Clock } from '../clock.js';
 import { ErrorCode, InvalidArgumentError, isRosterError, NoInstancesError } from '../errors.js';
 import type { Instance } from '../model.js';
-import { optionsBag } from '../balancer/options.js';
+import * as v from '../internal/options.js';
 import { preciseClock } from './precise-clock.js';
 import type { Middleware, Transport, TransportRequest, TransportResponse } from './transport.js';
 
@@ -37,9 +37,11 @@ export function balance(balancer: Balancer, options?: BalanceOptions): Middlewar
   if (typeof balancer !== 'object' || balancer === null || typeof balancer.start !== 'function' || typeof balancer.finish !== 'function') {
     throw new InvalidArgumentError('balancer', 'must be a Balancer (createBalancer({...}))');
   }
-  const o = optionsBag('balance', options);
-  const clock = o.clock ?? preciseClock;
-  const onOutcome = o.onOutcome;
+  const { clock, onOutcome } = v.options(
+    options,
+    { clock: v.withDefault(v.clock, preciseClock), onOutcome: v.optional(v.fn<NonNullable<BalanceOptions['onOutcome']>>()) },
+    'balance',
+  );
   let cursor = 0;
 
   return (next: Transport): Transport =>

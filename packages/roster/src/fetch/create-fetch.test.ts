@@ -229,13 +229,15 @@ describe('createFetch options (validated at construction)', () => {
   it.each([
     [{ registry: undefined }, 'registry'],
     [{ strategy: 'round-robin' }, 'strategy'],
-    [{ balancer: { passingQuorum: 2 } }, 'passingQuorum'],
+    [{ balancer: { passingQuorum: 2 } }, 'balancer.passingQuorum'],
+    [{ retry: { attempts: 1 } }, 'retry.attempts'],
+    [{ clock: { now: () => 0, setTimeout: () => 0 } }, 'clock.clearTimeout'],
     [{ retry: { maxAttempts: 0 } }, 'retry.maxAttempts'],
     [{ timeout: { attempt: 'soon' } }, 'timeout.attempt'],
     [{ timeout: { overall: -5 } }, 'timeout.overall'],
     [{ readyTimeout: 'never' }, 'readyTimeout'],
-    [{ middleware: [42] }, 'middleware'],
-    [{ dispatcher: {} }, 'dispatcher'],
+    [{ middleware: [42] }, 'middleware[0]'],
+    [{ dispatcher: {} }, 'dispatcher.request'],
     [{ random: 'dice' }, 'random'],
   ])('%o → InvalidArgumentError(%s)', (bad, field) => {
     const build = () => createFetch({ registry, ...bad } as unknown as CreateFetchOptions);

@@ -5,13 +5,15 @@
  */
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { InvalidArgumentError } from '../errors.js';
+import * as v from '../internal/options.js';
 import type { RequestOptions } from './request-options.js';
 import type { TransportResponse } from './transport.js';
 
 /** `RequestInit` plus roster's per-call options. */
 export interface DiscoveryRequestInit extends RequestInit {
-  /** Balancing key for consistent hashing. */
-  readonly key?: string;
+  /** Balancing key for consistent hashing (a number counts as its text). */
+  readonly key?: string | number;
   /** Overrides the retry rule for the method (see `RequestOptions.idempotent`). */
   readonly idempotent?: boolean;
 }
@@ -24,10 +26,20 @@ export async function fromFetchArguments(
   input: string | URL | Request,
   init: DiscoveryRequestInit | undefined,
 ): Promise<{ url: string | URL; options: RequestOptions }> {
+  if (init !== undefined && (typeof init !== 'object' || init === null || Array.isArray(init))) {
+    v.fail('init', `must be a RequestInit object, got ${v.describe(init)}`);
+  }
   const request = input instanceof Request ? input : undefined;
   const url = request ? request.url : input instanceof URL ? input : String(input);
-  const method = (init?.method ?? request?.method ?? 'GET').toUpperCase();
-  const headers: Record<string, string> = toRecord(init?.headers ?? request?.headers);
+  const rawMethod: unknown = init?.method ?? request?.method ?? 'GET';
+  if (typeof rawMethod !== 'string') v.fail('method', `must be an HTTP method name like "GET", got ${v.describe(rawMethod)}`);
+  const method = rawMethod.toUpperCase();
+  let headers: Record<string, string>;
+  try {
+    headers = toRecord(init?.headers ?? request?.headers);
+  } catch (error) {
+    throw new InvalidArgumentError('headers', error instanceof Error ? error.message : String(error), { cause: error });
+  }
   let body: RequestOptions['body'];
   if (init?.body !== undefined && init.body !== null) body = await toBody(init.body, headers);
   else if (init?.body === undefined && request?.body) body = new Uint8Array(await request.arrayBuffer());

@@ -5,10 +5,10 @@
 import { Agent, type Dispatcher } from 'undici';
 import { createBalancer, type BalancerOptions } from '../balancer/create-balancer.js';
 import type { Strategy } from '../balancer/balancer.js';
-import { durationOption, optionsBag, randomOption } from '../balancer/options.js';
+import { randomOption } from '../balancer/options.js';
 import { peakEwma } from '../balancer/peak-ewma.js';
-import { type Clock, MAX_TIMER_MS } from '../clock.js';
-import { InvalidArgumentError } from '../errors.js';
+import type { Clock } from '../clock.js';
+import * as v from '../internal/options.js';
 import type { Registry } from '../registry/registry.js';
 import { type RideThroughOption, rideThroughOption } from '../resolver/ride-through.js';
 import { preciseClock } from './precise-clock.js';
@@ -68,50 +68,65 @@ export interface FetchSettings {
   readonly ownsDispatcher: boolean;
 }
 
+const duration = (min: number) => v.either(v.literal(false), v.duration(min), `must be false or a duration ≥ ${min} ms`);
+
+const FETCH_OPTIONS = {
+  registry: v.withMethods<Registry>(
+    ['register', 'watch', 'list', 'close'],
+    'a Registry (connect(url), consulRegistry(), memoryRegistry())',
+  ),
+  strategy: v.withFactory(v.withMethods<Strategy>(['build'], 'a strategy, e.g. peakEwma() or roundRobin()'), () => peakEwma()),
+  // Values are checked by createBalancer and retry below; here only which keys exist.
+  balancer: v.withDefault(v.object({ outlierEjection: v.any, slowStart: v.any, passingQuorum: v.any }), {}),
+  retry: v.withDefault(
+    v.either(
+      v.literal(false),
+      v.object({ maxAttempts: v.any, methods: v.any, statuses: v.any, retryOn: v.any, backoff: v.any, budget: v.any }),
+    ),
+    {},
+  ),
+  timeout: v.withDefault(v.object({ attempt: v.withDefault(duration(1), 10_000), overall: v.withDefault(duration(1), 30_000) }), {
+    attempt: 10_000,
+    overall: 30_000,
+  }),
+  dispatcher: v.optional(v.withMethods<Dispatcher>(['request', 'dispatch', 'close', 'destroy'], 'an undici Dispatcher (Agent, Pool, ...)')),
+  readyTimeout: v.withDefault(v.duration(0), 5000),
+  middleware: v.withDefault(v.arrayOf(v.fn<Middleware>('a middleware (next) => transport'), 1000), []),
+  clock: v.withDefault(v.clock, preciseClock),
+  random: v.optional(v.random),
+  // Checked by rideThroughOption.
+  rideThrough: v.any,
+};
+
 /**
  * Validates the options and applies defaults.
  * @throws InvalidArgumentError naming the bad option.
  */
-export function fetchSettings(options: FetchClientOptions): FetchSettings {
-  const o = optionsBag('options', options);
-  const registry = o.registry;
-  if (typeof registry !== 'object' || registry === null || typeof registry.watch !== 'function') {
-    throw new InvalidArgumentError('registry', 'must be a Registry (consulRegistry(), memoryRegistry(), connect())');
-  }
-  const clock = o.clock ?? preciseClock;
-  if (typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function') throw new InvalidArgumentError('clock', 'must be a Clock');
+export function fetchSettings(options: FetchClientOptions, extra: v.Shape = {}): FetchSettings {
+  const o = v.options(options, { ...FETCH_OPTIONS, ...extra });
+  const { registry, clock } = o;
   const random = randomOption('random', o.random);
-  const balancer: BalancerOptions = { ...optionsBag('balancer', o.balancer), strategy: o.strategy ?? peakEwma(), clock };
+  const balancer: BalancerOptions = { ...(o.balancer as Omit<BalancerOptions, 'strategy' | 'clock'>), strategy: o.strategy, clock };
   // Balancers are made per service on first use; build one now so bad options fail here.
   createBalancer(balancer).close();
   let retryOptions: FetchSettings['retry'] = false;
   if (o.retry !== false) {
-    retryOptions = { ...optionsBag('retry', o.retry), clock, random };
+    retryOptions = { ...(o.retry as RetryOptions), clock, random };
     retry(retryOptions);
   }
-  const timeouts = o.timeout === undefined ? {} : optionsBag('timeout', o.timeout);
-  const limit = (field: string, value: number | string | false | undefined, fallbackMs: number) =>
-    value === false ? undefined : durationOption(field, value, fallbackMs, 1, MAX_TIMER_MS);
-  const middleware = o.middleware ?? [];
-  if (!Array.isArray(middleware) || !middleware.every((m) => typeof m === 'function')) {
-    throw new InvalidArgumentError('middleware', 'must be an array of middlewares ((next) => transport)');
-  }
   const dispatcher = o.dispatcher;
-  if (dispatcher !== undefined && (typeof dispatcher !== 'object' || typeof dispatcher.request !== 'function')) {
-    throw new InvalidArgumentError('dispatcher', 'must be an undici Dispatcher (Agent, Pool, ...)');
-  }
   rideThroughOption(o.rideThrough, 'rideThrough');
   return {
     registry,
     balancer,
     retry: retryOptions,
-    attemptMs: limit('timeout.attempt', timeouts.attempt, 10_000),
-    overallMs: limit('timeout.overall', timeouts.overall, 30_000),
-    readyTimeoutMs: durationOption('readyTimeout', o.readyTimeout, 5000, 0, MAX_TIMER_MS),
-    middleware,
+    attemptMs: o.timeout.attempt === false ? undefined : o.timeout.attempt,
+    overallMs: o.timeout.overall === false ? undefined : o.timeout.overall,
+    readyTimeoutMs: o.readyTimeout,
+    middleware: o.middleware,
     clock,
     random,
-    rideThrough: o.rideThrough,
+    rideThrough: o.rideThrough as RideThroughOption | undefined,
     dispatcher: dispatcher ?? new Agent(),
     ownsDispatcher: dispatcher === undefined,
   };

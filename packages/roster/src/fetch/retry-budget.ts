@@ -5,8 +5,8 @@
  * tokens expire after `window`: over any window, retries ≤ ratio × requests + perSecond ×
  * window. Time runs on the injected clock, in ten slots per window.
  */
-import { type Clock, MAX_TIMER_MS } from '../clock.js';
-import { durationOption, numberOption, optionsBag } from '../balancer/options.js';
+import type { Clock } from '../clock.js';
+import * as v from '../internal/options.js';
 import { preciseClock } from './precise-clock.js';
 
 /** Options of {@link retryBudget}. Durations: milliseconds or Go strings (`"10s"`). */
@@ -103,9 +103,18 @@ export class RetryBudget {
  * @throws InvalidArgumentError naming the bad option.
  */
 export function retryBudget(options?: RetryBudgetOptions): RetryBudget {
-  const o = optionsBag('retryBudget', options);
-  const ratio = numberOption('retryBudget.ratio', o.ratio, 0.2, 0, 10);
-  const perSecond = numberOption('retryBudget.perSecond', o.perSecond, 10, 0, 1_000_000);
-  const windowMs = durationOption('retryBudget.window', o.window, 10_000, 1000, Math.min(3_600_000, MAX_TIMER_MS));
-  return new RetryBudget(ratio, perSecond, windowMs, o.clock ?? preciseClock);
+  return budgetFrom(options, 'retryBudget');
 }
+
+/** {@link retryBudget} with errors named under `path` (`retry.budget.ratio`). Internal to fetch/. */
+export function budgetFrom(options: RetryBudgetOptions | undefined, path: string): RetryBudget {
+  const o = v.options(options, BUDGET_OPTIONS, path);
+  return new RetryBudget(o.ratio, o.perSecond, o.window, o.clock);
+}
+
+const BUDGET_OPTIONS = {
+  ratio: v.withDefault(v.number(0, 10), 0.2),
+  perSecond: v.withDefault(v.number(0, 1_000_000), 10),
+  window: v.withDefault(v.duration(1000, 3_600_000), 10_000),
+  clock: v.withDefault(v.clock, preciseClock),
+};

@@ -51,7 +51,7 @@ function setup(options: RetryOptions, script: Parameters<typeof scriptedTranspor
 describe('retry: backoff with full jitter', () => {
   it('waits random × min(max, base · 2ⁿ) before retry n (exact table)', async () => {
     const { clock, events, times, call } = setup(
-      { maxAttempts: 5, backoff: { base: 100, max: 300 }, random: sequence(0.5, 0.9, 0.1, 0.99) },
+      { maxAttempts: 5, backoff: { baseMs: 100, maxMs: 300 }, random: sequence(0.5, 0.9, 0.1, 0.99) },
       () => 503,
     );
     const res = await run(clock, call(GET));
@@ -175,7 +175,7 @@ describe('retry: outcome', () => {
   it('does not retry when the backoff would end after the deadline; a passed deadline stays a TimeoutError', async () => {
     const clock = new FakeClock(0);
     const transport = scriptedTransport(() => codeError('ECONNREFUSED'));
-    const call = compose(timeout(100, { clock }), retry({ clock, budget: false, random: () => 0.99, backoff: { base: 200 } }))(transport);
+    const call = compose(timeout(100, { clock }), retry({ clock, budget: false, random: () => 0.99, backoff: { baseMs: 200 } }))(transport);
     await expect(run(clock, call(GET))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     expect(transport.calls).toHaveLength(1);
 
@@ -291,11 +291,11 @@ describe('retry: options', () => {
     [{ maxAttempts: 0 }, 'retry.maxAttempts'],
     [{ maxAttempts: 11 }, 'retry.maxAttempts'],
     [{ maxAttempts: 1.5 }, 'retry.maxAttempts'],
-    [{ methods: ['G E T'] }, 'retry.methods'],
-    [{ statuses: [99] }, 'retry.statuses'],
-    [{ backoff: { base: 100, max: 50 } }, 'retry.backoff.max'],
-    [{ backoff: { base: 'soon' } }, 'retry.backoff.base'],
-    [{ budget: { ratio: 11 } }, 'retryBudget.ratio'],
+    [{ methods: ['G E T'] }, 'retry.methods[0]'],
+    [{ statuses: [99] }, 'retry.statuses[0]'],
+    [{ backoff: { baseMs: 100, maxMs: 50 } }, 'retry.backoff.maxMs'],
+    [{ backoff: { baseMs: 'soon' } }, 'retry.backoff.baseMs'],
+    [{ budget: { ratio: 11 } }, 'retry.budget.ratio'],
     [{ random: 4 }, 'retry.random'],
     [{ retryOn: 'yes' }, 'retry.retryOn'],
   ])('rejects %o naming %s', (options, field) => {

@@ -4,13 +4,14 @@
  * bodies only, a few attempts, backoff with full jitter, the call's deadline, and a retry
  * budget shared by all calls through this middleware.
  */
-import { type Clock, MAX_TIMER_MS, sleep } from '../clock.js';
-import { durationOption, integerOption, optionsBag, randomOption } from '../balancer/options.js';
+import { type Clock, sleep } from '../clock.js';
+import { randomOption } from '../balancer/options.js';
+import * as v from '../internal/options.js';
 import { retryChannel } from '../diagnostics.js';
-import { AbortedError, ErrorCode, InvalidArgumentError, isRosterError, RetriesExhaustedError } from '../errors.js';
+import { AbortedError, ErrorCode, isRosterError, RetriesExhaustedError } from '../errors.js';
 import { backoffDelay } from '../internal/backoff.js';
 import { preciseClock } from './precise-clock.js';
-import { RetryBudget, type RetryBudgetOptions, retryBudget } from './retry-budget.js';
+import { budgetFrom, RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
 import { failureReason, IDEMPOTENT_METHODS, isConnectionError, isReplayable, RETRYABLE_STATUSES } from './retryable.js';
 import type { CallAttempts, Middleware, Transport, TransportRequest, TransportResponse } from './transport.js';
 
@@ -24,8 +25,8 @@ export interface RetryOptions {
   readonly statuses?: readonly number[];
   /** Errors that are retried. Default {@link isConnectionError} (refused, reset, attempt timeout, ...). */
   readonly retryOn?: (error: unknown) => boolean;
-  /** Backoff before retry n (0-based): a random time in [0, min(max, base · 2ⁿ)). Default base 25 ms, max 250 ms. */
-  readonly backoff?: { readonly base?: number | string; readonly max?: number | string };
+  /** Backoff before retry n (0-based): a random time in [0, min(maxMs, baseMs · 2ⁿ)). Default 25 ms, at most 250 ms (durations: ms or Go strings). */
+  readonly backoff?: { readonly baseMs?: number | string; readonly maxMs?: number | string };
   /** The retry budget (`retryBudget({...})`, its options, or `false` for none). Default 20 % of requests + 10/s over 10 s. */
   readonly budget?: RetryBudget | RetryBudgetOptions | false;
   /** Clock of the backoff waits and the budget. Default: the system clock. */
@@ -69,25 +70,13 @@ export type RetryEvent =
  * @throws InvalidArgumentError naming the bad option.
  */
 export function retry(options?: RetryOptions): Middleware {
-  const o = optionsBag('retry', options);
-  const maxAttempts = integerOption('retry.maxAttempts', o.maxAttempts, 3, 1, 10);
-  const methods = new Set(stringList('retry.methods', o.methods, IDEMPOTENT_METHODS).map((m) => m.toUpperCase()));
-  const statuses = new Set(statusList(o.statuses));
-  const retryOn = o.retryOn ?? isConnectionError;
-  if (typeof retryOn !== 'function') throw new InvalidArgumentError('retry.retryOn', 'must be a function (error) => boolean');
-  const backoffBag = optionsBag('retry.backoff', o.backoff);
-  const baseMs = durationOption('retry.backoff.base', backoffBag.base, 25, 0, MAX_TIMER_MS);
-  const maxMs = durationOption('retry.backoff.max', backoffBag.max, Math.max(250, baseMs), baseMs, MAX_TIMER_MS);
-  const clock = o.clock ?? preciseClock;
-  const random = randomOption('retry.random', o.random);
-  const onEvent = o.onEvent;
-  if (onEvent !== undefined && typeof onEvent !== 'function') throw new InvalidArgumentError('retry.onEvent', 'must be a function');
+  const o = parseRetryOptions(options);
+  const { maxAttempts, retryOn, clock, random, onEvent } = o;
+  const { baseMs, maxMs } = o.backoff;
+  const methods = new Set(o.methods.map((m) => m.toUpperCase()));
+  const statuses = new Set(o.statuses);
   const budget =
-    o.budget === false
-      ? undefined
-      : o.budget instanceof RetryBudget
-        ? o.budget
-        : retryBudget({ clock, ...optionsBag('retry.budget', o.budget) });
+    o.budget === false ? undefined : o.budget instanceof RetryBudget ? o.budget : budgetFrom({ clock, ...o.budget }, 'retry.budget');
 
   const emit = (event: RetryEvent): void => {
     if (event.type === 'retry' && retryChannel.hasSubscribers) {
@@ -180,18 +169,30 @@ function discard(response: TransportResponse): void {
   response.body.dump().catch(() => {});
 }
 
-function stringList(field: string, value: unknown, fallback: readonly string[]): readonly string[] {
-  if (value === undefined) return fallback;
-  if (!Array.isArray(value) || !value.every((m) => typeof m === 'string' && /^[A-Za-z]+$/.test(m))) {
-    throw new InvalidArgumentError(field, 'must be an array of HTTP method names');
-  }
-  return value;
-}
+const METHOD = /^[A-Za-z]{1,32}$/;
 
-function statusList(value: unknown): readonly number[] {
-  if (value === undefined) return RETRYABLE_STATUSES;
-  if (!Array.isArray(value) || !value.every((s) => Number.isInteger(s) && s >= 100 && s <= 599)) {
-    throw new InvalidArgumentError('retry.statuses', 'must be an array of HTTP statuses (100–599)');
-  }
-  return value;
+const RETRY_OPTIONS = {
+  maxAttempts: v.withDefault(v.integer(1, 10), 3),
+  methods: v.withDefault(v.arrayOf(v.string(1, 32, METHOD, 'an HTTP method name'), 64), IDEMPOTENT_METHODS as string[]),
+  statuses: v.withDefault(v.arrayOf(v.integer(100, 599), 500), RETRYABLE_STATUSES as number[]),
+  retryOn: v.withDefault(v.fn<(error: unknown) => boolean>('a function (error) => boolean'), isConnectionError),
+  backoff: v.backoff({ baseMs: 25, maxMs: 250 }, 0),
+  budget: v.optional(
+    v.either(
+      v.literal(false),
+      v.either(
+        v.satisfies<RetryBudget>((x) => x instanceof RetryBudget, 'a retryBudget()'),
+        v.any as v.Check<RetryBudgetOptions>,
+      ),
+    ),
+  ),
+  clock: v.withDefault(v.clock, preciseClock),
+  random: v.optional(v.random),
+  onEvent: v.optional(v.fn<(event: RetryEvent) => void>()),
+};
+
+/** Validates retry()'s options (budget options are checked by retryBudget). */
+function parseRetryOptions(options: RetryOptions | undefined) {
+  const o = v.options(options, RETRY_OPTIONS, 'retry');
+  return { ...o, random: randomOption('retry.random', o.random) };
 }

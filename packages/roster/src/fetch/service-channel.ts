@@ -123,7 +123,8 @@ export class ServiceChannel {
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#firstSnapshot!.then(
         () => done(),
-        () => done(new ClosedError('fetch client')),
+        // The registry (or this client) was closed: no snapshot will come, say so at once.
+        (error: unknown) => done(this.#life.signal.aborted ? new ClosedError('fetch client') : error),
       );
     });
   }

@@ -7,7 +7,9 @@ import { type DiscoveryRequestInit, fromFetchArguments, toWebResponse } from './
 import { type FetchClientOptions, fetchSettings } from './fetch-options.js';
 import type { FetchStats } from './fetch-stats.js';
 import { type RequestOptions, transportRequest } from './request-options.js';
-import { ClosedError, InvalidArgumentError } from '../errors.js';
+import { ClosedError } from '../errors.js';
+import * as v from '../internal/options.js';
+import { validateServiceName } from '../validate.js';
 import type { TransportResponse } from './transport.js';
 
 /** Options of {@link serviceClient}. */
@@ -17,6 +19,8 @@ export interface ServiceClientOptions extends FetchClientOptions {
   /** How to talk to its instances. Default `http`. */
   readonly scheme?: 'http' | 'https';
 }
+
+const SERVICE_CLIENT_OPTIONS = { service: validateServiceName, scheme: v.optional(v.oneOf(['http', 'https'])) };
 
 /** A client of one service (see {@link serviceClient}). */
 export interface ServiceClient extends AsyncDisposable {
@@ -38,10 +42,8 @@ export interface ServiceClient extends AsyncDisposable {
  * @throws InvalidArgumentError naming the bad option.
  */
 export function serviceClient(options: ServiceClientOptions): ServiceClient {
-  const settings = fetchSettings(options);
+  const settings = fetchSettings(options, SERVICE_CLIENT_OPTIONS);
   const scheme = options.scheme ?? 'http';
-  if (scheme !== 'http' && scheme !== 'https')
-    throw new InvalidArgumentError('scheme', `must be "http" or "https", got ${JSON.stringify(scheme)}`);
   const pool = new ChannelPool(settings);
   const channel = pool.channel(options.service);
   const service = channel.service;

@@ -5,7 +5,8 @@
  * call limit with 1 s left gets 1 s.
  */
 import { type Clock, MAX_TIMER_MS } from '../clock.js';
-import { durationOption, optionsBag } from '../balancer/options.js';
+import { durationOption } from '../balancer/options.js';
+import * as v from '../internal/options.js';
 import { InvalidArgumentError } from '../errors.js';
 import { preciseClock } from './precise-clock.js';
 import type { Middleware, Transport, TransportRequest } from './transport.js';
@@ -25,7 +26,7 @@ export interface TimeoutOptions {
 export function timeout(limit: number | string, options?: TimeoutOptions): Middleware {
   if (limit === undefined) throw new InvalidArgumentError('timeout', 'is required (milliseconds or a duration like "2s")');
   const ms = durationOption('timeout', limit, 0, 1, MAX_TIMER_MS);
-  const clock = optionsBag('timeout options', options).clock ?? preciseClock;
+  const clock = v.options(options, { clock: v.withDefault(v.clock, preciseClock) }, 'timeout options').clock;
   return (next: Transport): Transport =>
     (req: TransportRequest) => {
       const deadline = clock.now() + ms;

@@ -15,6 +15,7 @@ import { createBalancer } from '../balancer/create-balancer.js';
 import type { Instance } from '../model.js';
 import { INSTANCES_ATTRIBUTE } from './grpc-name-resolver.js';
 import { addressKey } from './offered-instances.js';
+import { PendingPicks, withPendingPicks } from './pending-picks.js';
 import { RosterGrpcPicker } from './roster-picker.js';
 
 type Endpoint = experimental.Endpoint;
@@ -54,6 +55,7 @@ export function rosterLoadBalancerClass(name: string, strategy: () => Strategy):
     readonly #helper: ChannelControlHelper;
     readonly #childHelper: ChannelControlHelper;
     readonly #balancer: Balancer;
+    readonly #pending = new PendingPicks();
     #children = new Map<string, Child>();
     #byId = new Map<string, experimental.LeafLoadBalancer>();
     #paused = false;
@@ -61,7 +63,7 @@ export function rosterLoadBalancerClass(name: string, strategy: () => Strategy):
 
     constructor(helper: ChannelControlHelper) {
       this.#helper = helper;
-      this.#balancer = createBalancer({ strategy: strategy() });
+      this.#balancer = createBalancer({ strategy: withPendingPicks(strategy(), this.#pending) });
       this.#balancer.subscribe(() => this.#publish());
       this.#childHelper = experimental.createChildChannelControlHelper(helper, {
         updateState: (_state, _picker, errorMessage) => {
@@ -166,7 +168,7 @@ export function rosterLoadBalancerClass(name: string, strategy: () => Strategy):
       const byId = this.#byId;
       if (ready > 0) {
         const leaves = { get: (id: string) => byId.get(id)?.getPicker() };
-        this.#state(connectivityState.READY, new RosterGrpcPicker(this.#balancer.picker, leaves, this.#balancer), null);
+        this.#state(connectivityState.READY, new RosterGrpcPicker(this.#balancer.picker, leaves, this.#balancer, this.#pending), null);
       } else if (connecting > 0) {
         this.#state(connectivityState.CONNECTING, new experimental.QueuePicker(this), null);
       } else if (failed > 0) {

@@ -1,13 +1,15 @@
 /**
  * The grpc-js picker of roster's LB policies: roster's Picker chooses the instance (P2C + peak
  * EWMA, weighted), the instance's own pick-first leaf supplies the connected subchannel, and the
- * call's start and end are reported to the Balancer — as `balance()` does for `createFetch`.
+ * call's start and end are reported to the Balancer — as `balance()` does for `createFetch` — and
+ * the gap between pick and start is covered by {@link PendingPicks}.
  */
 import { performance } from 'node:perf_hooks';
 import { experimental } from '@grpc/grpc-js';
 import type { Balancer, Picker } from '../balancer/balancer.js';
 import type { Instance } from '../model.js';
 import { grpcCallOutcome } from './call-outcome.js';
+import type { PendingPicks } from './pending-picks.js';
 
 type PickArgs = experimental.PickArgs;
 type PickResult = experimental.PickResult;
@@ -31,11 +33,13 @@ export class RosterGrpcPicker implements experimental.Picker {
   readonly #picker: Picker;
   readonly #leaves: LeafPickers;
   readonly #balancer: Balancer;
+  readonly #pending: PendingPicks;
 
-  constructor(picker: Picker, leaves: LeafPickers, balancer: Balancer) {
+  constructor(picker: Picker, leaves: LeafPickers, balancer: Balancer, pending: PendingPicks) {
     this.#picker = picker;
     this.#leaves = leaves;
     this.#balancer = balancer;
+    this.#pending = pending;
   }
 
   pick(args: PickArgs): PickResult {
@@ -50,6 +54,8 @@ export class RosterGrpcPicker implements experimental.Picker {
   /** The leaf's result with the Balancer's start/finish around the call. */
   #tracked(result: PickResult, instance: Instance): PickResult {
     const balancer = this.#balancer;
+    const pending = this.#pending;
+    const pick = pending.add(instance.id);
     const innerStarted = result.onCallStarted;
     const innerEnded = result.onCallEnded;
     let startedAt = 0;
@@ -57,6 +63,7 @@ export class RosterGrpcPicker implements experimental.Picker {
       ...result,
       onCallStarted: () => {
         startedAt = performance.now();
+        pending.started(pick);
         balancer.start(instance);
         innerStarted?.();
       },

@@ -3,8 +3,19 @@
  * Randomness is injected so tests get exact delay tables.
  */
 
-/** Parameters of {@link backoffDelay}. */
+/**
+ * The one shape of a `backoff` option (decisions D45): durations in ms or Go strings; a missing
+ * field keeps its default (a missing `maxMs` is never below `baseMs`).
+ */
 export interface BackoffOptions {
+  /** First ceiling (attempt 0). */
+  readonly baseMs?: number | string;
+  /** Largest ceiling. */
+  readonly maxMs?: number | string;
+}
+
+/** Validated backoff: parameters of {@link backoffDelay}, in ms. */
+export interface BackoffSettings {
   /** First ceiling (attempt 0), ms. */
   readonly baseMs: number;
   /** Largest ceiling, ms. */
@@ -12,7 +23,7 @@ export interface BackoffOptions {
 }
 
 /** Delay before retry number `attempt` (0-based), given a random number in [0, 1). */
-export function backoffDelay(attempt: number, options: BackoffOptions, random: () => number): number {
+export function backoffDelay(attempt: number, options: BackoffSettings, random: () => number): number {
   const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** Math.min(attempt, 30));
   return Math.floor(random() * ceiling);
 }

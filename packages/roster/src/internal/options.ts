@@ -13,13 +13,15 @@
 import { type Clock, MAX_TIMER_MS } from '../clock.js';
 import { toMilliseconds } from '../duration.js';
 import { InvalidArgumentError } from '../errors.js';
-import type { BackoffOptions } from './backoff.js';
+import type { BackoffSettings } from './backoff.js';
 
 /** Validates `value` found at `path`; returns the parsed value or throws InvalidArgumentError(path, ...). */
 export type Check<T> = (value: unknown, path: string) => T;
 
 /** The parsed type of a shape of checks. */
-export type Parsed<S extends Shape> = { -readonly [K in keyof S]: ReturnType<S[K]> };
+export type Parsed<S extends Shape> = {
+  -readonly [K in keyof S as undefined extends ReturnType<S[K]> ? never : K]: ReturnType<S[K]>;
+} & { -readonly [K in keyof S as undefined extends ReturnType<S[K]> ? K : never]?: ReturnType<S[K]> };
 /** A map from option name to its check. */
 export type Shape = Readonly<Record<string, Check<unknown>>>;
 
@@ -62,6 +64,13 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** True for an object literal or `Object.create(null)`: not a Map, a class instance or an array. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
 /** `undefined` passes as `undefined`; anything else goes through `check`. */
 export function optional<T>(check: Check<T>): Check<T | undefined> {
   return (value, path) => (value === undefined ? undefined : check(value, path));
@@ -70,6 +79,11 @@ export function optional<T>(check: Check<T>): Check<T | undefined> {
 /** `undefined` becomes `fallback`; anything else goes through `check`. */
 export function withDefault<T>(check: Check<T>, fallback: T): Check<T> {
   return (value, path) => (value === undefined ? fallback : check(value, path));
+}
+
+/** `undefined` becomes a fresh `make()` (for defaults that hold state); anything else goes through `check`. */
+export function withFactory<T>(check: Check<T>, make: () => T): Check<T> {
+  return (value, path) => (value === undefined ? make() : check(value, path));
 }
 
 /** One of several checks, tried in order; the error is the last one's unless `problem` is given. */
@@ -96,12 +110,14 @@ export function literal<T extends string | number | boolean | null>(expected: T)
 /**
  * An options object: a plain object whose keys are all in `shape`, each checked; unknown keys
  * are refused (a typo is an error, never silently ignored). Not undefined (wrap in
- * `optional`/`withDefault`, or use {@link options}).
+ * `optional`/`withDefault`, or use {@link options}). `open: true` checks only that it is an
+ * object, for one passed on whole to a constructor that validates it itself.
  */
-export function object<S extends Shape>(shape: S): Check<Parsed<S>> {
+export function object<S extends Shape>(shape: S, settings: { readonly open?: boolean } = {}): Check<Parsed<S>> {
   const known = Object.keys(shape);
   return (value, path) => {
     if (!isObject(value)) return fail(path, `must be an options object, got ${describe(value)}`);
+    if (settings.open === true) return value as Parsed<S>;
     for (const key of Object.keys(value)) {
       if (!Object.hasOwn(shape, key)) fail(join(path, key), `unknown option (known: ${known.join(', ')})`);
     }
@@ -223,9 +239,12 @@ export const clock: Check<Clock> = withMethods<Clock>(['now', 'setTimeout', 'cle
 export const signal: Check<AbortSignal> = (value, path) =>
   value instanceof AbortSignal ? value : fail(path, `must be an AbortSignal, got ${describe(value)}`);
 
-/** The one shape of `backoff`: `{ baseMs, maxMs }`, 1 ≤ baseMs ≤ maxMs ≤ 2³¹−1 ms (durations accepted). */
-export function backoff(fallback: BackoffOptions): Check<BackoffOptions> {
-  const shape = object({ baseMs: withDefault(duration(1), fallback.baseMs), maxMs: optional(duration(1)) });
+/**
+ * The one shape of `backoff`: `{ baseMs, maxMs }`, minBaseMs ≤ baseMs ≤ maxMs ≤ 2³¹−1 ms (durations
+ * accepted). `minBaseMs` is 1 for loops against a registry (0 would retry without pause).
+ */
+export function backoff(fallback: BackoffSettings, minBaseMs = 1): Check<BackoffSettings> {
+  const shape = object({ baseMs: withDefault(duration(minBaseMs), fallback.baseMs), maxMs: optional(duration(minBaseMs)) });
   return (value, path) => {
     if (value === undefined) return fallback;
     const b = shape(value, path);
@@ -259,3 +278,14 @@ export const any: Check<unknown> = (value) => value;
 export function satisfies<T>(accept: (value: unknown) => boolean, what: string): Check<T> {
   return (value, path) => (accept(value) ? (value as T) : fail(path, `must be ${what}, got ${describe(value)}`));
 }
+
+/** The options of every Registry call that may wait (`{ signal }`). */
+export const CALL_OPTIONS = { signal: optional(signal) };
+
+/** The options of `Registry.watch` (`{ signal, onError, onReset, onRecover }`). */
+export const WATCH_OPTIONS = {
+  signal: optional(signal),
+  onError: optional(fn<(error: Error) => void>('a function (error) => void')),
+  onReset: optional(fn<() => void>('a function () => void')),
+  onRecover: optional(fn<() => void>('a function () => void')),
+};

@@ -6,7 +6,7 @@
  */
 import { type Clock, sleep } from '../clock.js';
 import { isRosterError } from '../errors.js';
-import { type BackoffOptions, backoffDelay } from './backoff.js';
+import { type BackoffSettings, backoffDelay } from './backoff.js';
 import type { Latest } from './latest.js';
 import { TypedEvent } from './typed-event.js';
 
@@ -17,7 +17,7 @@ export interface WatchLoopOptions {
   readonly clock: Clock;
   /** Randomness for the backoff jitter, [0, 1). */
   readonly random: () => number;
-  readonly backoff: BackoffOptions;
+  readonly backoff: BackoffSettings;
   /** Told about each error the loop retries; a throw here is isolated like any listener's. */
   readonly onError?: ((error: Error) => void) | undefined;
   /** Errors that end the loop instead of being retried. Default: roster errors that are not retryable. */

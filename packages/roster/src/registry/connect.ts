@@ -5,6 +5,7 @@
  *   etcd://h1:2379,h2:2379       an etcd v3 cluster (needs the optional `etcd3` package)
  */
 import { InvalidArgumentError } from '../errors.js';
+import * as v from '../internal/options.js';
 import { type ConsulRegistryOptions, consulRegistry } from './consul/consul-registry.js';
 import { etcdRegistry } from './etcd/etcd-registry.js';
 import type { EtcdRegistryOptions } from './etcd/etcd-options.js';
@@ -22,36 +23,68 @@ export interface ConnectOptions {
   readonly memory?: { readonly clock?: MemoryStore['clock'] };
 }
 
-const memoryStores = new Map<string, MemoryStore>();
+/** Named memory stores with the number of open clients; a store is dropped with its last client. */
+const memoryStores = new Map<string, { store: MemoryStore; clients: number }>();
 
-/** Creates a Registry client for `url`. @throws InvalidArgumentError for an unknown scheme or a bad URL. */
+const CONNECT_OPTIONS = {
+  // The backend checks its own options; here only that each is an object.
+  consul: v.optional(v.object({}, { open: true })),
+  etcd: v.optional(v.object({}, { open: true })),
+  memory: v.optional(v.object({ clock: v.optional(v.clock) })),
+};
+
+/**
+ * Creates a Registry client for `url`. A `memory://name` store lives while a client of it is
+ * open: closing the last one drops its state (decisions D47).
+ * @throws InvalidArgumentError for an unknown scheme, a bad URL or a bad option.
+ */
 export function connect(url: string, options: ConnectOptions = {}): Registry {
-  if (typeof url !== 'string') throw new InvalidArgumentError('url', `must be a string, got ${typeof url}`);
+  if (typeof url !== 'string') throw new InvalidArgumentError('url', `must be a string, got ${v.describe(url)}`);
+  const o = v.options(options, CONNECT_OPTIONS);
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
   switch (scheme) {
     case 'memory': {
       const name = url.slice('memory:'.length).replace(/^\/\//, '') || 'default';
-      let store = memoryStores.get(name);
-      if (!store) {
-        store = new MemoryStore({ clock: options.memory?.clock });
-        memoryStores.set(name, store);
+      let held = memoryStores.get(name);
+      if (!held) {
+        held = { store: new MemoryStore({ clock: o.memory?.clock }), clients: 0 };
+        memoryStores.set(name, held);
       }
-      return memoryRegistry({ store });
+      const entry = held;
+      entry.clients++;
+      return memoryRegistry({
+        store: entry.store,
+        onClose: () => {
+          if (--entry.clients === 0 && memoryStores.get(name) === entry) memoryStores.delete(name);
+        },
+      });
     }
     case 'consul':
     case 'consul+http':
     case 'consul+https':
     case 'http':
     case 'https':
-      return consulRegistry({ ...options.consul, url });
+      return within('consul', () => consulRegistry({ ...o.consul, url }));
     case 'etcd':
     case 'etcd+http':
     case 'etcd+https':
-      return etcdRegistry({ ...options.etcd, url });
+      return within('etcd', () => etcdRegistry({ ...o.etcd, url }));
     default:
       throw new InvalidArgumentError(
         'url',
         `${JSON.stringify(url)}: the scheme must be memory://, consul:// (or http:// for a Consul API) or etcd://`,
       );
+  }
+}
+
+/** Runs a backend's constructor; an error naming one of its options is renamed `consul.<option>`. */
+function within<T>(prefix: string, make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    if (error instanceof InvalidArgumentError && !/^url\b/.test(error.field)) {
+      throw new InvalidArgumentError(`${prefix}.${error.field}`, error.message.slice(error.field.length + 2), { cause: error });
+    }
+    throw error;
   }
 }

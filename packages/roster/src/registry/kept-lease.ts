@@ -5,8 +5,10 @@
  */
 import type { Clock, TimerHandle } from '../clock.js';
 import { isRosterError, LeaseLostError } from '../errors.js';
-import type { HealthStatus, Instance } from '../model.js';
+import * as v from '../internal/options.js';
 import { TypedEvent } from '../internal/typed-event.js';
+import { LIMITS } from '../limits.js';
+import { type HealthStatus, type Instance, isHealthStatus } from '../model.js';
 import type { CallOptions, Lease, LeaseEvent } from './registry.js';
 
 /** What the registry answered to a renewal or health report. */
@@ -40,6 +42,21 @@ export interface KeptLeaseOptions {
   readonly retryAfterMs?: number;
   /** Called once when the lease ends, so the owning registry can forget it. */
   readonly onEnd?: (lease: KeptLease) => void;
+}
+
+/**
+ * Cuts check output longer than LIMITS.checkOutputMax bytes (UTF-8, never inside a character),
+ * noting the full size, as Consul does with `check_output_max_size`.
+ */
+export function capOutput(output: string): string {
+  const max = LIMITS.checkOutputMax;
+  if (output.length <= max / 3) return output;
+  const bytes = Buffer.from(output, 'utf8');
+  if (bytes.length <= max) return output;
+  let end = max;
+  // Back up over UTF-8 continuation bytes (10xxxxxx) so no character is split.
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return `${bytes.subarray(0, end).toString('utf8')} ... (captured ${end} of ${bytes.length} bytes)`;
 }
 
 /** A Lease kept alive by a timer on an injected clock. */
@@ -79,6 +96,14 @@ export class KeptLease implements Lease {
   }
 
   setHealth(status: HealthStatus, output = '', options: CallOptions = {}): Promise<void> {
+    try {
+      if (!isHealthStatus(status)) v.fail('status', `must be "passing", "warning" or "critical", got ${v.describe(status)}`);
+      if (typeof output !== 'string') v.fail('output', `must be a string, got ${v.describe(output)}`);
+      v.options(options, v.CALL_OPTIONS, 'options');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    output = capOutput(output);
     return this.#serial(async () => {
       this.#assertLive();
       this.#health = status;
@@ -90,6 +115,7 @@ export class KeptLease implements Lease {
   }
 
   async deregister(options: CallOptions = {}): Promise<void> {
+    v.options(options, v.CALL_OPTIONS, 'options');
     if (this.#ended) return;
     this.#stopTimer();
     await this.#serial(async () => {

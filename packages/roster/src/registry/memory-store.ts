@@ -8,6 +8,7 @@
  * A registration with a `ttl` that is not renewed in time is removed (a lease expiry).
  */
 import { type Clock, systemClock, type TimerHandle } from '../clock.js';
+import * as v from '../internal/options.js';
 import { byId, type HealthStatus, type Instance, type NormalizedRegistration, type Snapshot, toInstance } from '../model.js';
 
 interface Entry {
@@ -34,7 +35,7 @@ export class MemoryStore {
   #revision = 0;
 
   constructor(options: { clock?: Clock } = {}) {
-    this.clock = options.clock ?? systemClock;
+    this.clock = v.options(options, { clock: v.withDefault(v.clock, systemClock) }, 'store').clock;
   }
 
   /** Adds or replaces an instance; returns it as stored. */

@@ -2,7 +2,8 @@
  * The memory backend: the whole Registry contract in one process. Useful as the simplest
  * embedded registry and as the registry fake for testing client code (with a FakeClock).
  */
-import { AbortedError, ClosedError, InvalidArgumentError } from '../errors.js';
+import * as v from '../internal/options.js';
+import { AbortedError, ClosedError } from '../errors.js';
 import { watchIterable } from '../internal/watch-iterable.js';
 import type { Instance, Registration, Snapshot } from '../model.js';
 import { validateId, validateRegistration, validateServiceName } from '../validate.js';
@@ -15,15 +16,25 @@ export interface MemoryRegistryOptions {
   /** Shared state; clients given the same store see each other's registrations. Default: a new store. */
   readonly store?: MemoryStore;
   /** How often a lease without TTL checks that its registration still exists (default 10 s). */
-  readonly checkEveryMs?: number;
+  readonly checkEveryMs?: number | string;
+  /** Called once when the client is closed (how `connect('memory://name')` lets go of a named store). */
+  readonly onClose?: () => void;
 }
 
 /** Creates a memory registry client. */
 export function memoryRegistry(options: MemoryRegistryOptions = {}): Registry {
-  const checkEveryMs = options.checkEveryMs ?? 10_000;
-  if (!Number.isFinite(checkEveryMs) || checkEveryMs < 1) throw new InvalidArgumentError('checkEveryMs', 'must be a positive number');
-  return new MemoryRegistry(options.store ?? new MemoryStore(), checkEveryMs);
+  const o = v.options(options, MEMORY_OPTIONS);
+  return new MemoryRegistry(o.store, o.checkEveryMs, o.onClose);
 }
+
+const MEMORY_OPTIONS = {
+  store: v.withFactory(
+    v.satisfies<MemoryStore>((x) => x instanceof MemoryStore, 'a MemoryStore'),
+    () => new MemoryStore(),
+  ),
+  checkEveryMs: v.withDefault(v.duration(1), 10_000),
+  onClose: v.optional(v.fn<() => void>()),
+};
 
 function checkSignal(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AbortedError(signal.reason);
@@ -37,9 +48,12 @@ class MemoryRegistry implements Registry {
   readonly #life = new AbortController();
   #closed = false;
 
-  constructor(store: MemoryStore, checkEveryMs: number) {
+  readonly #onClose: (() => void) | undefined;
+
+  constructor(store: MemoryStore, checkEveryMs: number, onClose: (() => void) | undefined) {
     this.#store = store;
     this.#checkEveryMs = checkEveryMs;
+    this.#onClose = onClose;
   }
 
   #assertOpen(): void {
@@ -47,6 +61,7 @@ class MemoryRegistry implements Registry {
   }
 
   async register(registration: Registration, options: RegisterOptions = {}): Promise<Lease> {
+    v.options(options, v.CALL_OPTIONS, 'options');
     this.#assertOpen();
     checkSignal(options.signal);
     const reg = validateRegistration(registration);
@@ -73,24 +88,28 @@ class MemoryRegistry implements Registry {
   }
 
   async deregister(service: string, id: string, options: CallOptions = {}): Promise<boolean> {
+    v.options(options, v.CALL_OPTIONS, 'options');
     this.#assertOpen();
     checkSignal(options.signal);
     return this.#store.remove(validateServiceName(service), validateId(id));
   }
 
   async list(service: string, options: CallOptions = {}): Promise<Snapshot> {
+    v.options(options, v.CALL_OPTIONS, 'options');
     this.#assertOpen();
     checkSignal(options.signal);
     return this.#store.snapshot(validateServiceName(service));
   }
 
   async services(options: CallOptions = {}): Promise<readonly string[]> {
+    v.options(options, v.CALL_OPTIONS, 'options');
     this.#assertOpen();
     checkSignal(options.signal);
     return this.#store.services();
   }
 
   watch(service: string, options: CallOptions = {}): AsyncIterable<Snapshot> {
+    v.options(options, v.WATCH_OPTIONS, 'options');
     this.#assertOpen();
     validateServiceName(service);
     return watchIterable([this.#life.signal, options.signal], (channel, signal) => {
@@ -112,5 +131,6 @@ class MemoryRegistry implements Registry {
     this.#closed = true;
     for (const lease of [...this.#leases]) lease.close();
     this.#life.abort(new ClosedError('memory registry'));
+    this.#onClose?.();
   }
 }

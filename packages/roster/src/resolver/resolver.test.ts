@@ -190,8 +190,8 @@ describe('Resolver', () => {
   it('validates its options naming the field', () => {
     const r = memoryRegistry();
     expect(() => new Resolver({ registry: r, service: 'bad name' })).toThrow(/^service: /);
-    expect(() => new Resolver({ registry: {} as Registry, service: 'orders' })).toThrow(/^registry: /);
-    expect(() => new Resolver({ registry: r, service: 'orders', backoff: { baseMs: 0, maxMs: 1 } })).toThrow(/^backoff: /);
+    expect(() => new Resolver({ registry: {} as Registry, service: 'orders' })).toThrow(/^registry.watch: /);
+    expect(() => new Resolver({ registry: r, service: 'orders', backoff: { baseMs: 0, maxMs: 1 } })).toThrow(/^backoff.baseMs: /);
   });
 });
 

@@ -7,8 +7,9 @@
  */
 import { type Clock, systemClock, type TimerHandle } from '../clock.js';
 import { resolverErrorChannel, resolverUpdateChannel } from '../diagnostics.js';
-import { AbortedError, ErrorCode, InvalidArgumentError, isRosterError, RegistryUnavailableError } from '../errors.js';
-import type { BackoffOptions } from '../internal/backoff.js';
+import { AbortedError, ClosedError, ErrorCode, InvalidArgumentError, isRosterError, RegistryUnavailableError } from '../errors.js';
+import type { BackoffOptions, BackoffSettings } from '../internal/backoff.js';
+import * as v from '../internal/options.js';
 import { TypedEvent } from '../internal/typed-event.js';
 import { runWatchLoop } from '../internal/watch-loop.js';
 import type { Snapshot } from '../model.js';
@@ -42,6 +43,8 @@ export interface ResolverState {
   /** Milliseconds since the view was last confirmed by the registry (or saved to disk). */
   readonly ageMs: number;
   readonly lastError: Error | undefined;
+  /** Why the last write of the snapshot file failed (undefined once a write succeeds, or without a file). */
+  readonly snapshotFileError: Error | undefined;
 }
 
 /** Options of {@link Resolver}. */
@@ -66,17 +69,31 @@ export interface ResolverOptions {
   readonly rideThrough?: RideThroughOption;
 }
 
+const RESOLVER_OPTIONS = {
+  registry: v.withMethods<Registry>(['watch'], 'a Registry (connect(url), consulRegistry(), memoryRegistry())'),
+  service: (value: unknown, path: string) => validateServiceName(value, path),
+  clock: v.withDefault(v.clock, systemClock),
+  random: v.withDefault(v.random, Math.random),
+  backoff: v.backoff({ baseMs: 100, maxMs: 10_000 }),
+  snapshotFile: v.optional(v.string(1, 4096, /^[^\0]*$/, 'a file path')),
+  // Checked by rideThroughOption.
+  rideThrough: v.any,
+};
+
 /** Watch-driven cache of one service. Starts watching on construction; `close()` stops it. */
 export class Resolver {
   readonly service: string;
   readonly #registry: Registry;
   readonly #clock: Clock;
   readonly #random: () => number;
-  readonly #backoff: BackoffOptions;
+  readonly #backoff: BackoffSettings;
   readonly #file: string | undefined;
   readonly #life = new AbortController();
   readonly #updates = new TypedEvent<ResolverUpdate>('resolver:update');
-  readonly #waiters = new Set<(s: Snapshot) => void>();
+  readonly #waiters = new Set<(s: Snapshot | Error) => void>();
+  /** Why no snapshot will ever come (registry or resolver closed before the first one). */
+  #ended: Error | undefined;
+  #fileError: Error | undefined;
   #snapshot: Snapshot | undefined;
   #source: SnapshotSource | undefined;
   #confirmedAt = 0;
@@ -91,17 +108,14 @@ export class Resolver {
   #seenRevision = 0;
 
   constructor(options: ResolverOptions) {
-    this.service = validateServiceName(options.service);
-    if (typeof options.registry?.watch !== 'function') throw new InvalidArgumentError('registry', 'must be a Registry');
-    this.#registry = options.registry;
-    this.#clock = options.clock ?? systemClock;
-    this.#random = options.random ?? Math.random;
-    this.#backoff = options.backoff ?? { baseMs: 100, maxMs: 10_000 };
-    if (!(this.#backoff.baseMs > 0) || !(this.#backoff.maxMs >= this.#backoff.baseMs)) {
-      throw new InvalidArgumentError('backoff', 'needs baseMs > 0 and maxMs ≥ baseMs');
-    }
-    this.#file = options.snapshotFile;
-    this.#ride = new RideThrough(rideThroughOption(options.rideThrough, 'rideThrough'));
+    const o = v.options(options, RESOLVER_OPTIONS);
+    this.service = o.service;
+    this.#registry = o.registry;
+    this.#clock = o.clock;
+    this.#random = o.random;
+    this.#backoff = o.backoff;
+    this.#file = o.snapshotFile;
+    this.#ride = new RideThrough(rideThroughOption(o.rideThrough, 'rideThrough'));
     void this.#run();
   }
 
@@ -119,21 +133,27 @@ export class Resolver {
       holding: this.#held !== undefined,
       ageMs: this.#snapshot ? this.#clock.now() - this.#confirmedAt : 0,
       lastError: this.#lastError,
+      snapshotFileError: this.#fileError,
     };
   }
 
   /** Resolves with the first snapshot (from the registry, or from the snapshot file). */
   ready(signal?: AbortSignal): Promise<Snapshot> {
     if (this.#snapshot) return Promise.resolve(this.#snapshot);
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      return Promise.reject(new InvalidArgumentError('signal', `must be an AbortSignal, got ${v.describe(signal)}`));
+    }
     if (signal?.aborted) return Promise.reject(new AbortedError(signal.reason));
+    if (this.#ended) return Promise.reject(this.#ended);
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         this.#waiters.delete(done);
         reject(new AbortedError(signal?.reason));
       };
-      const done = (s: Snapshot) => {
+      const done = (s: Snapshot | Error) => {
         signal?.removeEventListener('abort', onAbort);
-        resolve(s);
+        if (s instanceof Error) reject(s);
+        else resolve(s);
       };
       this.#waiters.add(done);
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -153,6 +173,14 @@ export class Resolver {
   close(): void {
     this.#life.abort();
     this.#clearHold();
+    this.#end(new ClosedError('resolver'));
+  }
+
+  /** No snapshot will come any more: pending and later `ready()` calls reject with `error`. */
+  #end(error: unknown): void {
+    this.#ended ??= error instanceof Error ? error : new ClosedError('registry');
+    for (const waiter of this.#waiters) waiter(this.#ended);
+    this.#waiters.clear();
   }
 
   get closed(): boolean {
@@ -176,7 +204,7 @@ export class Resolver {
     const onReset = () => this.#ride.fault();
     const onRecover = () => this.#recovered();
     const loop = { signal, clock: this.#clock, random: this.#random, backoff: this.#backoff, isFinal, onError };
-    await runWatchLoop(loop, async (healthy) => {
+    const end = await runWatchLoop(loop, async (healthy) => {
       const watch = this.#registry.watch(this.service, { signal, onError, onReset, onRecover });
       for await (const snapshot of watch) {
         healthy();
@@ -184,6 +212,7 @@ export class Resolver {
       }
       if (!signal.aborted) throw new RegistryUnavailableError(`watch of ${this.service} ended`);
     });
+    if (end !== undefined) this.#end(end.error);
   }
 
   #accept(snapshot: Snapshot): void {
@@ -233,7 +262,19 @@ export class Resolver {
     if (this.#file) {
       const file = this.#file;
       const at = this.#confirmedAt;
-      this.#saving = this.#saving.then(() => saveSnapshot(file, snapshot, at)).catch(() => {});
+      this.#saving = this.#saving
+        .then(() => saveSnapshot(file, snapshot, at))
+        .then(
+          () => {
+            this.#fileError = undefined;
+          },
+          (error: unknown) => {
+            this.#fileError = error instanceof Error ? error : new Error(String(error));
+            if (resolverErrorChannel.hasSubscribers) {
+              resolverErrorChannel.publish({ service: this.service, error: this.#fileError, staleForMs: 0, snapshotFile: file });
+            }
+          },
+        );
     }
   }
 

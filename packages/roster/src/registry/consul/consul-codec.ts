@@ -109,8 +109,10 @@ export function decodeServiceEntry(entry: unknown): Instance | undefined {
   const svc = entry.Service;
   const node = isObject(entry.Node) ? entry.Node : {};
   const rawMeta = isObject(svc.Meta) ? svc.Meta : {};
-  const meta: Record<string, string> = {};
-  for (const [k, v] of Object.entries(rawMeta)) if (k !== ZONE_META_KEY && typeof v === 'string') meta[k] = v;
+  // fromEntries defines own data properties: a key `__proto__` stays a key, never a prototype.
+  const meta: Record<string, string> = Object.fromEntries(
+    Object.entries(rawMeta).filter((e): e is [string, string] => e[0] !== ZONE_META_KEY && typeof e[1] === 'string'),
+  );
   const weights = isObject(svc.Weights) ? svc.Weights : {};
   const address = typeof svc.Address === 'string' && svc.Address !== '' ? svc.Address : String(node.Address ?? '');
   return {

@@ -6,19 +6,20 @@
  */
 import { type Clock, sleep, systemClock } from '../../clock.js';
 import { formatMs } from '../../duration.js';
-import { AbortedError, ClosedError, InvalidArgumentError } from '../../errors.js';
-import { type BackoffOptions, backoffDelay } from '../../internal/backoff.js';
+import { AbortedError, ClosedError } from '../../errors.js';
+import { type BackoffOptions, type BackoffSettings, backoffDelay } from '../../internal/backoff.js';
 import type { Latest } from '../../internal/latest.js';
 import { watchIterable } from '../../internal/watch-iterable.js';
 import { feedWatch } from '../../internal/watch-loop.js';
 import { byId, type HealthStatus, type Instance, type Registration, type Snapshot, toInstance } from '../../model.js';
 import { validateId, validateRegistration, validateServiceName } from '../../validate.js';
+import * as v from '../../internal/options.js';
 import { KeptLease, type LeaseDriver, type RenewOutcome } from '../kept-lease.js';
 import type { CallOptions, Lease, RegisterOptions, Registry, WatchOptions } from '../registry.js';
 import { BlockingIndex, returnedEarly } from './blocking-index.js';
 import { decodeServiceEntry, encodeRegistration, renewedCheckIds } from './consul-codec.js';
 import { type ConsulHttp, consulError } from './consul-http.js';
-import { type ConsulAddressOptions, consulHttpFor } from './consul-url.js';
+import { CONSUL_ADDRESS_OPTIONS, type ConsulAddressOptions, consulHttpFor } from './consul-url.js';
 import { sendTtlUpdate } from './ttl-check-update.js';
 
 /** Options of {@link consulRegistry}. */
@@ -36,23 +37,28 @@ export interface ConsulRegistryOptions extends ConsulAddressOptions {
   readonly deregisterAfterMs?: number;
 }
 
-/** Creates a Registry client for Consul or roster serve. */
+const CONSUL_OPTIONS = {
+  ...CONSUL_ADDRESS_OPTIONS,
+  clock: v.withDefault(v.clock, systemClock),
+  random: v.withDefault(v.random, Math.random),
+  // Consul caps a blocking query's wait at 10 minutes.
+  watchWaitMs: v.withDefault(v.duration(1000, 600_000), 60_000),
+  backoff: v.backoff({ baseMs: 100, maxMs: 10_000 }),
+  checkEveryMs: v.withDefault(v.duration(100), 10_000),
+  deregisterAfterMs: v.withDefault(v.duration(1000), 60_000),
+};
+
+/** Creates a Registry client for Consul or roster serve. @throws InvalidArgumentError naming the bad option. */
 export function consulRegistry(options: ConsulRegistryOptions = {}): Registry {
-  const positive = (field: keyof ConsulRegistryOptions, value: number | undefined, min: number) => {
-    if (value !== undefined && (!Number.isFinite(value) || value < min)) throw new InvalidArgumentError(field, `must be a number ≥ ${min}`);
-  };
-  positive('watchWaitMs', options.watchWaitMs, 1000);
-  positive('checkEveryMs', options.checkEveryMs, 100);
-  positive('deregisterAfterMs', options.deregisterAfterMs, 1000);
-  positive('timeoutMs', options.timeoutMs, 1);
-  const http = consulHttpFor(options);
+  const o = v.options(options, CONSUL_OPTIONS);
+  const http = consulHttpFor(o);
   return new ConsulRegistry(http, {
-    clock: options.clock ?? systemClock,
-    random: options.random ?? Math.random,
-    watchWaitMs: options.watchWaitMs ?? 60_000,
-    backoff: options.backoff ?? { baseMs: 100, maxMs: 10_000 },
-    checkEveryMs: options.checkEveryMs ?? 10_000,
-    deregisterAfterMs: options.deregisterAfterMs ?? 60_000,
+    clock: o.clock,
+    random: o.random,
+    watchWaitMs: o.watchWaitMs,
+    backoff: o.backoff,
+    checkEveryMs: o.checkEveryMs,
+    deregisterAfterMs: o.deregisterAfterMs,
   });
 }
 
@@ -60,7 +66,7 @@ interface Settings {
   readonly clock: Clock;
   readonly random: () => number;
   readonly watchWaitMs: number;
-  readonly backoff: BackoffOptions;
+  readonly backoff: BackoffSettings;
   readonly checkEveryMs: number;
   readonly deregisterAfterMs: number;
 }
@@ -85,6 +91,7 @@ class ConsulRegistry implements Registry {
   }
 
   async register(registration: Registration, options: RegisterOptions = {}): Promise<Lease> {
+    v.options(options, v.CALL_OPTIONS, 'options');
     const reg = validateRegistration(registration);
     const signal = this.#open(options.signal);
     const http = this.#http;
@@ -128,6 +135,7 @@ class ConsulRegistry implements Registry {
   }
 
   async deregister(service: string, id: string, options: CallOptions = {}): Promise<boolean> {
+    v.options(options, v.CALL_OPTIONS, 'options');
     validateServiceName(service);
     validateId(id);
     const signal = this.#open(options.signal);
@@ -147,6 +155,7 @@ class ConsulRegistry implements Registry {
   }
 
   async list(service: string, options: CallOptions = {}): Promise<Snapshot> {
+    v.options(options, v.CALL_OPTIONS, 'options');
     validateServiceName(service);
     return this.#fetch(service, 0, this.#open(options.signal));
   }
@@ -170,6 +179,7 @@ class ConsulRegistry implements Registry {
   }
 
   async services(options: CallOptions = {}): Promise<readonly string[]> {
+    v.options(options, v.CALL_OPTIONS, 'options');
     const res = await this.#http.send({ method: 'GET', path: '/v1/catalog/services', signal: this.#open(options.signal) });
     if (res.status !== 200) throw consulError(res.status, res.body, 'services');
     // Real Consul servers list themselves as the service "consul"; it is not one of ours.
@@ -179,6 +189,7 @@ class ConsulRegistry implements Registry {
   }
 
   watch(service: string, options: WatchOptions = {}): AsyncIterable<Snapshot> {
+    v.options(options, v.WATCH_OPTIONS, 'options');
     validateServiceName(service);
     this.#open();
     return watchIterable([this.#life.signal, options.signal], (channel, signal) => {

@@ -5,10 +5,12 @@
  * backend's own export.
  */
 import { InvalidArgumentError } from '../../errors.js';
+import * as v from '../../internal/options.js';
+import { capOutput } from '../kept-lease.js';
 import { type HealthStatus, isHealthStatus } from '../../model.js';
 import { validateId } from '../../validate.js';
 import { type ConsulHttp, consulError } from './consul-http.js';
-import { type ConsulAddressOptions, consulHttpFor } from './consul-url.js';
+import { CONSUL_ADDRESS_OPTIONS, type ConsulAddressOptions, consulHttpFor } from './consul-url.js';
 
 /** What the registry made of a TTL update: stored, no such check, or a check that is no TTL check. */
 export type TtlCheckOutcome = 'updated' | 'not-found' | 'not-ttl';
@@ -36,6 +38,8 @@ export async function sendTtlUpdate(
   throw consulError(res.status, res.body, `update TTL check ${checkId}`);
 }
 
+const UPDATE_OPTIONS = { ...CONSUL_ADDRESS_OPTIONS, note: v.optional(v.string()), signal: v.optional(v.signal) };
+
 /** Options of {@link updateTtlCheck}. */
 export interface TtlCheckUpdateOptions extends ConsulAddressOptions {
   /** The check's output, shown with its status (default `''`). */
@@ -53,9 +57,10 @@ export async function updateTtlCheck(checkId: string, status: HealthStatus, opti
   validateId(checkId, 'checkId');
   if (!isHealthStatus(status))
     throw new InvalidArgumentError('status', `must be "passing", "warning" or "critical", got ${String(status)}`);
-  const http = consulHttpFor(options);
+  const o = v.options(options, UPDATE_OPTIONS);
+  const http = consulHttpFor(o);
   try {
-    return await sendTtlUpdate(http, checkId, status, options.note ?? '', options.signal);
+    return await sendTtlUpdate(http, checkId, status, capOutput(o.note ?? ''), o.signal);
   } finally {
     await http.close();
   }

@@ -4,7 +4,8 @@
  */
 import { type Clock, systemClock } from '../../clock.js';
 import { InvalidArgumentError } from '../../errors.js';
-import type { BackoffOptions } from '../../internal/backoff.js';
+import * as v from '../../internal/options.js';
+import type { BackoffOptions, BackoffSettings } from '../../internal/backoff.js';
 import { DEFAULT_ETCD_PREFIX } from './etcd-codec.js';
 
 /** TLS material, PEM-encoded (file contents, not paths). Giving it implies TLS. */
@@ -51,7 +52,7 @@ export interface EtcdSettings {
   readonly tls: EtcdTlsOptions | undefined;
   readonly requestTimeoutMs: number;
   readonly checkEveryMs: number;
-  readonly backoff: BackoffOptions;
+  readonly backoff: BackoffSettings;
   readonly clock: Clock;
   readonly random: () => number;
 }
@@ -89,29 +90,43 @@ export function parseEtcdUrl(url: string): { hosts: string[]; secure: boolean; u
   return result;
 }
 
-function number(field: string, value: number | undefined, min: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min)
-    throw new InvalidArgumentError(field, `must be a number ≥ ${min}`);
-  return value;
-}
-
 const CONTROL = /[\u0000-\u001f\u007f]/;
+const pem = v.optional(
+  v.either(
+    v.string(1),
+    v.satisfies<Buffer>((x) => Buffer.isBuffer(x), 'a Buffer'),
+    'must be PEM text (a string or a Buffer)',
+  ),
+);
+
+const ETCD_OPTIONS = {
+  url: v.withDefault(v.string(1, 4096), 'etcd://127.0.0.1:2379'),
+  prefix: v.withDefault(v.string(1, 1024), DEFAULT_ETCD_PREFIX),
+  username: v.optional(v.string(1, 256)),
+  password: v.optional(v.string(0, 4096)),
+  tls: v.optional(v.object({ ca: pem, cert: pem, key: pem })),
+  requestTimeoutMs: v.withDefault(v.duration(1), 5000),
+  checkEveryMs: v.withDefault(v.duration(100), 10_000),
+  backoff: v.backoff({ baseMs: 100, maxMs: 3000 }),
+  clock: v.withDefault(v.clock, systemClock),
+  random: v.withDefault(v.random, Math.random),
+};
 
 /** Validates options and fills defaults. @throws InvalidArgumentError naming the bad option. */
 export function etcdSettings(options: EtcdRegistryOptions): EtcdSettings {
-  const parsed = parseEtcdUrl(options.url ?? 'etcd://127.0.0.1:2379');
-  const prefix = options.prefix ?? DEFAULT_ETCD_PREFIX;
-  if (typeof prefix !== 'string' || prefix.length === 0 || !prefix.endsWith('/') || CONTROL.test(prefix)) {
+  const o = v.options(options, ETCD_OPTIONS);
+  const parsed = parseEtcdUrl(o.url);
+  const prefix = o.prefix;
+  if (!prefix.endsWith('/') || CONTROL.test(prefix)) {
     throw new InvalidArgumentError('prefix', `must be a non-empty key prefix ending with "/", got ${JSON.stringify(prefix)}`);
   }
-  const username = options.username ?? parsed.username;
-  const password = options.password ?? parsed.password;
+  const username = o.username ?? parsed.username;
+  const password = o.password ?? parsed.password;
   if ((username === undefined) !== (password === undefined)) {
     throw new InvalidArgumentError(username === undefined ? 'username' : 'password', 'username and password go together');
   }
   if (username !== undefined && username.length === 0) throw new InvalidArgumentError('username', 'must not be empty');
-  const tls = options.tls;
+  const tls = o.tls;
   if (tls && (tls.cert === undefined) !== (tls.key === undefined)) {
     throw new InvalidArgumentError(
       tls.cert === undefined ? 'tls.cert' : 'tls.key',
@@ -119,18 +134,15 @@ export function etcdSettings(options: EtcdRegistryOptions): EtcdSettings {
     );
   }
   const secure = parsed.secure || tls !== undefined;
-  const backoff = options.backoff ?? { baseMs: 100, maxMs: 3000 };
-  number('backoff.baseMs', backoff.baseMs, 1, 0);
-  number('backoff.maxMs', backoff.maxMs, backoff.baseMs, 0);
   return {
     hosts: parsed.hosts.map((h) => `${secure ? 'https' : 'http'}://${h}`),
     prefix,
     auth: username !== undefined && password !== undefined ? { username, password } : undefined,
     tls,
-    requestTimeoutMs: number('requestTimeoutMs', options.requestTimeoutMs, 1, 5000),
-    checkEveryMs: number('checkEveryMs', options.checkEveryMs, 100, 10_000),
-    backoff,
-    clock: options.clock ?? systemClock,
-    random: options.random ?? Math.random,
+    requestTimeoutMs: o.requestTimeoutMs,
+    checkEveryMs: o.checkEveryMs,
+    backoff: o.backoff,
+    clock: o.clock,
+    random: o.random,
   };
 }

@@ -5,6 +5,7 @@
  * a prefix get; watch is a prefix get followed by a prefix watch (see etcd-watch.ts). etcd runs
  * no health checks: an instance reports its own health, stored in its value.
  */
+import * as v from '../../internal/options.js';
 import { setMaxListeners } from 'node:events';
 import { AbortedError, ClosedError } from '../../errors.js';
 import { watchIterable } from '../../internal/watch-iterable.js';
@@ -68,6 +69,7 @@ class EtcdRegistry implements Registry {
   }
 
   async register(registration: Registration, options: RegisterOptions = {}): Promise<Lease> {
+    v.options(options, v.CALL_OPTIONS, 'options');
     const reg = validateRegistration(registration);
     const signal = this.#open(options.signal);
     const conn = await this.#connection();
@@ -87,6 +89,7 @@ class EtcdRegistry implements Registry {
   }
 
   async deregister(service: string, id: string, options: CallOptions = {}): Promise<boolean> {
+    v.options(options, v.CALL_OPTIONS, 'options');
     validateServiceName(service);
     validateId(id);
     const signal = this.#open(options.signal);
@@ -102,6 +105,7 @@ class EtcdRegistry implements Registry {
   }
 
   async list(service: string, options: CallOptions = {}): Promise<Snapshot> {
+    v.options(options, v.CALL_OPTIONS, 'options');
     validateServiceName(service);
     const signal = this.#open(options.signal);
     const conn = await this.#connection();
@@ -112,6 +116,7 @@ class EtcdRegistry implements Registry {
   }
 
   async services(options: CallOptions = {}): Promise<readonly string[]> {
+    v.options(options, v.CALL_OPTIONS, 'options');
     const signal = this.#open(options.signal);
     const conn = await this.#connection();
     const key = Buffer.from(this.#s.prefix);
@@ -125,6 +130,7 @@ class EtcdRegistry implements Registry {
   }
 
   watch(service: string, options: WatchOptions = {}): AsyncIterable<Snapshot> {
+    v.options(options, v.WATCH_OPTIONS, 'options');
     validateServiceName(service);
     this.#open();
     return watchIterable([this.#life.signal, options.signal], (channel, signal) => {

@@ -8,7 +8,7 @@
  */
 import type { Clock } from '../../clock.js';
 import { RegistryUnavailableError } from '../../errors.js';
-import type { BackoffOptions } from '../../internal/backoff.js';
+import type { BackoffSettings } from '../../internal/backoff.js';
 import type { Latest } from '../../internal/latest.js';
 import { feedWatch } from '../../internal/watch-loop.js';
 import { byId, type Instance, type Snapshot } from '../../model.js';
@@ -22,7 +22,7 @@ export interface ServiceWatchOptions {
   readonly service: string;
   readonly clock: Clock;
   readonly random: () => number;
-  readonly backoff: BackoffOptions;
+  readonly backoff: BackoffSettings;
   /** Told about each transient error the loop retries (see `WatchOptions.onError`). */
   readonly onError?: ((error: Error) => void) | undefined;
   /** Told when the store went back in time (see `WatchOptions.onReset`). */

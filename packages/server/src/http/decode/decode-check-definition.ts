@@ -20,7 +20,10 @@ export function decodeCheckDefinition(body: Buffer | undefined, options: CheckDe
   let normalized: ReturnType<typeof validateRegistration>;
   try {
     // The library validates checks as part of a registration; the service fields are placeholders.
-    normalized = validateRegistration({ service: 'check', address: '127.0.0.1', port: 1, checks: [decoded.check] });
+    normalized = validateRegistration(
+      { service: 'check', address: '127.0.0.1', port: 1, checks: [decoded.check] },
+      { allowReserved: true },
+    );
   } catch (error) {
     throw toApiError(error);
   }

@@ -79,17 +79,21 @@ export function decodeServiceDefinition(
   );
   let normalized: ReturnType<typeof validateRegistration>;
   try {
-    normalized = validateRegistration({
-      service: name,
-      id,
-      // Consul allows an empty address (clients use the node's) and port 0; roster does not.
-      address: address === '' ? options.nodeAddress : address,
-      port: port === 0 ? 1 : port,
-      tags,
-      meta,
-      weight: weights.passing,
-      checks: decoded.map((d) => d.check),
-    });
+    normalized = validateRegistration(
+      {
+        service: name,
+        id,
+        // Consul allows an empty address (clients use the node's) and port 0; roster does not.
+        address: address === '' ? options.nodeAddress : address,
+        port: port === 0 ? 1 : port,
+        tags,
+        meta,
+        weight: weights.passing,
+        checks: decoded.map((d) => d.check),
+      },
+      // The Consul wire carries roster's self checks (`roster:` ids) and Meta.zone.
+      { allowReserved: true },
+    );
   } catch (error) {
     throw toApiError(error);
   }
