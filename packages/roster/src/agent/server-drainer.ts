@@ -51,11 +51,6 @@ export class ServerDrainer {
     server.prependListener('request', this.#onRequest);
   }
 
-  /** Responses started and not yet closed. */
-  get inFlight(): number {
-    return this.#inFlight.size;
-  }
-
   /** From now on, responses end their connection (`Connection: close`). The server keeps listening. */
   startDraining(): void {
     this.#draining = true;

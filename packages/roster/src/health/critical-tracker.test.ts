@@ -89,9 +89,10 @@ describe('CriticalTracker', () => {
     tracker.observe('a', 'critical', 0, 1_000);
     tracker.observe('b', 'critical', 0, 1_000);
     tracker.observe('c', 'passing', 0, 1_000);
-    expect(tracker.size).toBe(2);
+    expect(tracker.due(5_000)).toEqual(['a', 'b']);
+    expect(tracker.criticalSince('c')).toBeUndefined();
     tracker.forget('a');
     expect(tracker.due(5_000)).toEqual(['b']);
-    expect(tracker.size).toBe(1);
+    expect(tracker.criticalSince('a')).toBeUndefined();
   });
 });

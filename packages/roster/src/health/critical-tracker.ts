@@ -19,11 +19,6 @@ interface Entry {
 export class CriticalTracker {
   readonly #entries = new Map<string, Entry>();
 
-  /** Number of checks currently critical. */
-  get size(): number {
-    return this.#entries.size;
-  }
-
   /**
    * Records the status a check has at `now`: call it on registration (a new check starts
    * critical, and that counts) and on every status change. `critical` starts the clock unless

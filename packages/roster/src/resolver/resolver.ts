@@ -315,7 +315,7 @@ export class Resolver {
     }
   }
 
-  /** Resolves once pending snapshot-file writes are done (tests, shutdown). */
+  /** Resolves once pending snapshot-file writes are done: await it before exiting so the file is current. */
   flushed(): Promise<void> {
     return this.#saving;
   }
