@@ -48,8 +48,13 @@ export interface ServerOptions {
   readonly deregisterCriticalMinMs?: number;
   /** Accept python-consul 0.7.1's GET on legacy write endpoints; default true (false = Consul-strict 405). */
   readonly legacyGet?: boolean;
-  /** Static-token ACLs; default off (everything allowed). */
+  /** ACLs (a parsed ACL file, see `loadAclFile`, or static tokens); default off (everything allowed). */
   readonly acl?: AclOptions;
+  /**
+   * Allow a non-loopback `bind` without ACLs (anyone who reaches the port may register,
+   * deregister and redirect traffic); default false. A warning is logged at every start.
+   */
+  readonly insecure?: boolean;
   /** The DNS interface (UDP and TCP, default 127.0.0.1:8600); default off in createServer (`roster serve` turns it on). */
   readonly dns?: DnsOptions;
 }
@@ -74,6 +79,7 @@ export interface ResolvedOptions {
   readonly deregisterCriticalMinMs: number;
   readonly legacyGet: boolean;
   readonly acl: AclOptions | undefined;
+  readonly insecure: boolean;
   /** Undefined when DNS is off. */
   readonly dns: ResolvedDnsOptions | undefined;
 }
@@ -123,8 +129,19 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     if (k.startsWith('consul-')) throw new InvalidArgumentError(`nodeMeta.${k}`, 'keys starting with "consul-" are reserved');
     if (typeof v !== 'string') throw new InvalidArgumentError(`nodeMeta.${k}`, 'must be a string');
   }
+  const bind = options.bind ?? '127.0.0.1';
+  const insecure = options.insecure ?? false;
+  if (typeof bind !== 'string' || bind === '')
+    throw new InvalidArgumentError('bind', `must be an IP address or host name, got ${JSON.stringify(bind)}`);
+  if (!isLoopback(bind) && options.acl === undefined && !insecure) {
+    throw new InvalidArgumentError(
+      'bind',
+      `refusing to listen on ${bind} without ACLs: anyone who reaches it could register, deregister and redirect services. ` +
+        'Turn ACLs on (--acl-file <file>, option acl) or accept the risk with --insecure (option insecure)',
+    );
+  }
   return {
-    bind: options.bind ?? '127.0.0.1',
+    bind,
     port,
     dataDir: resolve(options.dataDir ?? '.roster-data'),
     logLevel,
@@ -142,8 +159,31 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     deregisterCriticalMinMs,
     legacyGet: options.legacyGet ?? true,
     acl: options.acl,
-    dns: options.dns === undefined ? undefined : resolveDnsOptions(options.dns),
+    insecure,
+    dns: resolveDns(options, insecure),
   };
+}
+
+/** The DNS options; a non-loopback DNS bind follows the same rule as the HTTP one. */
+function resolveDns(options: ServerOptions, insecure: boolean): ResolvedDnsOptions | undefined {
+  if (options.dns === undefined) return undefined;
+  const dns = resolveDnsOptions(options.dns);
+  if (dns !== undefined && !isLoopback(dns.bind) && options.acl === undefined && !insecure) {
+    throw new InvalidArgumentError(
+      'dns.bind',
+      `refusing to answer DNS on ${dns.bind} without ACLs: anyone who reaches it could list every service. ` +
+        'Turn ACLs on (--acl-file <file>, option acl) or accept the risk with --insecure (option insecure)',
+    );
+  }
+  return dns;
+}
+
+/** True for addresses only this host can reach: 127.0.0.0/8, ::1 (also IPv4-mapped) and `localhost`. */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
+  const v4 = h.replace(/^::ffff:/, '');
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
 }
 
 function intAtLeast(option: string, value: number, min: number): number {

@@ -7,7 +7,8 @@
 import type { Server } from 'node:http';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import pino, { type Logger } from 'pino';
-import { Acl } from './acl/acl.js';
+import { InvalidArgumentError } from '@rosterjs/roster';
+import { Acl, type AclOptions } from './acl/acl.js';
 import { Waiters } from './blocking/waiters.js';
 import { bootstrapCatalog, type NodeIdentity } from './store/bootstrap-catalog.js';
 import { Catalog, type CatalogState } from './catalog/catalog.js';
@@ -23,6 +24,7 @@ import { startDns } from './dns/start-dns.js';
 import { buildApp } from './http/app.js';
 import { type HttpContext, httpContext } from './http/http-context.js';
 import { Router } from './http/route.js';
+import { aclRoutes } from './http/routes/acl-routes.js';
 import { agentCheckRoutes } from './http/routes/agent-check-routes.js';
 import { agentHealthRoutes } from './http/routes/agent-health-routes.js';
 import { agentRoutes } from './http/routes/agent-routes.js';
@@ -32,7 +34,7 @@ import { eventsRoutes } from './http/routes/events-routes.js';
 import { healthRoutes } from './http/routes/health-routes.js';
 import { statusRoutes } from './http/routes/status-routes.js';
 import { Metrics } from './metrics/metrics.js';
-import { type ResolvedOptions, resolveOptions, type ServerOptions } from './options.js';
+import { isLoopback, type ResolvedOptions, resolveOptions, type ServerOptions } from './options.js';
 import { Store } from './store/store.js';
 import { VERSION } from './version.js';
 
@@ -66,7 +68,25 @@ export interface RosterServer {
   readonly dnsAddress: DnsAddress | undefined;
   /** Runs a server-run (HTTP/TCP) check now; undefined when no such check runs. */
   runCheck(checkId: string): Promise<unknown> | undefined;
+  /**
+   * Swaps in new settings without dropping a connection (SIGHUP): the ACL tables (ACLs must
+   * have been on at start). Requests already resolved keep the identity they had.
+   * @throws InvalidArgumentError when ACLs were off at start (they cannot be turned on live).
+   */
+  reload(changes: { readonly acl?: AclOptions }): void;
 }
+
+/** Paths of a log object where a token could be: written as `[redacted]`. */
+const REDACTED = [
+  'req.headers["x-consul-token"]',
+  'req.headers.authorization',
+  'headers["x-consul-token"]',
+  'headers.authorization',
+  'token',
+  '*.token',
+  'secretId',
+  '*.secretId',
+];
 
 /**
  * Creates the server: validates options, opens the data dir (exclusively), loads the catalog
@@ -76,10 +96,11 @@ export interface RosterServer {
  */
 export function createServer(options: ServerOptions = {}): RosterServer {
   const opts = resolveOptions(options);
-  const acl = new Acl(opts.acl);
+  const acl = new Acl(opts.acl, opts.nodeName);
   // Before anything is opened: an unknown DNS token is a bad option.
   const dnsAccess = opts.dns === undefined ? undefined : aclAccess(acl, opts.dns.token);
-  const logger = pino({ level: opts.logLevel, base: { name: 'roster' } });
+  // Tokens never reach a log line: the places a request's token can be are redacted.
+  const logger = pino({ level: opts.logLevel, base: { name: 'roster' }, redact: { paths: REDACTED, censor: '[redacted]' } });
   const loaded = openCatalog(opts);
   const core = startCore(opts, loaded, logger);
   const shutdown = shutdownSignal();
@@ -110,7 +131,7 @@ export function createServer(options: ServerOptions = {}): RosterServer {
           random: opts.random,
           log: logger,
         });
-  return rosterServer({ opts, core, app, dns, logger, shutdown });
+  return rosterServer({ opts, core, app, dns, logger, shutdown, acl });
 }
 
 /** The store with the catalog loaded from it. */
@@ -216,6 +237,7 @@ function apiRouter(http: HttpContext): Router {
     ...healthRoutes(http),
     ...statusRoutes(http),
     ...eventsRoutes(http),
+    ...aclRoutes(http),
   ]) {
     router.add(route);
   }
@@ -231,6 +253,7 @@ interface ServerParts {
   readonly dns: DnsServer | undefined;
   readonly logger: Logger;
   readonly shutdown: ShutdownSignal;
+  readonly acl: Acl;
 }
 
 /**
@@ -253,7 +276,7 @@ async function stop({ core, app, dns, logger, shutdown }: ServerParts): Promise<
  * Starts listening (HTTP, then DNS when configured); resolves with the HTTP address (port 0 →
  * the port picked). When DNS cannot listen, HTTP is closed again and the error thrown.
  */
-async function listen({ opts, core, app, dns, logger, shutdown }: ServerParts): Promise<ServerAddress> {
+async function listen({ opts, core, app, dns, logger, shutdown, acl }: ServerParts): Promise<ServerAddress> {
   if (shutdown.closing()) throw new ServerError(ServerErrorCode.ShuttingDown, 'the server is closed');
   await app.listen({ host: opts.bind, port: opts.port });
   if (dns) {
@@ -269,13 +292,22 @@ async function listen({ opts, core, app, dns, logger, shutdown }: ServerParts): 
   const port = typeof info === 'object' && info !== null ? info.port : opts.port;
   const host = opts.bind;
   const address = { host, port, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}` };
-  logger.info({ address: address.url, dataDir: opts.dataDir, index: core.catalog.indexes.current }, 'roster serve listening');
+  if (opts.insecure && !isLoopback(opts.bind) && !acl.enabled) {
+    logger.warn(
+      { address: address.url },
+      'INSECURE: listening on a non-loopback address without ACLs; anyone who reaches it can register, deregister and redirect services',
+    );
+  }
+  logger.info(
+    { address: address.url, dataDir: opts.dataDir, index: core.catalog.indexes.current, acl: acl.enabled ? acl.defaultPolicy : 'off' },
+    'roster serve listening',
+  );
   return address;
 }
 
 /** The public face over the wired parts. */
 function rosterServer(parts: ServerParts): RosterServer {
-  const { opts, core, app, dns } = parts;
+  const { opts, core, app, dns, acl, logger } = parts;
   let address: ServerAddress | undefined;
   let closed: Promise<void> | undefined;
   return {
@@ -301,5 +333,12 @@ function rosterServer(parts: ServerParts): RosterServer {
       return dns?.address;
     },
     runCheck: (checkId) => core.supervisor.runNow(checkId),
+    reload(changes) {
+      if (changes.acl !== undefined) {
+        if (!acl.enabled) throw new InvalidArgumentError('acl', 'ACLs were off at start; restart the server to turn them on');
+        acl.reload(changes.acl);
+        logger.info({ acl: acl.defaultPolicy }, 'ACL file reloaded');
+      }
+    },
   };
 }

@@ -3,7 +3,7 @@
  * SIGTERM/SIGINT, then shuts down gracefully (a second signal exits at once).
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { createServer, type ServerOptions, type SyncMode } from '@rosterjs/server';
+import { type AclOptions, createServer, isLoopback, loadAclFile, type ServerOptions, type SyncMode } from '@rosterjs/server';
 import { addDnsOptions, dnsOptionsOf } from './serve-dns-options.js';
 
 function port(value: string): number {
@@ -52,17 +52,48 @@ export function serveCommand(): Command {
         .argParser(sync),
     )
     .addOption(
-      new Option('--acl-token <secret=rights>', 'turn ACLs on with a static token (rights: read or write); repeatable, or comma-separated')
-        .env('ROSTER_ACL_TOKENS')
-        .argParser(aclToken),
+      new Option('--acl-file <file>', 'turn ACLs on: policies and tokens (JSON, see docs/security.md); re-read on SIGHUP').env(
+        'ROSTER_ACL_FILE',
+      ),
     )
+    // Secrets never on the command line (every user of the host sees it in ps): only the
+    // environment may carry static tokens; the flag exists to say so.
+    .addOption(new Option('--acl-token <secret=rights>').env('ROSTER_ACL_TOKENS').argParser(aclToken).hideHelp())
     .addOption(
-      new Option('--acl-default-policy <policy>', 'with ACLs on: what requests without a token may do')
+      new Option('--acl-default-policy <policy>', 'with ROSTER_ACL_TOKENS: what requests without a token may do')
         .env('ROSTER_ACL_DEFAULT_POLICY')
         .choices(['allow', 'deny']),
     )
+    .addOption(new Option('--insecure', 'allow a non-loopback --bind without ACLs (a warning is logged at every start)'))
     .addOption(new Option('--strict-methods', "answer 405 to python-consul 0.7.1's GET on write endpoints, as Consul does"));
   return addDnsOptions(command).action(async (opts: Record<string, unknown>) => {
+    const fail = (message: string) => {
+      process.stderr.write(`roster serve: ${message}\n`);
+      process.exitCode = 1;
+    };
+    if (command.getOptionValueSource('aclToken') === 'cli') {
+      return fail(
+        '--acl-token puts a secret on the command line, where every user of this host can read it (ps). ' +
+          'Put tokens in an ACL file (--acl-file <file>, mode 0600) or in the ROSTER_ACL_TOKENS environment variable',
+      );
+    }
+    if (command.getOptionValueSource('dnsToken') === 'cli') {
+      return fail('--dns-token puts a secret on the command line (ps shows it); set ROSTER_DNS_TOKEN instead');
+    }
+    const aclFile = opts.aclFile as string | undefined;
+    if (aclFile !== undefined && opts.aclToken !== undefined) return fail('give --acl-file or ROSTER_ACL_TOKENS, not both');
+    let acl: AclOptions | undefined;
+    try {
+      if (aclFile !== undefined) acl = loadAclFile(aclFile);
+      else if (opts.aclToken !== undefined || opts.aclDefaultPolicy !== undefined) {
+        acl = {
+          tokens: (opts.aclToken ?? {}) as Record<string, 'read' | 'write'>,
+          defaultPolicy: (opts.aclDefaultPolicy ?? 'deny') as 'allow' | 'deny',
+        };
+      }
+    } catch (error) {
+      return fail(error instanceof Error ? error.message : String(error));
+    }
     const options: ServerOptions = {
       bind: opts.bind as string,
       port: opts.port as number,
@@ -74,22 +105,14 @@ export function serveCommand(): Command {
       dns: dnsOptionsOf(opts, command),
       ...(opts.nodeName === undefined ? {} : { nodeName: opts.nodeName as string }),
       ...(opts.nodeAddress === undefined ? {} : { nodeAddress: opts.nodeAddress as string }),
-      ...(opts.aclToken === undefined && opts.aclDefaultPolicy === undefined
-        ? {}
-        : {
-            acl: {
-              tokens: (opts.aclToken ?? {}) as Record<string, 'read' | 'write'>,
-              defaultPolicy: (opts.aclDefaultPolicy ?? 'deny') as 'allow' | 'deny',
-            },
-          }),
+      ...(acl === undefined ? {} : { acl }),
+      ...(opts.insecure === true ? { insecure: true } : {}),
     };
     let server: ReturnType<typeof createServer>;
     try {
       server = createServer(options);
     } catch (error) {
-      process.stderr.write(`roster serve: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exitCode = 1;
-      return;
+      return fail(error instanceof Error ? error.message : String(error));
     }
     let stopping = false;
     const stop = (signal: string) => {
@@ -108,8 +131,23 @@ export function serveCommand(): Command {
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
+    // SIGHUP re-reads the ACL file; a broken file keeps the tables in force and says why.
+    process.on('SIGHUP', () => {
+      if (aclFile === undefined) return;
+      try {
+        server.reload({ acl: loadAclFile(aclFile) });
+        process.stderr.write(`roster serve: SIGHUP: reloaded ${aclFile}\n`);
+      } catch (error) {
+        process.stderr.write(`roster serve: SIGHUP: kept the ACLs in force: ${error instanceof Error ? error.message : String(error)}\n`);
+      }
+    });
     try {
       const address = await server.listen();
+      if (server.options.insecure && !isLoopback(server.options.bind) && server.options.acl === undefined) {
+        process.stderr.write(
+          `roster serve: WARNING: --insecure: listening on ${server.options.bind} without ACLs; anyone who reaches it can register, deregister and redirect services\n`,
+        );
+      }
       process.stdout.write(`roster serve listening on ${address.url} (data dir ${server.options.dataDir}, index ${server.index})\n`);
       const dns = server.dnsAddress;
       if (dns) process.stdout.write(`roster serve DNS on ${dns.host}:${dns.port} (UDP and TCP, domain ${server.options.dns?.domain})\n`);

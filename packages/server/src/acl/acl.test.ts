@@ -34,18 +34,20 @@ describe('static tokens, default deny', () => {
     const t = testServer({ acl });
     const anon = await t.req('PUT', '/v1/agent/service/register', { Name: 'web' });
     expect(anon.statusCode).toBe(403);
-    expect(anon.body).toBe("Permission denied: anonymous token lacks permission 'service:write'");
+    expect(anon.body).toBe(
+      'Permission denied: anonymous token lacks permission \'service:write\' on "web". The anonymous token is used implicitly when a request does not specify a token.',
+    );
     expect(anon.headers['x-consul-default-acl-policy']).toBe('deny');
     const reader = await t.req('PUT', '/v1/agent/service/register', { Name: 'web' }, { 'x-consul-token': 'r-secret' });
     expect(reader.statusCode).toBe(403);
-    expect(reader.body).toMatch(/^Permission denied: token with AccessorID '[0-9a-f-]{36}' lacks permission 'service:write'$/);
+    expect(reader.body).toMatch(/^Permission denied: token with AccessorID '[0-9a-f-]{36}' lacks permission 'service:write' on "web"$/);
     expect(reader.body).not.toContain('r-secret');
     const unknown = await t.req('PUT', '/v1/agent/service/register', { Name: 'web' }, { 'x-consul-token': 'nope' });
     expect(unknown.statusCode).toBe(403);
     expect(unknown.body).toBe('ACL not found');
     expect((await t.req('PUT', '/v1/agent/service/register?token=w-secret', { Name: 'web' })).statusCode).toBe(200);
     expect((await t.req('PUT', '/v1/agent/maintenance?enable=true', undefined, { authorization: 'Bearer r-secret' })).body).toMatch(
-      /lacks permission 'node:write'/,
+      /lacks permission 'node:write' on "node-a"$/,
     );
   });
 

@@ -1,95 +1,157 @@
 /**
- * Optional static-token ACLs (spec §7). Off by default: every request is allowed and answers
- * carry `X-Consul-Default-ACL-Policy: allow`. With a token table, each token grants `read` or
- * `write` (write includes read); requests without a token get the default policy; an unknown
- * token is refused with 403 `ACL not found`. Reads without permission are filtered (empty
- * answers), writes and agent reads are refused with Consul's `Permission denied` wording.
+ * ACLs of roster serve, Consul-compatible (../shared/spec/consul-acl.md). Off by default: every
+ * request is allowed and answers carry `X-Consul-Default-ACL-Policy: allow`. On (an ACL file or
+ * static tokens): every request's token is resolved first (unknown → 403 `ACL not found`),
+ * then each route asks {@link AclIdentity} about the service, node, agent or operator it
+ * touches: writes and single-object reads are refused with Consul's `Permission denied` text,
+ * list reads are filtered. The tables are swapped whole on reload; a request keeps the identity
+ * it was resolved with.
  */
-import { createHash } from 'node:crypto';
-import { InvalidArgumentError } from '@rosterjs/roster';
 import { ApiError, ServerErrorCode } from '../errors.js';
+import { type AccessLevel, Authorizer } from './authorizer.js';
+import {
+  ANONYMOUS_ACCESSOR,
+  type AclConfig,
+  type AclToken,
+  fromStaticOptions,
+  GLOBAL_MANAGEMENT,
+  type StaticAclOptions,
+} from './acl-config.js';
+import { mergeRules, type AclResource } from './policy-rules.js';
 
-/** What a token may do. */
-export type AclRights = 'read' | 'write';
+/** ACL settings of the server: a parsed ACL file, or the older static token table. */
+export type AclOptions = AclConfig | StaticAclOptions;
 
-/** ACL settings of the server. */
-export interface AclOptions {
-  /** Rights of requests without a token: `allow` = write, `deny` = nothing. Default `deny`. */
-  readonly defaultPolicy?: 'allow' | 'deny';
-  /** Secret → rights. */
-  readonly tokens: Readonly<Record<string, AclRights>>;
-}
-
-/** What a route needs. `public`: nothing (status endpoints). */
+/**
+ * What a route requires before its handler runs (when ACLs are on):
+ * - `public`: nothing, the token is not even resolved (status endpoints);
+ * - `checked`: the token is resolved (unknown → 403); the handler checks per object and filters lists;
+ * - `require`: `level` on `resource`, named by this node's name (`node`), the path's rest (`rest`)
+ *   or nothing (operator).
+ */
 export type AclAccess =
   | { readonly kind: 'public' }
-  | { readonly kind: 'read' }
-  | { readonly kind: 'agent-read'; readonly permission: string }
-  | { readonly kind: 'write'; readonly permission: string };
+  | { readonly kind: 'checked' }
+  | { readonly kind: 'require'; readonly resource: AclResource; readonly level: AccessLevel; readonly name?: 'node' | 'rest' };
 
-/** The outcome of an ACL decision for one request. */
-export type AclDecision =
-  { readonly allowed: true } | { readonly allowed: false; readonly filtered: boolean; readonly tokenGiven: boolean };
+/** The anonymous token as `/v1/acl/token/self` shows it. */
+const ANONYMOUS: AclToken = { accessorId: ANONYMOUS_ACCESSOR, secretId: 'anonymous', description: 'Anonymous Token', policies: [] };
 
-/** A stable accessor ID for a secret (the secret itself never appears in messages). */
-function accessorOf(secret: string): string {
-  const h = createHash('sha256').update(secret).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
-}
+/** What one request's token may do. Immutable. */
+export class AclIdentity {
+  readonly #authorizer: Authorizer | undefined;
+  /** The token record (the anonymous one for requests without a token); undefined when ACLs are off. */
+  readonly token: AclToken | undefined;
+  /** The request carried a non-empty token string (Consul sets the filtered header only then). */
+  readonly tokenGiven: boolean;
 
-/** Decides requests against the token table. */
-export class Acl {
-  readonly #tokens: ReadonlyMap<string, AclRights>;
-  readonly #default: AclRights | undefined;
-  /** The value of X-Consul-Default-ACL-Policy. */
-  readonly defaultPolicy: 'allow' | 'deny';
-
-  /** @throws InvalidArgumentError naming a bad option. */
-  constructor(options: AclOptions | undefined) {
-    const tokens = new Map<string, AclRights>();
-    for (const [secret, rights] of Object.entries(options?.tokens ?? {})) {
-      if (secret === '' || secret === 'anonymous')
-        throw new InvalidArgumentError('acl.tokens', `${JSON.stringify(secret)} cannot be a token`);
-      if (rights !== 'read' && rights !== 'write')
-        throw new InvalidArgumentError(`acl.tokens`, `rights must be "read" or "write", got ${JSON.stringify(rights)}`);
-      tokens.set(secret, rights);
-    }
-    this.#tokens = tokens;
-    this.enabled = options !== undefined;
-    this.defaultPolicy = options === undefined ? 'allow' : (options.defaultPolicy ?? 'deny');
-    this.#default = this.defaultPolicy === 'allow' ? 'write' : undefined;
+  constructor(authorizer: Authorizer | undefined, token: AclToken | undefined, tokenGiven: boolean) {
+    this.#authorizer = authorizer;
+    this.token = token;
+    this.tokenGiven = tokenGiven;
   }
 
-  /** True when ACLs are on (ACL options were given). */
-  readonly enabled: boolean;
+  /** True when nothing is checked (ACLs off) or the token manages everything: lists need no filtering. */
+  get all(): boolean {
+    return this.#authorizer === undefined || this.#authorizer.manageAll;
+  }
+
+  /** May the token do `level` on `resource` `name`? */
+  allows(resource: AclResource, name: string, level: AccessLevel): boolean {
+    return this.#authorizer === undefined || this.#authorizer.allows(resource, name, level);
+  }
 
   /**
-   * Decides one request.
-   * @throws ApiError 403 `ACL not found` (unknown token) or `Permission denied: ...`.
+   * Refuses with Consul's text unless allowed.
+   * @throws ApiError 403 `Permission denied: … lacks permission '<resource>:<level>' on "<name>"`.
    */
-  check(token: string, access: AclAccess): AclDecision {
-    if (!this.enabled || access.kind === 'public') return { allowed: true };
-    let rights: AclRights | undefined;
-    if (token === '' || token === 'anonymous') rights = this.#default;
-    else {
-      rights = this.#tokens.get(token);
-      if (rights === undefined) throw new ApiError(ServerErrorCode.AclNotFound, 'ACL not found');
-    }
-    const tokenGiven = token !== '';
-    switch (access.kind) {
-      case 'read':
-        return rights ? { allowed: true } : { allowed: false, filtered: true, tokenGiven };
-      case 'agent-read':
-        if (rights) return { allowed: true };
-        throw this.#denied(token, access.permission);
-      case 'write':
-        if (rights === 'write') return { allowed: true };
-        throw this.#denied(token, access.permission);
-    }
+  require(resource: AclResource, name: string, level: AccessLevel): void {
+    if (this.allows(resource, name, level)) return;
+    const anonymous = this.token?.accessorId === ANONYMOUS_ACCESSOR;
+    const who = anonymous ? 'anonymous token' : `token with AccessorID '${this.token?.accessorId ?? ''}'`;
+    const on = resource === 'operator' ? '' : ` on ${JSON.stringify(name)}`;
+    const tail = anonymous ? '. The anonymous token is used implicitly when a request does not specify a token.' : '';
+    throw new ApiError(ServerErrorCode.PermissionDenied, `Permission denied: ${who} lacks permission '${resource}:${level}'${on}${tail}`);
+  }
+}
+
+/** The identity of every request when ACLs are off, and of public routes. */
+export const OPEN_IDENTITY = new AclIdentity(undefined, undefined, false);
+
+interface Tables {
+  readonly config: AclConfig;
+  readonly bySecret: ReadonlyMap<string, { readonly token: AclToken; readonly authorizer: Authorizer }>;
+  readonly anonymous: Authorizer;
+}
+
+/** Resolves tokens against the current ACL tables. */
+export class Acl {
+  #tables: Tables | undefined;
+  readonly #nodeName: string;
+
+  /**
+   * @param nodeName this server's node name (node rules are checked against it).
+   * @throws InvalidArgumentError naming a bad option (static form).
+   */
+  constructor(options: AclOptions | undefined, nodeName = '') {
+    this.#nodeName = nodeName;
+    this.#tables = options === undefined ? undefined : build(toConfig(options));
   }
 
-  #denied(token: string, permission: string): ApiError {
-    const who = token === '' || token === 'anonymous' ? 'anonymous token' : `token with AccessorID '${accessorOf(token)}'`;
-    return new ApiError(ServerErrorCode.PermissionDenied, `Permission denied: ${who} lacks permission '${permission}'`);
+  /** True when ACLs are on. */
+  get enabled(): boolean {
+    return this.#tables !== undefined;
   }
+
+  /** The value of X-Consul-Default-ACL-Policy. */
+  get defaultPolicy(): 'allow' | 'deny' {
+    return this.#tables?.config.defaultPolicy ?? 'allow';
+  }
+
+  /** Replaces the tables (SIGHUP). Requests already resolved keep their identity. */
+  reload(options: AclOptions): void {
+    this.#tables = build(toConfig(options));
+  }
+
+  /**
+   * The identity of a request's token (`''` = none → anonymous).
+   * @throws ApiError 403 `ACL not found` for an unknown token.
+   */
+  identify(secret: string): AclIdentity {
+    const t = this.#tables;
+    if (t === undefined) return OPEN_IDENTITY;
+    if (secret === '' || secret === 'anonymous') return new AclIdentity(t.anonymous, ANONYMOUS, secret !== '');
+    const entry = t.bySecret.get(secret);
+    if (entry === undefined) throw new ApiError(ServerErrorCode.AclNotFound, 'ACL not found');
+    return new AclIdentity(entry.authorizer, entry.token, true);
+  }
+
+  /**
+   * May `secret` (`''` = anonymous) read service `name`? The question the DNS interface asks
+   * (Consul's DNS answers only what the DNS/default token may read). An unknown token may not.
+   */
+  mayReadService(secret: string, name: string): boolean {
+    if (this.#tables === undefined) return true;
+    try {
+      const identity = this.identify(secret);
+      return identity.allows('service', name, 'read') && identity.allows('node', this.#nodeName, 'read');
+    } catch {
+      return false;
+    }
+  }
+}
+
+function toConfig(options: AclOptions): AclConfig {
+  return 'policies' in options && options.policies instanceof Map ? (options as AclConfig) : fromStaticOptions(options as StaticAclOptions);
+}
+
+function build(config: AclConfig): Tables {
+  const authorizer = (names: readonly string[]) =>
+    new Authorizer(
+      mergeRules(names.flatMap((n) => (n === GLOBAL_MANAGEMENT ? [] : [config.policies.get(n)!.rules]))),
+      config.defaultPolicy,
+      names.includes(GLOBAL_MANAGEMENT),
+    );
+  const bySecret = new Map(config.tokens.map((token) => [token.secretId, { token, authorizer: authorizer(token.policies) }]));
+  return { config, bySecret, anonymous: authorizer(config.anonymousPolicies) };
 }

@@ -6,7 +6,7 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
-import type { AclAccess } from '../acl/acl.js';
+import { type AclIdentity, OPEN_IDENTITY } from '../acl/acl.js';
 import type { HttpContext } from './http-context.js';
 import { ApiError, ServerErrorCode } from '../errors.js';
 import { clientErrorHandler } from './client-errors.js';
@@ -151,7 +151,7 @@ async function handle(ctx: HttpContext, router: Router, request: FastifyRequest,
   if (answerMethod(route, request, reply, ctx.options.legacyGet)) return;
   let result: ApiReply;
   try {
-    result = await runRoute(ctx, route, apiRequest(request, reply, route, target), reply);
+    result = await runRoute(ctx, route, request, reply, target);
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     // Reads carry the index headers on their error answers too (python-consul reads them on 404).
@@ -198,17 +198,27 @@ function answerMethod(route: Route, request: FastifyRequest, reply: FastifyReply
 }
 
 /** What the handler sees of the request. */
-function apiRequest(request: FastifyRequest, reply: FastifyReply, route: Route, target: Target): ApiRequest {
+function apiRequest(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  route: Route,
+  target: Target,
+  token: string,
+  acl: AclIdentity,
+  aclFiltered: () => void,
+): ApiRequest {
   const { path, query } = target;
   const res = reply.raw;
   return {
     method: request.method,
     path,
-    rest: route.path.endsWith('/') ? path.slice(route.path.length) : '',
+    rest: restOf(route, path),
     query,
     body: Buffer.isBuffer(request.body) ? request.body : undefined,
     headers: request.headers,
-    token: tokenOf(query, request.headers),
+    token,
+    acl,
+    aclFiltered,
     onAbort(callback) {
       res.once('close', () => {
         if (!res.writableFinished) callback();
@@ -217,19 +227,31 @@ function apiRequest(request: FastifyRequest, reply: FastifyReply, route: Route, 
   };
 }
 
-/** Runs the handler when the ACL allows; a read the token may not see answers empty instead. */
-async function runRoute(ctx: HttpContext, route: Route, api: ApiRequest, reply: FastifyReply): Promise<ApiReply> {
-  const decision = ctx.acl.check(api.token, accessOf(route));
-  if (decision.allowed) return route.handle(api);
-  // Reads the token may not see are filtered, not refused (Consul): an empty answer.
-  if (decision.tokenGiven) reply.header('X-Consul-Results-Filtered-By-ACLs', 'true');
-  const body = route.filtered === undefined ? [] : route.filtered;
-  return isIndexedRoute(route) ? { kind: 'json', body, index: ctx.catalog.indexes.current } : { kind: 'json', body };
+function restOf(route: Route, path: string): string {
+  return route.path.endsWith('/') ? path.slice(route.path.length) : '';
 }
 
-function accessOf(route: Route): AclAccess {
-  if (route.access) return route.access;
-  return route.methods.includes('GET') ? { kind: 'read' } : { kind: 'write', permission: 'service:write' };
+/**
+ * Resolves the token (before anything else: an unknown one is refused even on list reads),
+ * applies the route's declared requirement, and runs the handler, which checks per object and
+ * filters lists. @throws ApiError 403 `ACL not found` / `Permission denied: …`.
+ */
+async function runRoute(ctx: HttpContext, route: Route, request: FastifyRequest, reply: FastifyReply, target: Target): Promise<ApiReply> {
+  const token = tokenOf(target.query, request.headers);
+  const acl = route.access.kind === 'public' ? OPEN_IDENTITY : ctx.acl.identify(token);
+  if (route.access.kind === 'require') {
+    const { resource, level, name } = route.access;
+    acl.require(resource, name === 'node' ? ctx.catalog.node.name : name === 'rest' ? restOf(route, target.path) : '', level);
+  }
+  let filtered = false;
+  const result = await route.handle(
+    apiRequest(request, reply, route, target, token, acl, () => {
+      filtered = true;
+    }),
+  );
+  // Reads the token may not wholly see are filtered, not refused (Consul); said only to a token.
+  if (filtered && acl.tokenGiven) reply.header('X-Consul-Results-Filtered-By-ACLs', 'true');
+  return result;
 }
 
 function allowedMethods(route: Route, legacyGet: boolean): readonly string[] {

@@ -4,7 +4,7 @@
  * contain `/`). Handlers get an ApiRequest and return an ApiReply; they never touch Fastify.
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import type { AclAccess } from '../acl/acl.js';
+import type { AclAccess, AclIdentity } from '../acl/acl.js';
 
 /** Methods the API uses. */
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
@@ -22,6 +22,13 @@ export interface ApiRequest {
   readonly headers: IncomingHttpHeaders;
   /** The ACL token (spec §7 precedence), `''` for none. */
   readonly token: string;
+  /** What the token may do (everything when ACLs are off). */
+  readonly acl: AclIdentity;
+  /**
+   * Records that the ACL removed at least one item from the answer: Consul then sets
+   * `X-Consul-Results-Filtered-By-ACLs: true` (only when the request carried a token).
+   */
+  aclFiltered(): void;
   /** Registers a callback for the client going away before the answer was sent. */
   onAbort(callback: () => void): void;
 }
@@ -59,13 +66,8 @@ export interface Route {
   readonly legacyGet?: boolean;
   /** Short name for logs and metrics (e.g. `agent/service/register`). */
   readonly name: string;
-  /**
-   * What the ACL requires (when ACLs are on). Default: `read` for GET routes, `write` with
-   * `service:write` for the others.
-   */
-  readonly access?: AclAccess;
-  /** The answer of a `read` route whose results the ACL filtered out entirely (default `[]`). */
-  readonly filtered?: unknown;
+  /** What the ACL requires before the handler runs (when ACLs are on); see {@link AclAccess}. */
+  readonly access: AclAccess;
   readonly handle: (request: ApiRequest) => ApiReply | Promise<ApiReply>;
 }
 

@@ -343,7 +343,8 @@ describe.skipIf(!available)('python-consul 0.7.1 against default-deny ACLs', () 
     expect(ok(out, 'register_with_token')).toBe(true);
     expect(failed(out, 'register_anonymous')).toMatchObject({
       error: 'ACLPermissionDenied',
-      message: "Permission denied: anonymous token lacks permission 'service:write'",
+      message:
+        'Permission denied: anonymous token lacks permission \'service:write\' on "web". The anonymous token is used implicitly when a request does not specify a token.',
     });
     expect(failed(out, 'register_wrong_token')).toEqual({ error: 'ACLPermissionDenied', message: 'ACL not found' });
     expect(ok(out, 'catalog_with_token')).toEqual({ web: [] });

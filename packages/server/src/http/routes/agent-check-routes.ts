@@ -11,12 +11,14 @@ import { parseJsonObject } from '../decode/fields.js';
 import { filterOf } from '../read.js';
 import type { ApiRequest, Route } from '../route.js';
 import { checkShape } from '../shapes/check-shape.js';
+import { allowsCheck, requireCheckWrite } from '../../acl/catalog-access.js';
 
 /** The routes. */
 export function agentCheckRoutes(ctx: HttpContext): Route[] {
   const { catalog, committer, options } = ctx;
 
-  const ttlUpdate = async (id: string, status: HealthStatus, output: string) => {
+  const ttlUpdate = async (req: ApiRequest, id: string, status: HealthStatus, output: string) => {
+    requireCheckWrite(req.acl, catalog, id);
     // A heartbeat that keeps the status writes nothing: run it at once instead of waiting for
     // the next group commit. A status change joins the batch (one fsync for many).
     const current = catalog.check(id);
@@ -30,7 +32,8 @@ export function agentCheckRoutes(ctx: HttpContext): Route[] {
     methods: ['PUT'],
     legacyGet: true,
     name: `agent/check/${verb}`,
-    handle: (req: ApiRequest) => ttlUpdate(req.rest, status, req.query.get('note') ?? ''),
+    access: { kind: 'checked' },
+    handle: (req: ApiRequest) => ttlUpdate(req, req.rest, status, req.query.get('note') ?? ''),
   });
 
   return [
@@ -38,8 +41,13 @@ export function agentCheckRoutes(ctx: HttpContext): Route[] {
       path: '/v1/agent/check/register',
       methods: ['PUT'],
       name: 'agent/check/register',
+      access: { kind: 'checked' },
       async handle(req) {
         const check = decodeCheckDefinition(req.body, { deregisterCriticalMinMs: options.deregisterCriticalMinMs });
+        // service:write on the check's service, node:write for a node check; the same for a check it replaces.
+        if (check.serviceId === '') req.acl.require('node', catalog.node.name, 'write');
+        else if (catalog.instance(check.serviceId)) req.acl.require('service', catalog.instance(check.serviceId)!.name, 'write');
+        requireCheckWrite(req.acl, catalog, check.id);
         await committer.submit(registerCheck(check));
         return { kind: 'empty' };
       },
@@ -49,7 +57,9 @@ export function agentCheckRoutes(ctx: HttpContext): Route[] {
       methods: ['PUT'],
       legacyGet: true,
       name: 'agent/check/deregister',
+      access: { kind: 'checked' },
       async handle(req) {
+        requireCheckWrite(req.acl, catalog, req.rest);
         await committer.submit(deregisterCheck(req.rest));
         return { kind: 'empty' };
       },
@@ -61,18 +71,19 @@ export function agentCheckRoutes(ctx: HttpContext): Route[] {
       path: '/v1/agent/check/update/',
       methods: ['PUT'],
       name: 'agent/check/update',
+      access: { kind: 'checked' },
       handle(req) {
         const f = parseJsonObject(req.body, 'agent.checkUpdate');
         const status = f.string('Status') ?? '';
         if (!isHealthStatus(status)) throw badRequest(`Invalid check status: '${status}'`);
-        return ttlUpdate(req.rest, status, f.string('Output') ?? '');
+        return ttlUpdate(req, req.rest, status, f.string('Output') ?? '');
       },
     },
     {
       path: '/v1/agent/checks',
       methods: ['GET'],
       name: 'agent/checks',
-      filtered: {},
+      access: { kind: 'checked' },
       handle(req) {
         const filter = filterOf(req);
         const out: Record<string, unknown> = {};
@@ -80,7 +91,9 @@ export function agentCheckRoutes(ctx: HttpContext): Route[] {
           // serfHealth belongs to the cluster membership, not to the agent's local checks.
           if (c.id === SERF_HEALTH_CHECK_ID) continue;
           const shape = checkShape(c, catalog);
-          if (!filter || filter(shape)) out[c.id] = shape;
+          if (filter && !filter(shape)) continue;
+          if (allowsCheck(req.acl, catalog, c, 'read')) out[c.id] = shape;
+          else req.aclFiltered();
         }
         return { kind: 'json', body: out };
       },

@@ -49,11 +49,12 @@ export function agentHealthRoutes(ctx: HttpContext): Route[] {
       path: '/v1/agent/health/service/id/',
       methods: ['GET'],
       name: 'agent/health/service/id',
-      access: { kind: 'agent-read', permission: 'service:read' },
+      access: { kind: 'checked' },
       handle(req) {
         if (req.rest === '') throw badRequest('Missing serviceID');
         const s = catalog.instance(req.rest);
         if (!s) throw notFound(`ServiceId ${req.rest} not found`);
+        req.acl.require('service', s.name, 'read');
         const e = entry(s);
         return answer(req, e.status, e.body);
       },
@@ -62,9 +63,10 @@ export function agentHealthRoutes(ctx: HttpContext): Route[] {
       path: '/v1/agent/health/service/name/',
       methods: ['GET'],
       name: 'agent/health/service/name',
-      access: { kind: 'agent-read', permission: 'service:read' },
+      access: { kind: 'checked' },
       handle(req) {
         if (req.rest === '') throw badRequest('Missing service Name');
+        req.acl.require('service', req.rest, 'read');
         const instances = catalog.instancesOf(req.rest);
         if (instances.length === 0) throw notFound(`ServiceName ${req.rest} Not Found`);
         const entries = instances.map(entry);

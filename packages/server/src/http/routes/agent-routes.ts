@@ -39,7 +39,7 @@ export function agentRoutes(ctx: HttpContext, version: string): Route[] {
       path: '/v1/agent/self',
       methods: ['GET'],
       name: 'agent/self',
-      access: { kind: 'agent-read', permission: 'agent:read' },
+      access: { kind: 'require', resource: 'agent', level: 'read', name: 'node' },
       handle() {
         // Every top-level value must be an object: the Go client decodes map[string]map[string]any.
         const node = catalog.node;
@@ -73,14 +73,18 @@ export function agentRoutes(ctx: HttpContext, version: string): Route[] {
       path: '/v1/agent/members',
       methods: ['GET'],
       name: 'agent/members',
-      access: { kind: 'agent-read', permission: 'node:read' },
-      handle: () => ({ kind: 'json', body: [member()] }),
+      access: { kind: 'checked' },
+      handle(req) {
+        if (req.acl.allows('node', catalog.node.name, 'read')) return { kind: 'json', body: [member()] };
+        req.aclFiltered();
+        return { kind: 'json', body: [] };
+      },
     },
     {
       path: '/v1/agent/maintenance',
       methods: ['PUT'],
       name: 'agent/maintenance',
-      access: { kind: 'write', permission: 'node:write' },
+      access: { kind: 'require', resource: 'node', level: 'write', name: 'node' },
       async handle(req) {
         const enable = parseEnable(req);
         await committer.submit(setNodeMaintenance(enable, req.query.get('reason') ?? ''));
@@ -91,7 +95,7 @@ export function agentRoutes(ctx: HttpContext, version: string): Route[] {
       path: '/v1/agent/metrics',
       methods: ['GET'],
       name: 'agent/metrics',
-      access: { kind: 'agent-read', permission: 'agent:read' },
+      access: { kind: 'require', resource: 'agent', level: 'read', name: 'node' },
       async handle(req) {
         if (req.query.get('format') === 'prometheus') {
           const { text, contentType } = await ctx.metrics.expose();

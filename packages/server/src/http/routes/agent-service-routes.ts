@@ -12,6 +12,7 @@ import { agentServiceShape } from '../shapes/service-shape.js';
 import { parseGoBool } from '../query.js';
 import { parseBlockingParams } from '../../blocking/blocking-params.js';
 import { serviceKey } from '../../catalog/indexes.js';
+import { requireServiceWrite } from '../../acl/catalog-access.js';
 
 /** `?enable=` of the maintenance endpoints. @throws ApiError 400 with Consul's wording. */
 export function parseEnable(req: ApiRequest): boolean {
@@ -47,8 +48,12 @@ export function agentServiceRoutes(ctx: HttpContext): Route[] {
       path: '/v1/agent/service/register',
       methods: ['PUT'],
       name: 'agent/service/register',
+      access: { kind: 'checked' },
       async handle(req) {
         const registration = decodeServiceRegistration(req.body, replaceExistingChecks(req), decodeOptions);
+        // service:write on the new name, and on the name of the instance it replaces.
+        req.acl.require('service', registration.service.name, 'write');
+        requireServiceWrite(req.acl, catalog, registration.service.id);
         await committer.submit(registerInstance(registration));
         return { kind: 'empty' };
       },
@@ -58,7 +63,9 @@ export function agentServiceRoutes(ctx: HttpContext): Route[] {
       methods: ['PUT'],
       legacyGet: true,
       name: 'agent/service/deregister',
+      access: { kind: 'checked' },
       async handle(req) {
+        requireServiceWrite(req.acl, catalog, req.rest);
         await committer.submit(deregisterInstance(req.rest));
         return { kind: 'empty' };
       },
@@ -67,9 +74,11 @@ export function agentServiceRoutes(ctx: HttpContext): Route[] {
       path: '/v1/agent/service/maintenance/',
       methods: ['PUT'],
       name: 'agent/service/maintenance',
+      access: { kind: 'checked' },
       async handle(req) {
         if (req.rest === '') throw badRequest('Missing service ID');
         const enable = parseEnable(req);
+        requireServiceWrite(req.acl, catalog, req.rest);
         await committer.submit(setInstanceMaintenance(req.rest, enable, req.query.get('reason') ?? ''));
         return { kind: 'empty' };
       },
@@ -78,11 +87,12 @@ export function agentServiceRoutes(ctx: HttpContext): Route[] {
       path: '/v1/agent/service/',
       methods: ['GET'],
       name: 'agent/service',
-      access: { kind: 'agent-read', permission: 'service:read' },
+      access: { kind: 'checked' },
       async handle(req) {
         const id = req.rest;
         let current = serviceWithHash(id);
         if (!current) throw notFound(`unknown service ID: ${id}`);
+        req.acl.require('service', current.name, 'read');
         // Hash-based blocking: hold while the content hash equals ?hash.
         const wanted = req.query.get('hash');
         if (wanted !== null && wanted !== '' && wanted === current.hash && !ctx.closing()) {
@@ -103,13 +113,15 @@ export function agentServiceRoutes(ctx: HttpContext): Route[] {
       path: '/v1/agent/services',
       methods: ['GET'],
       name: 'agent/services',
-      filtered: {},
+      access: { kind: 'checked' },
       handle(req) {
         const filter = filterOf(req);
         const out: Record<string, unknown> = {};
         for (const s of catalog.instances()) {
           const shape = agentServiceShape(s, options.datacenter);
-          if (!filter || filter(shape)) out[s.id] = shape;
+          if (filter && !filter(shape)) continue;
+          if (req.acl.allows('service', s.name, 'read')) out[s.id] = shape;
+          else req.aclFiltered();
         }
         return { kind: 'json', body: out };
       },

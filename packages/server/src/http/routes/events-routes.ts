@@ -16,8 +16,12 @@ export function eventsRoutes(ctx: HttpContext): Route[] {
       path: '/v1/roster/events',
       methods: ['GET'],
       name: 'roster/events',
-      access: { kind: 'agent-read', permission: 'service:read' },
-      handle() {
+      access: { kind: 'checked' },
+      handle(req) {
+        // The identity is fixed when the stream opens; each event is shown only if its service may be read.
+        const acl = req.acl;
+        const nodeName = ctx.catalog.node.name;
+        const visible = (service: string) => acl.all || (acl.allows('service', service, 'read') && acl.allows('node', nodeName, 'read'));
         return {
           kind: 'stream',
           start(res) {
@@ -29,6 +33,7 @@ export function eventsRoutes(ctx: HttpContext): Route[] {
             });
             res.write(`: roster events, index ${ctx.catalog.indexes.current}\n\n`);
             const unsubscribe = ctx.events.subscribe((event) => {
+              if (!visible(event.type === 'register' ? event.instance.service : event.service)) return;
               res.write(`id: ${event.index}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
             });
             const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), SSE_KEEPALIVE_MS);

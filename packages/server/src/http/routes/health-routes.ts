@@ -10,6 +10,7 @@ import { checkShape } from '../shapes/check-shape.js';
 import { nodeShape } from '../shapes/node-shape.js';
 import { nodeServiceShape } from '../shapes/service-shape.js';
 import { nodeMetaMatches, tagMatcher } from './select.js';
+import { allowsCheck, allowsServiceRead } from '../../acl/catalog-access.js';
 
 /** `?passing`: present and empty means true; otherwise Go's ParseBool. */
 function passingOf(req: ApiRequest): boolean {
@@ -55,12 +56,24 @@ export function healthRoutes(ctx: HttpContext): Route[] {
       path: '/v1/health/service/',
       methods: ['GET'],
       name: 'health/service',
+      access: { kind: 'checked' },
       handle(req) {
         const name = req.rest;
         if (name === '') throw badRequest('Missing service name');
         const passing = passingOf(req);
         const filter = filterOf(req);
         const tags = tagMatcher(req);
+        // node:read and service:read: on one node, all instances or none (so the cache stays valid).
+        if (!allowsServiceRead(req.acl, catalog, name)) {
+          return blockingRead(ctx, req, {
+            keys: [serviceKey(name)],
+            index: () => indexes().forService(name),
+            render() {
+              if (catalog.instancesOf(name).length > 0) req.aclFiltered();
+              return [];
+            },
+          });
+        }
         return blockingRead(ctx, req, {
           keys: [serviceKey(name)],
           index: () => indexes().forService(name),
@@ -117,14 +130,20 @@ export function healthRoutes(ctx: HttpContext): Route[] {
       path: '/v1/health/checks/',
       methods: ['GET'],
       name: 'health/checks',
+      access: { kind: 'checked' },
       handle(req) {
         const name = req.rest;
         if (name === '') throw badRequest('Missing service name');
         const filter = filterOf(req);
+        const visible = allowsServiceRead(req.acl, catalog, name);
         return blockingRead(ctx, req, {
           keys: [serviceKey(name)],
           index: () => indexes().forService(name),
           render() {
+            if (!visible) {
+              if (catalog.instancesOf(name).some((s) => catalog.checksOf(s.id).length > 0)) req.aclFiltered();
+              return [];
+            }
             if (!nodeMetaMatches(req, catalog.node)) return [];
             const out: unknown[] = [];
             for (const s of catalog.instancesOf(name)) {
@@ -139,6 +158,7 @@ export function healthRoutes(ctx: HttpContext): Route[] {
       path: '/v1/health/state/',
       methods: ['GET'],
       name: 'health/state',
+      access: { kind: 'checked' },
       handle(req) {
         const state = req.rest;
         if (state === '') throw badRequest('Missing check state');
@@ -152,7 +172,9 @@ export function healthRoutes(ctx: HttpContext): Route[] {
             for (const c of catalog.checks()) {
               if (state !== 'any' && c.status !== state) continue;
               const shape = checkShape(c, catalog);
-              if (!filter || filter(shape)) out.push(shape);
+              if (filter && !filter(shape)) continue;
+              if (allowsCheck(req.acl, catalog, c, 'read')) out.push(shape);
+              else req.aclFiltered();
             }
             return out;
           },
@@ -163,6 +185,7 @@ export function healthRoutes(ctx: HttpContext): Route[] {
       path: '/v1/health/node/',
       methods: ['GET'],
       name: 'health/node',
+      access: { kind: 'checked' },
       handle(req) {
         const name = req.rest;
         if (name === '') throw badRequest('Missing node name');
@@ -175,7 +198,9 @@ export function healthRoutes(ctx: HttpContext): Route[] {
             const out: unknown[] = [];
             for (const c of catalog.checks()) {
               const shape = checkShape(c, catalog);
-              if (!filter || filter(shape)) out.push(shape);
+              if (filter && !filter(shape)) continue;
+              if (allowsCheck(req.acl, catalog, c, 'read')) out.push(shape);
+              else req.aclFiltered();
             }
             return out;
           },
