@@ -31,7 +31,18 @@ export function durationOption(field: string, value: unknown, fallbackMs: number
 
 /** A source of uniform numbers in [0, 1); a process-wide seeded generator when undefined. */
 export function randomOption(field: string, value: unknown): () => number {
-  return o.withDefault(o.random, defaultRandom)(value, field);
+  const given = o.withDefault(o.random, defaultRandom)(value, field);
+  if (given === defaultRandom) return given;
+  // A user's generator that breaks its contract (42, NaN, a string) must not break a pick.
+  return () => unitInterval(given());
+}
+
+/** `r` if it is in [0, 1); else its fractional part (NaN and non-numbers: 0). */
+export function unitInterval(r: unknown): number {
+  if (typeof r !== 'number' || !Number.isFinite(r)) return 0;
+  if (r >= 0 && r < 1) return r;
+  const f = r - Math.floor(r);
+  return f < 1 ? f : 0;
 }
 
 /**

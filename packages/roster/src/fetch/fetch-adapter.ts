@@ -41,8 +41,15 @@ export async function fromFetchArguments(
     throw new InvalidArgumentError('headers', error instanceof Error ? error.message : String(error), { cause: error });
   }
   let body: RequestOptions['body'];
-  if (init?.body !== undefined && init.body !== null) body = await toBody(init.body, headers);
-  else if (init?.body === undefined && request?.body) body = new Uint8Array(await request.arrayBuffer());
+  if (init?.body !== undefined && init.body !== null) {
+    try {
+      body = await toBody(init.body, headers);
+    } catch (error) {
+      throw new InvalidArgumentError('body', `cannot be sent: ${error instanceof Error ? error.message : v.describe(error)}`, {
+        cause: error,
+      });
+    }
+  } else if (init?.body === undefined && request?.body) body = new Uint8Array(await request.arrayBuffer());
   return {
     url,
     options: {

@@ -76,7 +76,7 @@ function checkHeaders(headers: unknown): void {
  */
 export function transportRequest(service: string, origin: string, path: string, options: RequestOptions = NO_OPTIONS): TransportRequest {
   if (typeof path !== 'string' || path.charCodeAt(0) !== 47)
-    throw new InvalidArgumentError('path', `must start with "/", got ${JSON.stringify(path)}`);
+    throw new InvalidArgumentError('path', `must start with "/", got ${v.describe(path)}`);
   if (options !== NO_OPTIONS) checkRequestOptions(options);
   const method = options.method;
   const key = options.key;

@@ -25,5 +25,7 @@ export interface BackoffSettings {
 /** Delay before retry number `attempt` (0-based), given a random number in [0, 1). */
 export function backoffDelay(attempt: number, options: BackoffSettings, random: () => number): number {
   const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** Math.min(attempt, 30));
-  return Math.floor(random() * ceiling);
+  // An injected random outside [0, 1) (or NaN) must not turn the wait into 0 ms or days.
+  const r = random();
+  return Math.floor((typeof r === 'number' && r >= 0 && r < 1 ? r : 0.5) * ceiling);
 }
