@@ -9,6 +9,7 @@ import { MAX_TIMER_MS } from '../clock.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { HealthStatus } from '../model.js';
 import { abortText, errorText, type Probe, type ProbeResult, probeTimeout } from './probe.js';
+import { guardedLookup, type LookupFunction, refusedHost, TargetRefusedError } from './target-guard.js';
 
 /** Consul's default cap on a check's output: 4 KB of the response body. */
 export const HTTP_OUTPUT_MAX_BYTES = 4096;
@@ -30,6 +31,12 @@ export interface HttpProbeSpec {
   readonly outputMaxBytes?: number;
   /** Redirects followed (default {@link HTTP_MAX_REDIRECTS}); 0 = a redirect is the answer. */
   readonly maxRedirects?: number;
+  /**
+   * Name resolution (default `dns.lookup`), wrapped by the check-target guard: every hop,
+   * redirects included, is refused before connecting when it is or resolves to a link-local or
+   * metadata address (target-guard.ts).
+   */
+  readonly lookup?: LookupFunction;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -70,6 +77,7 @@ export function httpProbe(spec: HttpProbeSpec): Probe {
     throw new InvalidArgumentError('maxRedirects', `must be an integer ≥ 0, got ${maxRedirects}`);
   }
   const headers = requestHeaders(spec.headers ?? {});
+  const lookup = guardedLookup(spec.lookup);
   const label = `HTTP ${method} ${spec.url}`;
   const op = method.charAt(0).toUpperCase() + method.slice(1).toLowerCase();
 
@@ -89,7 +97,7 @@ export function httpProbe(spec: HttpProbeSpec): Probe {
         if (controller.signal.aborted) return failed(abortText(controller.signal.reason));
         let res: http.IncomingMessage;
         try {
-          res = await send(current, currentMethod, currentHeaders, controller.signal);
+          res = await send(current, currentMethod, currentHeaders, controller.signal, lookup);
         } catch (error) {
           return failed(controller.signal.aborted ? abortText(controller.signal.reason) : errorText(error));
         }
@@ -166,10 +174,16 @@ function withoutCredentials(headers: Headers): Headers {
 }
 
 /** Sends one request on a fresh socket (`agent: false`: `Connection: close`, nothing pooled). */
-function send(url: URL, method: string, headers: Headers, signal: AbortSignal): Promise<http.IncomingMessage> {
+function send(url: URL, method: string, headers: Headers, signal: AbortSignal, lookup: LookupFunction): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
+    // A refused literal never gets a socket; a name is checked by `lookup` before connecting.
+    const rule = refusedHost(url.hostname);
+    if (rule !== undefined) {
+      reject(new TargetRefusedError(url.hostname, rule));
+      return;
+    }
     const lib = url.protocol === 'https:' ? https : http;
-    const req = lib.request(url, { method, headers, agent: false, signal }, resolve);
+    const req = lib.request(url, { method, headers, agent: false, signal, lookup }, resolve);
     req.on('error', reject);
     req.end();
   });

@@ -5,6 +5,7 @@ import net from 'node:net';
 import { MAX_TIMER_MS } from '../clock.js';
 import { InvalidArgumentError } from '../errors.js';
 import { abortText, errorText, type Probe, probeTimeout } from './probe.js';
+import { guardedLookup, type LookupFunction, refusedHost, TargetRefusedError } from './target-guard.js';
 
 /** What a TCP probe connects to. */
 export interface TcpProbeSpec {
@@ -12,6 +13,8 @@ export interface TcpProbeSpec {
   readonly target: string;
   /** Time limit of the connect (name lookup included), in ms. */
   readonly timeoutMs: number;
+  /** Name resolution (default `dns.lookup`), wrapped by the check-target guard (target-guard.ts). */
+  readonly lookup?: LookupFunction;
 }
 
 /** A parsed `host:port` target. */
@@ -53,6 +56,7 @@ export function tcpProbe(spec: TcpProbeSpec): Probe {
     throw new InvalidArgumentError('timeoutMs', `must be > 0 and ≤ ${MAX_TIMER_MS} ms, got ${timeoutMs}`);
   }
   const label = `TCP connect ${spec.target}`;
+  const lookup = guardedLookup(spec.lookup);
 
   return (signal) =>
     new Promise((resolve) => {
@@ -60,7 +64,13 @@ export function tcpProbe(spec: TcpProbeSpec): Probe {
         resolve({ status: 'critical', output: `${label}: ${abortText(signal.reason)}` });
         return;
       }
-      const socket = net.connect({ host, port });
+      // A refused literal never gets a socket; a name is checked by `lookup` before connecting.
+      const rule = refusedHost(host);
+      if (rule !== undefined) {
+        resolve({ status: 'critical', output: `${label}: ${new TargetRefusedError(host, rule).message}` });
+        return;
+      }
+      const socket = net.connect({ host, port, lookup });
       let done = false;
       const finish = (error?: string) => {
         if (done) return;

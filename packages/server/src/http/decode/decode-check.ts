@@ -6,6 +6,7 @@
 import type { HealthCheck, HealthStatus, NormalizedCheck } from '@rosterjs/roster';
 import { isHealthStatus } from '@rosterjs/roster';
 import type { CheckDefinition } from '../../catalog/types.js';
+import { refusedHost } from '@rosterjs/roster/health';
 import { badRequest, invalidCheck } from '../../errors.js';
 import type { Fields } from './fields.js';
 
@@ -103,6 +104,7 @@ export function decodeCheck(f: Fields, id: string | undefined, statusError: stri
     ...optionalInt('failuresBeforeWarning', f.int('FailuresBeforeWarning', 'failures_before_warning')),
     ...optionalInt('failuresBeforeCritical', f.int('FailuresBeforeCritical', 'failures_before_critical')),
   };
+  refuseTarget(http, tcp);
   let check: HealthCheck;
   if (http !== '') {
     const header = decodeHeader(f);
@@ -203,4 +205,25 @@ export function toDefinition(normalized: NormalizedCheck, extras: DecodedCheck['
     case 'ttl':
       return { type: 'ttl', intervalMs: 0, timeoutMs: 0, ttlMs: normalized.ttlMs, ...common };
   }
+}
+
+/**
+ * The check-target guard at registration (issue 14): a target that is, as written, a link-local
+ * or metadata address is refused with 400 naming the rule. Names are checked at probe time,
+ * where they resolve (the check is then critical with the rule in its output).
+ * @throws ApiError 400 `Invalid check: HTTP/TCP target refused: <rule>`.
+ */
+function refuseTarget(http: string, tcp: string): void {
+  let host: string | undefined;
+  if (http !== '') {
+    try {
+      host = new URL(http).hostname;
+    } catch {
+      return; // the URL's own validation answers
+    }
+  } else if (tcp !== '') {
+    host = /^(.+):\d{1,5}$/.exec(tcp)?.[1];
+  }
+  const rule = host === undefined ? undefined : refusedHost(host);
+  if (rule !== undefined) throw invalidCheck(`${http !== '' ? 'HTTP' : 'TCP'} target refused: ${rule}`);
 }
