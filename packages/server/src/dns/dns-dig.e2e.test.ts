@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireBinary } from '../../../../test-support/system.js';
+import { parseAclConfig } from '../acl/acl-config.js';
 import { createServer, type RosterServer, type ServerOptions } from '../index.js';
 import { dig } from '../testing/dig.test-helper.js';
 
@@ -320,6 +321,48 @@ describe.runIf(requireBinary('dig', 'dnsutils', 'DNS with ACLs'))('DNS with ACLs
     await registerWith(s);
     expect((await dig(s.dnsPort, 'secret.service.consul', 'A')).answer.map((a) => a.data[0])).toEqual(['127.0.6.1']);
     expect((await dig(s.dnsPort, 'node-a.node.consul', 'A')).status).toBe('NOERROR');
+  });
+
+  it('per-service policies: the anonymous token sees the services its policy may read, and nothing else; a DNS token adds its own', async () => {
+    const DNS_TOKEN = 'dns-token-0123456789abcdef0123456789ab';
+    const config = parseAclConfig({
+      default_policy: 'deny',
+      policies: {
+        'public-read': { service: { public: { policy: 'read' } }, node_prefix: { '': { policy: 'read' } } },
+        'internal-read': { service_prefix: { internal: { policy: 'read' } }, node_prefix: { '': { policy: 'read' } } },
+      },
+      tokens: [
+        { secret_id: WRITER, policies: ['global-management'] },
+        { secret_id: DNS_TOKEN, policies: ['public-read', 'internal-read'] },
+      ],
+      anonymous_policies: ['public-read'],
+    });
+    const anonymous = await start({ acl: config });
+    const withToken = await start({ acl: config, dns: { port: 0, token: DNS_TOKEN } });
+    for (const s of [anonymous, withToken]) {
+      for (const [name, address] of [
+        ['public', '127.0.8.1'],
+        ['internal-api', '127.0.8.2'],
+        ['secret', '127.0.8.3'],
+      ] as const) {
+        const response = await fetch(`${s.url}/v1/agent/service/register`, {
+          method: 'PUT',
+          headers: { 'X-Consul-Token': WRITER },
+          body: JSON.stringify({ Name: name, Address: address, Port: 80 }),
+        });
+        expect(response.status).toBe(200);
+      }
+    }
+    const seen = async (s: Started, name: string) => (await dig(s.dnsPort, `${name}.service.consul`, 'A')).answer.map((a) => a.data[0]);
+    expect(await seen(anonymous, 'public')).toEqual(['127.0.8.1']);
+    expect((await dig(anonymous.dnsPort, 'internal-api.service.consul', 'A')).status).toBe('NXDOMAIN');
+    expect((await dig(anonymous.dnsPort, 'secret.service.consul', 'SRV')).status).toBe('NXDOMAIN');
+    expect(await seen(withToken, 'public')).toEqual(['127.0.8.1']);
+    expect(await seen(withToken, 'internal-api')).toEqual(['127.0.8.2']);
+    expect((await dig(withToken.dnsPort, 'secret.service.consul', 'A')).status).toBe('NXDOMAIN');
+    // PTR answers are filtered the same way.
+    expect((await dig(anonymous.dnsPort, '-x', '127.0.8.3')).status).toBe('NXDOMAIN');
+    expect((await dig(anonymous.dnsPort, '-x', '127.0.8.1')).answer.map((a) => a.data[0])).toEqual(['public.service.dc1.consul.']);
   });
 
   it('an unknown DNS token is refused at start, naming dns.token', () => {

@@ -250,4 +250,35 @@ describe('malformed DNS packets over real sockets', () => {
     });
     expect(dnsPacket.decode(reply)).toMatchObject({ id: 9, answers: [{ type: 'A', data: '127.0.0.1' }] });
   }, 120_000);
+
+  it('a TCP client that does not read its answers is cut off after 1 MiB of them; others are served', async () => {
+    const url = `http://127.0.0.1:${(server as unknown as { address: { port: number } }).address.port}`;
+    await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        fetch(`${url}/v1/agent/service/register`, {
+          method: 'PUT',
+          body: JSON.stringify({ Name: 'wide', ID: `wide-${i}`, Address: `127.3.0.${i + 1}`, Port: 1000 + i }),
+        }),
+      ),
+    );
+    const query = dnsPacket.streamEncode({ id: 1, type: 'query', questions: [{ name: 'wide.service.consul', type: 'SRV' }] });
+    const socket = connect(port, '127.0.0.1');
+    socket.pause(); // never read
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.on('error', () => undefined);
+    socket.write(Buffer.concat(Array.from({ length: 4000 }, () => query))); // ~25 MB of answers: far more than the kernel buffers hold
+    await new Promise((r) => setTimeout(r, 1000));
+    let received = 0;
+    socket.on('data', (chunk: Buffer) => (received += chunk.length));
+    socket.resume();
+    await closed;
+    expect(received).toBeLessThan(4000 * 4000);
+    const [ok] = await sendAll(
+      port,
+      [dnsPacket.encode({ id: 8, type: 'query', questions: [{ name: 'wide.service.consul', type: 'A' }] })],
+      5000,
+    );
+    expect(dnsPacket.decode(ok!.reply!).id).toBe(8);
+  }, 60_000);
 });

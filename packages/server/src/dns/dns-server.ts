@@ -31,6 +31,8 @@ export interface DnsServerParts {
   readonly onQuery?: (transport: DnsTransport, outcome: 'answered' | 'dropped' | 'limited') => void;
 }
 
+/** Answers a TCP client may leave unread before its connection is closed. */
+const MAX_UNREAD_BYTES = 1024 * 1024;
 /** How many times a free port is looked for when port 0 was asked for. */
 const PORT_ATTEMPTS = 10;
 
@@ -165,6 +167,12 @@ export class DnsServer {
         const prefix = Buffer.alloc(2);
         prefix.writeUInt16BE(reply.length);
         socket.write(Buffer.concat([prefix, reply]));
+        // A client that sends queries but does not read the answers would make us buffer them
+        // without end: past this much unread output the connection is closed.
+        if (socket.writableLength > MAX_UNREAD_BYTES) {
+          socket.destroy();
+          return;
+        }
       }
     });
   }

@@ -17,16 +17,17 @@ export function weightedShuffle<T>(items: readonly T[], weight: (item: T) => num
 }
 
 /**
- * The items in a uniformly random order, drawn lazily (Fisher–Yates on a copy, one step per item
- * taken): a caller that stops after k items paid for k steps.
+ * The items in a uniformly random order, drawn lazily (Fisher–Yates with the swaps kept in a map
+ * instead of a copy of the array): a caller that stops after k items paid for k steps.
  */
 export function* randomOrder<T>(items: readonly T[], random: () => number): Generator<T> {
-  const copy = [...items];
-  for (let i = 0; i < copy.length; i++) {
-    const j = i + Math.floor(random() * (copy.length - i));
-    const t = copy[j]!;
-    copy[j] = copy[i]!;
-    copy[i] = t;
-    yield t;
+  const n = items.length;
+  /** Position → index of the item now there, for positions a swap has touched. */
+  const moved = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const j = i + Math.floor(random() * (n - i));
+    const atJ = moved.get(j) ?? j;
+    moved.set(j, moved.get(i) ?? i);
+    yield items[atJ]!;
   }
 }
