@@ -6,6 +6,7 @@
 import os from 'node:os';
 import { type Clock, MAX_TIMER_MS, systemClock } from '../clock.js';
 import { InvalidArgumentError } from '../errors.js';
+import * as v from '../internal/options.js';
 import type { HttpCheck, Registration } from '../model.js';
 import type { Registry } from '../registry/registry.js';
 import { validateRegistration } from '../validate.js';
@@ -177,8 +178,7 @@ export function normalizeAnnounceOptions(options: unknown): AnnounceSettings {
       ...(w.source === undefined ? {} : { source: w.source as LagSource }),
     };
   }
-  const clock = o.clock ?? systemClock;
-  if (!isObject(clock) || typeof clock.setTimeout !== 'function' || typeof clock.now !== 'function') fail('clock', 'must be a Clock');
+  const clock = v.withDefault(v.clock, systemClock)(o.clock, 'clock');
 
   return {
     registry: o.registry,
