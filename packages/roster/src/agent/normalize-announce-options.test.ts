@@ -107,7 +107,8 @@ describe('normalizeAnnounceOptions', () => {
     [{ lagWatchdog: { intervalMs: 1 } }, 'lagWatchdog.intervalMs'],
     [{ lagWatchdog: { recoverAfter: 0.5 } }, 'lagWatchdog.recoverAfter'],
     [{ lagWatchdog: { source: () => 0 } }, 'lagWatchdog.source'],
-    [{ clock: Date }, 'clock'],
+    [{ clock: Date }, 'clock.setTimeout'],
+    [{ clock: { now: (): number => 0, setTimeout: (): number => 0 } }, 'clock.clearTimeout'],
     [{ propagationMs: 100 }, 'propagationMs'],
   ])('%j is rejected naming %s', (bad, field) => {
     let error: unknown;

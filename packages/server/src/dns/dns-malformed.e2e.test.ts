@@ -281,4 +281,25 @@ describe('malformed DNS packets over real sockets', () => {
     );
     expect(dnsPacket.decode(ok!.reply!).id).toBe(8);
   }, 60_000);
+
+  it('the per-address rate limit: beyond the burst, queries are dropped without an answer', async () => {
+    const dir2 = mkdtempSync(join(tmpdir(), 'roster-dns-rate-'));
+    const limited = createServer({ port: 0, dataDir: dir2, logLevel: 'silent', sync: 'normal', dns: { port: 0, rateLimit: 20 } });
+    try {
+      await limited.listen();
+      const query = (id: number) => dnsPacket.encode({ id, type: 'query', questions: [{ name: 'nosuch.service.consul', type: 'A' }] });
+      // 60 queries at once from 127.0.0.1 (each from its own port: the limit is per address).
+      const outcomes = await sendAll(
+        limited.dnsAddress!.port,
+        Array.from({ length: 60 }, (_, i) => query(i + 1)),
+        1000,
+      );
+      const answered = outcomes.filter((o) => o.reply !== undefined).length;
+      expect(answered).toBeGreaterThanOrEqual(20);
+      expect(answered).toBeLessThan(40); // 20 of burst, plus what refilled meanwhile (20/s)
+    } finally {
+      await limited.close();
+      rmSync(dir2, { recursive: true, force: true });
+    }
+  });
 });
