@@ -22,6 +22,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['operations'], // each write as a function over a Batch
   ['checks', 'blocking', 'events', 'metrics', 'acl'], // services around the core
   ['dns'], // the DNS edge: reads the catalog, needs nothing of HTTP (its options feed options.ts)
+  ['logging'], // the logger (JSON or readable lines) and one line per registry event
   ['options.ts'], // resolved options
   ['context.ts'], // the parts every edge reaches
   ['http/shapes', 'http/decode'], // Consul's wire names: answers out, requests in

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { type Clock, InvalidArgumentError, systemClock } from '@rosterjs/roster';
 import type { AclOptions } from './acl/acl.js';
 import { type DnsOptions, type ResolvedDnsOptions, resolveDnsOptions } from './dns/dns-options.js';
+import type { LogFormat } from './logging/create-logger.js';
 import type { SyncMode } from './store/store.js';
 
 /** Options of {@link createServer}. */
@@ -19,6 +20,8 @@ export interface ServerOptions {
   readonly dataDir?: string;
   /** pino level: fatal, error, warn, info, debug, trace, silent; default `info`. */
   readonly logLevel?: string;
+  /** `json` (default: one JSON object per line) or `pretty` (readable lines, for a terminal). */
+  readonly logFormat?: LogFormat;
   /** Clock for blocking-query waits, check schedules, TTLs and the reaper; default the system clock. */
   readonly clock?: Clock;
   /** Random numbers in [0, 1) (blocking-query jitter, first check delay); default `Math.random`. */
@@ -65,6 +68,7 @@ export interface ResolvedOptions {
   readonly port: number;
   readonly dataDir: string;
   readonly logLevel: string;
+  readonly logFormat: LogFormat;
   readonly clock: Clock;
   readonly random: () => number;
   readonly nodeName: string;
@@ -105,6 +109,9 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
   const logLevel = options.logLevel ?? 'info';
   if (!LOG_LEVELS.has(logLevel))
     throw new InvalidArgumentError('logLevel', `must be one of ${[...LOG_LEVELS].join(', ')}, got ${JSON.stringify(logLevel)}`);
+  const logFormat = options.logFormat ?? 'json';
+  if (logFormat !== 'json' && logFormat !== 'pretty')
+    throw new InvalidArgumentError('logFormat', `must be "json" or "pretty", got ${JSON.stringify(logFormat)}`);
   const sync = options.sync ?? 'full';
   if (sync !== 'full' && sync !== 'normal')
     throw new InvalidArgumentError('sync', `must be "full" or "normal", got ${JSON.stringify(sync)}`);
@@ -145,6 +152,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     port,
     dataDir: resolve(options.dataDir ?? '.roster-data'),
     logLevel,
+    logFormat,
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random,
     nodeName,

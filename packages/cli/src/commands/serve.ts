@@ -42,6 +42,11 @@ export function serveCommand(): Command {
         .default('info')
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     )
+    .addOption(
+      new Option('--log-format <format>', 'log lines: pretty (readable) or json (default: pretty on a terminal, json otherwise)')
+        .env('ROSTER_LOG_FORMAT')
+        .choices(['pretty', 'json']),
+    )
     .addOption(new Option('--node-name <name>', 'node name (default: the host name)').env('ROSTER_NODE_NAME'))
     .addOption(new Option('--node-address <address>', 'node address reported to clients').env('ROSTER_NODE_ADDRESS'))
     .addOption(new Option('--datacenter <name>', 'datacenter name').env('ROSTER_DATACENTER').default('dc1'))
@@ -99,6 +104,7 @@ export function serveCommand(): Command {
       port: opts.port as number,
       dataDir: opts.dataDir as string,
       logLevel: opts.logLevel as string,
+      logFormat: (opts.logFormat as 'pretty' | 'json' | undefined) ?? (process.stdout.isTTY ? 'pretty' : 'json'),
       datacenter: opts.datacenter as string,
       sync: opts.sync as SyncMode,
       legacyGet: opts.strictMethods !== true,
@@ -142,15 +148,13 @@ export function serveCommand(): Command {
       }
     });
     try {
-      const address = await server.listen();
+      // The server logs the one start-up line (address, data dir, index, DNS) in the chosen format.
+      await server.listen();
       if (server.options.insecure && !isLoopback(server.options.bind) && server.options.acl === undefined) {
         process.stderr.write(
           `roster serve: WARNING: --insecure: listening on ${server.options.bind} without ACLs; anyone who reaches it can register, deregister and redirect services\n`,
         );
       }
-      process.stdout.write(`roster serve listening on ${address.url} (data dir ${server.options.dataDir}, index ${server.index})\n`);
-      const dns = server.dnsAddress;
-      if (dns) process.stdout.write(`roster serve DNS on ${dns.host}:${dns.port} (UDP and TCP, domain ${server.options.dns?.domain})\n`);
     } catch (error) {
       process.stderr.write(
         `roster serve: cannot listen on ${options.bind}:${options.port}: ${error instanceof Error ? error.message : String(error)}\n`,

@@ -87,6 +87,12 @@ export interface AnnounceOptions {
   readonly lagWatchdog?: LagWatchdogOptions | false;
   /** Time source of the drain's waits and the watchdog (default the system clock). */
   readonly clock?: Clock;
+  /**
+   * How long the first registration waits for a registry that cannot be reached yet, retrying
+   * with backoff (100 ms doubling to 2 s): milliseconds or a Go duration. Default 30 s; 0 = one
+   * attempt, fail at once.
+   */
+  readonly startupTimeout?: number | string;
 }
 
 /**
@@ -106,6 +112,7 @@ export const ANNOUNCE_DEFAULTS = {
   drainTimeoutMs: 10_000,
   signals: ['SIGTERM', 'SIGINT'] as readonly NodeJS.Signals[],
   exitGraceMs: 2000,
+  startupTimeoutMs: 30_000,
   lagThresholdMs: 1000,
   lagIntervalMs: 1000,
   lagRecoverAfter: 3,

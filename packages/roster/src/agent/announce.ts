@@ -6,6 +6,7 @@ import type { AnnounceOptions } from './announce-options.js';
 import { normalizeAnnounceOptions } from './normalize-announce-options.js';
 import type { Announcement } from './announcement.js';
 import { LiveAnnouncement } from './live-announcement.js';
+import { registerAtStartup } from './register-at-startup.js';
 
 /**
  * Registers this process's instance of `service` and keeps it registered:
@@ -25,11 +26,15 @@ import { LiveAnnouncement } from './live-announcement.js';
  * await using announcement = await announce({ registry: connect('consul://127.0.0.1:8500'), service: 'orders', server });
  * attachHealth(server, announcement);
  * ```
+ * The first registration waits for a registry that is not up yet: a retryable failure
+ * (unreachable, 5xx) is retried with jittered backoff (100 ms doubling to 2 s) for up to
+ * `startupTimeout` (default 30 s; 0 = one attempt).
  * @throws InvalidArgumentError naming the bad option (nothing is registered then); the errors
- *   of `Registry.register` (RegistryUnavailableError, ClosedError).
+ *   of `Registry.register`: RegistryUnavailableError once `startupTimeout` has passed,
+ *   non-retryable ones (ClosedError, AccessDeniedError) at once.
  */
 export async function announce(options: AnnounceOptions): Promise<Announcement> {
   const settings = normalizeAnnounceOptions(options);
-  const lease = await settings.registry.register(settings.registration);
+  const lease = await registerAtStartup(settings.registry, settings.registration, settings.startupTimeoutMs, settings.clock);
   return new LiveAnnouncement(lease, settings);
 }

@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import { type Clock, MAX_TIMER_MS, systemClock } from '../clock.js';
+import { toMilliseconds } from '../duration.js';
 import { InvalidArgumentError } from '../errors.js';
 import * as v from '../internal/options.js';
 import type { HttpCheck, Registration } from '../model.js';
@@ -29,12 +30,14 @@ export interface AnnounceSettings {
   readonly lag:
     { readonly thresholdMs: number; readonly intervalMs: number; readonly recoverAfter: number; readonly source?: LagSource } | undefined;
   readonly clock: Clock;
+  /** How long the first registration waits for the registry (`startupTimeout`). */
+  readonly startupTimeoutMs: number;
   /** The heartbeat period: how often the Lease renews (ttl / 3), or the check interval without a TTL. */
   readonly heartbeatMs: number;
 }
 
 const KEYS = new Set(
-  'registry service port address id tags meta weight zone ttl check server drain signals exitOnSignal exitGraceMs lagWatchdog clock'.split(
+  'registry service port address id tags meta weight zone ttl check server drain signals exitOnSignal exitGraceMs lagWatchdog clock startupTimeout'.split(
     ' ',
   ),
 );
@@ -62,6 +65,14 @@ function ms(value: unknown, field: string, fallback: number, min: number): numbe
   if (typeof value !== 'number' || !Number.isFinite(value)) return fail(field, `must be a number of milliseconds, got ${String(value)}`);
   if (value < min || value > MAX_TIMER_MS) return fail(field, `must be between ${min} and ${MAX_TIMER_MS} ms, got ${value}`);
   return value;
+}
+
+/** A duration given as milliseconds or a Go string (`"30s"`), 0 … MAX_TIMER_MS. */
+function goMs(value: unknown, field: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = toMilliseconds(value);
+  if (!parsed.ok) return fail(field, parsed.error);
+  return ms(parsed.ms, field, fallback, 0);
 }
 
 function isServer(value: unknown): value is HttpServer {
@@ -191,6 +202,7 @@ export function normalizeAnnounceOptions(options: unknown): AnnounceSettings {
     exitGraceMs: ms(o.exitGraceMs, 'exitGraceMs', ANNOUNCE_DEFAULTS.exitGraceMs, 0),
     lag,
     clock,
+    startupTimeoutMs: goMs(o.startupTimeout, 'startupTimeout', ANNOUNCE_DEFAULTS.startupTimeoutMs),
     heartbeatMs,
   };
 }
