@@ -4,6 +4,7 @@
  */
 export { Acl, AclIdentity, type AclAccess, type AclOptions } from './acl/acl.js';
 export { loadAclFile, parseAclConfig, type AclConfig, type AclPolicy, type AclToken, type StaticAclOptions } from './acl/acl-config.js';
+export type { TlsOptions } from './tls/tls-files.js';
 export type { RemovalReason } from './catalog/change.js';
 export type { DnsAddress } from './dns/dns-server.js';
 export { DEFAULT_DNS_DOMAIN, DEFAULT_DNS_PORT, type DnsOptions, type ResolvedDnsOptions } from './dns/dns-options.js';

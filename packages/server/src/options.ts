@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { type Clock, InvalidArgumentError, systemClock } from '@rosterjs/roster';
 import type { AclOptions } from './acl/acl.js';
+import type { TlsOptions } from './tls/tls-files.js';
 import { type DnsOptions, type ResolvedDnsOptions, resolveDnsOptions } from './dns/dns-options.js';
 import type { LogFormat } from './logging/create-logger.js';
 import type { SyncMode } from './store/store.js';
@@ -58,6 +59,8 @@ export interface ServerOptions {
    * deregister and redirect traffic); default false. A warning is logged at every start.
    */
   readonly insecure?: boolean;
+  /** TLS (and mutual TLS) for the HTTP API; default off (plain HTTP). */
+  readonly tls?: TlsOptions;
   /** The DNS interface (UDP and TCP, default 127.0.0.1:8600); default off in createServer (`roster serve` turns it on). */
   readonly dns?: DnsOptions;
 }
@@ -84,6 +87,8 @@ export interface ResolvedOptions {
   readonly legacyGet: boolean;
   readonly acl: AclOptions | undefined;
   readonly insecure: boolean;
+  /** Undefined when TLS is off. */
+  readonly tls: TlsOptions | undefined;
   /** Undefined when DNS is off. */
   readonly dns: ResolvedDnsOptions | undefined;
 }
@@ -168,6 +173,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     legacyGet: options.legacyGet ?? true,
     acl: options.acl,
     insecure,
+    tls: options.tls,
     dns: resolveDns(options, insecure),
   };
 }

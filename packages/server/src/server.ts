@@ -8,7 +8,9 @@ import type { Server } from 'node:http';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Logger } from 'pino';
 import { InvalidArgumentError } from '@rosterjs/roster';
+import type { Server as TlsServer } from 'node:tls';
 import { Acl, type AclOptions } from './acl/acl.js';
+import { readTls } from './tls/tls-files.js';
 import { Waiters } from './blocking/waiters.js';
 import { bootstrapCatalog, type NodeIdentity } from './store/bootstrap-catalog.js';
 import { Catalog, type CatalogState } from './catalog/catalog.js';
@@ -72,10 +74,12 @@ export interface RosterServer {
   runCheck(checkId: string): Promise<unknown> | undefined;
   /**
    * Swaps in new settings without dropping a connection (SIGHUP): the ACL tables (ACLs must
-   * have been on at start). Requests already resolved keep the identity they had.
+   * have been on at start); with `tls: true`, the certificate, key and CA files are read again
+   * and served to the next connection. Requests already resolved keep the identity they had.
+   * @throws InvalidArgumentError naming a TLS file that cannot be read (the old pair stays).
    * @throws InvalidArgumentError when ACLs were off at start (they cannot be turned on live).
    */
-  reload(changes: { readonly acl?: AclOptions }): void;
+  reload(changes: { readonly acl?: AclOptions; readonly tls?: boolean }): void;
 }
 
 /** Paths of a log object where a token could be: written as `[redacted]`. */
@@ -295,7 +299,8 @@ async function listen({ opts, core, app, dns, logger, shutdown, acl }: ServerPar
   const info = app.server.address();
   const port = typeof info === 'object' && info !== null ? info.port : opts.port;
   const host = opts.bind;
-  const address = { host, port, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}` };
+  const scheme = opts.tls === undefined ? 'http' : 'https';
+  const address = { host, port, url: `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}` };
   if (opts.insecure && !isLoopback(opts.bind) && !acl.enabled) {
     logger.warn(
       { address: address.url },
@@ -351,6 +356,10 @@ function rosterServer(parts: ServerParts): RosterServer {
         if (!acl.enabled) throw new InvalidArgumentError('acl', 'ACLs were off at start; restart the server to turn them on');
         acl.reload(changes.acl);
         logger.info({ acl: acl.defaultPolicy }, 'ACL file reloaded');
+      }
+      if (changes.tls === true && opts.tls !== undefined) {
+        (app.server as unknown as TlsServer).setSecureContext(readTls(opts.tls));
+        logger.info('TLS certificate and key reloaded');
       }
     },
   };

@@ -69,6 +69,16 @@ export function serveCommand(): Command {
         .env('ROSTER_ACL_DEFAULT_POLICY')
         .choices(['allow', 'deny']),
     )
+    .addOption(
+      new Option('--tls-cert-file <file>', 'serve HTTPS with this PEM certificate (re-read on SIGHUP)').env('ROSTER_TLS_CERT_FILE'),
+    )
+    .addOption(new Option('--tls-key-file <file>', 'the PEM key of --tls-cert-file').env('ROSTER_TLS_KEY_FILE'))
+    .addOption(new Option('--tls-ca-file <file>', 'PEM CA that signs client certificates').env('ROSTER_TLS_CA_FILE'))
+    .addOption(
+      new Option('--tls-verify-incoming', 'require a client certificate signed by --tls-ca-file (mutual TLS)').env(
+        'ROSTER_TLS_VERIFY_INCOMING',
+      ),
+    )
     .addOption(new Option('--insecure', 'allow a non-loopback --bind without ACLs (a warning is logged at every start)'))
     .addOption(new Option('--strict-methods', "answer 405 to python-consul 0.7.1's GET on write endpoints, as Consul does"));
   return addDnsOptions(command).action(async (opts: Record<string, unknown>) => {
@@ -113,6 +123,16 @@ export function serveCommand(): Command {
       ...(opts.nodeAddress === undefined ? {} : { nodeAddress: opts.nodeAddress as string }),
       ...(acl === undefined ? {} : { acl }),
       ...(opts.insecure === true ? { insecure: true } : {}),
+      ...(opts.tlsCertFile === undefined && opts.tlsKeyFile === undefined
+        ? {}
+        : {
+            tls: {
+              certFile: (opts.tlsCertFile ?? '') as string,
+              keyFile: (opts.tlsKeyFile ?? '') as string,
+              ...(opts.tlsCaFile === undefined ? {} : { caFile: opts.tlsCaFile as string }),
+              verifyIncoming: opts.tlsVerifyIncoming === true || opts.tlsVerifyIncoming === 'true',
+            },
+          }),
     };
     let server: ReturnType<typeof createServer>;
     try {
@@ -139,6 +159,16 @@ export function serveCommand(): Command {
     process.on('SIGINT', () => stop('SIGINT'));
     // SIGHUP re-reads the ACL file; a broken file keeps the tables in force and says why.
     process.on('SIGHUP', () => {
+      if (server.options.tls !== undefined) {
+        try {
+          server.reload({ tls: true });
+          process.stderr.write('roster serve: SIGHUP: reloaded the TLS certificate and key\n');
+        } catch (error) {
+          process.stderr.write(
+            `roster serve: SIGHUP: kept the TLS pair in force: ${error instanceof Error ? error.message : String(error)}\n`,
+          );
+        }
+      }
       if (aclFile === undefined) return;
       try {
         server.reload({ acl: loadAclFile(aclFile) });

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { type AclIdentity, OPEN_IDENTITY } from '../acl/acl.js';
 import type { HttpContext } from './http-context.js';
 import { ApiError, ServerErrorCode } from '../errors.js';
+import { readTls } from '../tls/tls-files.js';
 import { clientErrorHandler } from './client-errors.js';
 import { ConnectionLimit } from './connection-limit.js';
 import { tokenOf } from './query.js';
@@ -50,7 +51,10 @@ export function buildApp(ctx: HttpContext, router: Router, logger: Logger): Fast
 
 /** Fastify's options: limits, timeouts, and answers to what Fastify refuses itself. */
 function fastifyOptions(ctx: HttpContext, logger: Logger) {
+  const tls = ctx.options.tls;
   return {
+    // TLS: read once here; reload swaps the secure context (server.ts).
+    ...(tls === undefined ? {} : { https: { ...readTls(tls), connectionsCheckingInterval: TIMEOUT_CHECK_MS } }),
     loggerInstance: logger as FastifyBaseLogger,
     // Per-request log lines cost more than a small read itself; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
