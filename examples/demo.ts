@@ -5,7 +5,7 @@
  * deregistration. Ctrl-C stops everything the demo started. Walk-through: docs/demo.md.
  *
  *   npm run demo                              # until Ctrl-C
- *   npm run demo -- --auto                    # stops instance #2 after 5 s (SIGTERM: graceful)
+ *   npm run demo -- --auto                    # stops instance #2 after 5 s (SIGTERM: graceful), ends 10 s later
  *   npm run demo -- --auto --signal SIGKILL   # ... or crashes it
  *   npm run demo -- --auto --duration 15      # and ends by itself after 15 s
  */
@@ -23,7 +23,7 @@ const { values: args } = parseArgs({
     auto: { type: 'boolean', default: false },
     after: { type: 'string', default: '5' },
     signal: { type: 'string', default: 'SIGTERM' },
-    duration: { type: 'string', default: '0' },
+    duration: { type: 'string' },
     rate: { type: 'string', default: '20' },
     port: { type: 'string' },
     help: { type: 'boolean', default: false },
@@ -32,12 +32,15 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(`usage: npm run demo -- [--auto] [--after <s>] [--signal SIGTERM|SIGKILL] [--duration <s>] [--rate <calls/s>] [--port <port>]
   --auto          stop instance #2 after --after seconds of calls (default 5) with --signal (default SIGTERM)
-  --duration <s>  end the demo after this many seconds of calls (default: run until Ctrl-C)
+  --duration <s>  end the demo after this many seconds of calls (default: with --auto, --after + 10 s;
+                  otherwise run until Ctrl-C; 0: run until Ctrl-C)
   --rate <n>      client calls per second (default 20)
   --port <port>   roster serve's port (default 8500, or a free one if 8500 is taken; 0: any free one)`);
   process.exit(0);
 }
 const SIGNALS = new Set(['SIGTERM', 'SIGKILL', 'SIGINT']);
+/** Seconds an `--auto` demo runs on after stopping an instance, when no --duration is given. */
+const AUTO_TAIL_S = 10;
 if (!SIGNALS.has(args.signal)) {
   console.error(`demo: --signal must be SIGTERM, SIGINT or SIGKILL, got ${args.signal}`);
   process.exit(2);
@@ -217,7 +220,9 @@ function scheduleAutoKill(): void {
 client.waitFor(/"instance"/, 60_000).then(
   () => {
     if (args.auto) scheduleAutoKill();
-    const duration = Number(args.duration);
+    // --auto is a self-running show: it ends 10 s after the stop (the failover and the
+    // deregistration have been shown by then) unless --duration says otherwise.
+    const duration = args.duration !== undefined ? Number(args.duration) : args.auto ? Number(args.after) + AUTO_TAIL_S : 0;
     if (duration > 0) timers.push(setTimeout(() => void finish(0), duration * 1000));
   },
   (error: unknown) => {

@@ -6,7 +6,7 @@
  * block becomes that server, 2379 that etcd, and the example ports (8080, 9000, …) free ports.
  * Shell blocks run with the built CLI on PATH as `roster` (and `npx roster`), ts/js blocks as
  * ES modules against the built packages (`npm test` builds first). A block that fails, prints an
- * output other than documented, or has not ended after a minute fails its test; everything a file
+ * output other than documented, or has not ended after two minutes fails its test; everything a file
  * started is stopped after its last block.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -22,7 +22,7 @@ import { type EtcdCluster, freePort, startEtcdCluster } from './etcd.js';
 import { which } from './system.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const BLOCK_LIMIT_MS = 60_000;
+const BLOCK_LIMIT_MS = 120_000;
 /** Ports the docs use for example services; each becomes a free port. */
 const EXAMPLE_PORTS = [3000, 8080, 8081, 8082, 8651, 9000, 9001, 9090];
 

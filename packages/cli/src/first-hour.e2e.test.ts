@@ -87,6 +87,17 @@ describe('--registry that is not a registry', () => {
   });
 });
 
+describe('checks on etcd', () => {
+  it.each([
+    ['--http', '/health'],
+    ['--check-ttl', '30s'],
+  ])('register %s with an etcd:// registry is refused (exit 2), nothing registered', async (...flag) => {
+    const run = await runCli(['register', 'fh-etcd', '--port', '8651', ...flag, '--registry', 'etcd://127.0.0.1:1']);
+    expect(run.code, run.stderr).toBe(ExitCode.Usage);
+    expect(run.stderr).toContain(`${flag[0]}: etcd runs no health checks`);
+  });
+});
+
 describe('register without --address', () => {
   it('registers the address the registry is reached from (loopback here), so the HTTP check passes', async () => {
     const run = await runCli([

@@ -50,6 +50,21 @@ function flagOf(field: string): string {
   return top === 'service' ? '<service>' : top === 'tags' ? '--tag' : `--${top}`;
 }
 
+/**
+ * etcd stores registrations but runs no checks (D41): an --http or --check-ttl check there would
+ * be printed and then never run, the instance passing forever. Refused before any network call.
+ */
+function refuseChecksOnEtcd(options: RegisterOptions): void {
+  if (!/^etcd(\+https)?:/i.test(options.registry)) return;
+  const flag = options.http !== undefined ? '--http' : options.checkTtl !== undefined ? '--check-ttl' : undefined;
+  if (flag === undefined) return;
+  throw new CliError(
+    ExitCode.Usage,
+    `${flag}: etcd runs no health checks, so nothing would ever run this one; with etcd, hold the registration with --ttl ` +
+      '(it lives while this command runs) or report health from the service with announce(); checks need roster serve or Consul',
+  );
+}
+
 /** Builds the registration and validates it offline (before any network call), naming the option at fault. */
 function validate(service: string, options: RegisterOptions): { registration: Registration; reg: NormalizedRegistration } {
   if (options.checkId !== undefined && options.checkTtl === undefined) throw new CliError(ExitCode.Usage, '--check-id needs --check-ttl');
@@ -168,6 +183,7 @@ Examples:
   return withRegistryOptions(command).action(
     cliAction('register', async (service: string, options: RegisterOptions) => {
       validate(service, { ...options, address: options.address ?? '127.0.0.1' }); // bad input fails before any network call
+      refuseChecksOnEtcd(options);
       const address = options.address ?? (await addressTowards(options.registry));
       const { registration, reg } = validate(service, { ...options, address });
       return withRegistry(options.registry, async (registry) => {
