@@ -94,7 +94,8 @@ describe('roster serve safe defaults', () => {
       policies: { 'web-write': { service: { web: { policy: 'write' } } } },
       tokens: [{ secret_id: 'first-secret-0001', description: 'web', policies: ['web-write'] }],
     });
-    const cli = start(['--bind', '0.0.0.0', '--acl-file', file, '--data-dir', dataDir('acl')]);
+    // trace: every log line the server can write is written, and none may carry a secret.
+    const cli = start(['--bind', '0.0.0.0', '--acl-file', file, '--data-dir', dataDir('acl'), '--log-level', 'trace']);
     await cli.waitForOutput(/listening on/);
     expect(cli.stderr()).not.toContain('INSECURE');
     const url = urlOf(cli);
