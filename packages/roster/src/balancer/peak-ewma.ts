@@ -23,6 +23,12 @@ export interface PeakEwmaOptions {
    * unmeasured instance costs 0, so a new instance gets a first call at once). Default 30 ms.
    */
   readonly defaultLatency?: number | string;
+  /**
+   * Costs that differ by less than this (ms) count as equal, however large their ratio: below it
+   * the difference is scheduling noise, not a slower instance (on loopback, equal instances answer
+   * in 0.2–0.6 ms, and a ratio alone would keep favouring whichever looked faster). Default 1 ms.
+   */
+  readonly tolerance?: number | string;
 }
 
 /**
@@ -94,9 +100,10 @@ class PeakEwmaPicker implements Picker {
   readonly #state: EwmaState;
   readonly #decayMs: number;
   readonly #defaultMs: number;
+  readonly #toleranceMs: number;
   #next: number;
 
-  constructor(input: PickerInput, state: EwmaState, random: () => number, decayMs: number, defaultMs: number) {
+  constructor(input: PickerInput, state: EwmaState, random: () => number, decayMs: number, defaultMs: number, toleranceMs: number) {
     this.instances = input.instances;
     this.#n = input.instances.length;
     this.#loads = input.loads;
@@ -107,6 +114,7 @@ class PeakEwmaPicker implements Picker {
     this.#state = state;
     this.#decayMs = decayMs;
     this.#defaultMs = defaultMs;
+    this.#toleranceMs = toleranceMs;
     this.#next = (random() * this.#n) | 0;
   }
 
@@ -139,8 +147,8 @@ class PeakEwmaPicker implements Picker {
     const cb = this.#cost(b, now);
     // Costs within TIE of each other are noise between equal instances: take the one that has
     // waited longer since its last call, which spreads calls evenly (like round robin) among them.
-    if (ca > cb * TIE) return this.instances[b];
-    if (cb > ca * TIE) return this.instances[a];
+    if (ca > cb * TIE && ca - cb > this.#toleranceMs) return this.instances[b];
+    if (cb > ca * TIE && cb - ca > this.#toleranceMs) return this.instances[a];
     return this.#tracks[a]!.calls <= this.#tracks[b]!.calls ? this.instances[a] : this.instances[b];
   }
 }
@@ -162,10 +170,11 @@ class PeakEwmaPicker implements Picker {
  * @throws InvalidArgumentError for a bad option.
  */
 export function peakEwma(options?: PeakEwmaOptions): Strategy {
-  const o = optionsBag('peakEwma', options, ['random', 'decay', 'defaultLatency']);
+  const o = optionsBag('peakEwma', options, ['random', 'decay', 'defaultLatency', 'tolerance']);
   const random = randomOption('peakEwma.random', o.random);
   const decayMs = durationOption('peakEwma.decay', o.decay, 10_000, 1, MAX_TIMER_MS);
   const defaultMs = durationOption('peakEwma.defaultLatency', o.defaultLatency, 30, 0, MAX_TIMER_MS);
+  const toleranceMs = durationOption('peakEwma.tolerance', o.tolerance, 1, 0, MAX_TIMER_MS);
   // One state per balancer (its PoolLoad), found from an instance's load in observe(): a
   // strategy object shared by several balancers (createFetch's services) keeps them apart.
   const byPool = new WeakMap<PoolLoad, EwmaState>();
@@ -182,7 +191,7 @@ export function peakEwma(options?: PeakEwmaOptions): Strategy {
       if (state === undefined) byPool.set(input.pool, (state = new EwmaState()));
       state.size = input.instances.length;
       for (const load of input.loads) byLoad.set(load, state);
-      return new PeakEwmaPicker(input, state, random, decayMs, defaultMs);
+      return new PeakEwmaPicker(input, state, random, decayMs, defaultMs, toleranceMs);
     },
     observe(load: InstanceLoad, outcome: CallOutcome, now: number): void {
       const state = stateOf(load);
