@@ -22,3 +22,15 @@ describe('parseServiceUrl', () => {
     expect(() => parseServiceUrl(input)).toThrow(expect.objectContaining({ field: 'url' }));
   });
 });
+
+describe('parseServiceUrl: input that is neither a string nor a URL', () => {
+  // Found by the generated bad-input suite (seed 351777225): an object whose `toString` is not a
+  // function made String(input) throw a raw TypeError.
+  it.each([{ toString: true }, { toString: () => 'http://orders/' }, null, 42, undefined])(
+    '%o → InvalidArgumentError naming url',
+    (input) => {
+      expect(() => parseServiceUrl(input as unknown as string)).toThrow(InvalidArgumentError);
+      expect(() => parseServiceUrl(input as unknown as string)).toThrow(/url/);
+    },
+  );
+});

@@ -24,6 +24,10 @@ const PLAIN =
  * @throws InvalidArgumentError (`url`) for anything else.
  */
 export function parseServiceUrl(input: string | URL): ServiceUrl {
+  if (typeof input !== 'string' && !(input instanceof URL)) {
+    // Checked before String(input): an object's own toString may throw or not be a function.
+    throw new InvalidArgumentError('url', `must be a string or a URL, got ${input === null ? 'null' : typeof input}`);
+  }
   if (typeof input === 'string') {
     const m = PLAIN.exec(input);
     if (m) {
