@@ -140,7 +140,7 @@ describe.runIf(etcdAvailable)('announce() with an HTTP check on etcd (the agent 
   it('examples/server.ts shape: /health served by attachHealth stays passing (no feedback loop), draining turns it critical', async () => {
     const r = etcd();
     const service = uniqueService('etcd-attach');
-    let announcement: Announcement | undefined;
+    let announcement: Announcement | undefined = undefined;
     const server = http.createServer((_req, res) => res.writeHead(404).end());
     attachHealth(server, () => announcement);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
