@@ -181,7 +181,7 @@ describe.runIf(available)('Consul backend against roster serve with mutual TLS a
     const reader = track(connect(url, { consul: { tls, token: READ } }));
     expect(await reader.services()).toEqual(['orders']);
     expect((await reader.list('billing')).instances).toEqual([]);
-    expect((await admin.services()).sort()).toEqual(['billing', 'orders']);
+    expect([...(await admin.services())].sort()).toEqual(['billing', 'orders']);
     await Promise.all([billing.deregister(), orders.deregister()]);
   });
 
