@@ -28,6 +28,9 @@ export const ServerErrorCode = {
   Internal: 'ROSTER_SERVER_INTERNAL',
   HeadersTooLarge: 'ROSTER_SERVER_HEADERS_TOO_LARGE',
   MalformedHttp: 'ROSTER_SERVER_MALFORMED_HTTP',
+  CheckTargetRefused: 'ROSTER_SERVER_CHECK_TARGET_REFUSED',
+  RateLimited: 'ROSTER_SERVER_RATE_LIMITED',
+  ClientHeldQueries: 'ROSTER_SERVER_CLIENT_HELD_QUERIES',
 } as const;
 
 /** One of the values of {@link ServerErrorCode}. */
@@ -44,6 +47,7 @@ export const SERVER_ERRORS = {
   [ServerErrorCode.InvalidService]: 400,
   [ServerErrorCode.InvalidCheck]: 400,
   [ServerErrorCode.MalformedHttp]: 400,
+  [ServerErrorCode.CheckTargetRefused]: 400,
   [ServerErrorCode.AclDisabled]: 401,
   [ServerErrorCode.PermissionDenied]: 403,
   [ServerErrorCode.AclNotFound]: 403,
@@ -51,6 +55,8 @@ export const SERVER_ERRORS = {
   [ServerErrorCode.MethodNotAllowed]: 405,
   [ServerErrorCode.RequestTimeout]: 408,
   [ServerErrorCode.PayloadTooLarge]: 413,
+  [ServerErrorCode.RateLimited]: 429,
+  [ServerErrorCode.ClientHeldQueries]: 429,
   [ServerErrorCode.HeadersTooLarge]: 431,
   // Consul answers 500 here, and clients match on it.
   [ServerErrorCode.NotTtl]: 500,

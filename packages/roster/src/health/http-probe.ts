@@ -9,7 +9,7 @@ import { MAX_TIMER_MS } from '../clock.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { HealthStatus } from '../model.js';
 import { abortText, errorText, type Probe, type ProbeResult, probeTimeout } from './probe.js';
-import { guardedLookup, type LookupFunction, refusedHost, TargetRefusedError } from './target-guard.js';
+import { guardedLookup, type LookupFunction, refusedTarget, TargetRefusedError, type TargetPolicy } from './target-guard.js';
 
 /** Consul's default cap on a check's output: 4 KB of the response body. */
 export const HTTP_OUTPUT_MAX_BYTES = 4096;
@@ -37,6 +37,11 @@ export interface HttpProbeSpec {
    * metadata address (target-guard.ts).
    */
   readonly lookup?: LookupFunction;
+  /**
+   * The check's own target rules on top of the always-on ones (roster serve: the instance's own
+   * address plus the allow-list, target-policy.ts), applied to every hop, redirects included.
+   */
+  readonly targets?: TargetPolicy;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -77,7 +82,7 @@ export function httpProbe(spec: HttpProbeSpec): Probe {
     throw new InvalidArgumentError('maxRedirects', `must be an integer ≥ 0, got ${maxRedirects}`);
   }
   const headers = requestHeaders(spec.headers ?? {});
-  const lookup = guardedLookup(spec.lookup);
+  const lookup = guardedLookup(spec.lookup, spec.targets);
   const label = `HTTP ${method} ${spec.url}`;
   const op = method.charAt(0).toUpperCase() + method.slice(1).toLowerCase();
 
@@ -97,7 +102,7 @@ export function httpProbe(spec: HttpProbeSpec): Probe {
         if (controller.signal.aborted) return failed(abortText(controller.signal.reason));
         let res: http.IncomingMessage;
         try {
-          res = await send(current, currentMethod, currentHeaders, controller.signal, lookup);
+          res = await send(current, currentMethod, currentHeaders, controller.signal, lookup, spec.targets);
         } catch (error) {
           return failed(controller.signal.aborted ? abortText(controller.signal.reason) : errorText(error));
         }
@@ -174,10 +179,17 @@ function withoutCredentials(headers: Headers): Headers {
 }
 
 /** Sends one request on a fresh socket (`agent: false`: `Connection: close`, nothing pooled). */
-function send(url: URL, method: string, headers: Headers, signal: AbortSignal, lookup: LookupFunction): Promise<http.IncomingMessage> {
+function send(
+  url: URL,
+  method: string,
+  headers: Headers,
+  signal: AbortSignal,
+  lookup: LookupFunction,
+  targets: TargetPolicy | undefined,
+): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     // A refused literal never gets a socket; a name is checked by `lookup` before connecting.
-    const rule = refusedHost(url.hostname);
+    const rule = refusedTarget(url.hostname, targets);
     if (rule !== undefined) {
       reject(new TargetRefusedError(url.hostname, rule));
       return;
