@@ -5,6 +5,8 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { isIP } from 'node:net';
+import tls from 'node:tls';
 import { MAX_TIMER_MS } from '../clock.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { HealthStatus } from '../model.js';
@@ -42,6 +44,18 @@ export interface HttpProbeSpec {
    * address plus the allow-list, target-policy.ts), applied to every hop, redirects included.
    */
   readonly targets?: TargetPolicy;
+  /** Consul's `TLSSkipVerify`: an https target's certificate is not verified (default false). */
+  readonly tlsSkipVerify?: boolean;
+  /**
+   * Consul's `TLSServerName`: the name sent as SNI and the one the certificate is verified
+   * against, instead of the URL's host (an IP address is verified but not sent as SNI).
+   */
+  readonly tlsServerName?: string;
+  /**
+   * CA certificates (PEM) an https target's certificate must chain to, instead of the system
+   * roots (Consul's `enable_agent_tls_for_checks`; roster serve passes none today).
+   */
+  readonly ca?: string | Buffer;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -83,6 +97,7 @@ export function httpProbe(spec: HttpProbeSpec): Probe {
   }
   const headers = requestHeaders(spec.headers ?? {});
   const lookup = guardedLookup(spec.lookup, spec.targets);
+  const tlsOptions = tlsOptionsOf(spec);
   const label = `HTTP ${method} ${spec.url}`;
   const op = method.charAt(0).toUpperCase() + method.slice(1).toLowerCase();
 
@@ -102,7 +117,7 @@ export function httpProbe(spec: HttpProbeSpec): Probe {
         if (controller.signal.aborted) return failed(abortText(controller.signal.reason));
         let res: http.IncomingMessage;
         try {
-          res = await send(current, currentMethod, currentHeaders, controller.signal, lookup, spec.targets);
+          res = await send(current, currentMethod, currentHeaders, controller.signal, lookup, tlsOptions, spec.targets);
         } catch (error) {
           return failed(controller.signal.aborted ? abortText(controller.signal.reason) : errorText(error));
         }
@@ -141,6 +156,28 @@ export function httpProbe(spec: HttpProbeSpec): Probe {
       signal.removeEventListener('abort', abort);
     }
   };
+}
+
+/** The TLS settings of every https hop of a run (Go keeps one tls.Config across redirects too). */
+function tlsOptionsOf(spec: HttpProbeSpec): https.RequestOptions {
+  if (spec.tlsSkipVerify !== undefined && typeof spec.tlsSkipVerify !== 'boolean') {
+    throw new InvalidArgumentError('tlsSkipVerify', `must be true or false, got ${typeof spec.tlsSkipVerify}`);
+  }
+  const name = spec.tlsServerName;
+  const out: https.RequestOptions = { rejectUnauthorized: spec.tlsSkipVerify !== true };
+  if (spec.ca !== undefined) {
+    if (typeof spec.ca !== 'string' && !Buffer.isBuffer(spec.ca))
+      throw new InvalidArgumentError('ca', 'must be PEM text (a string or a Buffer)');
+    out.ca = spec.ca;
+  }
+  if (name === undefined || name === '') return out;
+  if (typeof name !== 'string' || name.length > 253 || !/^[A-Za-z0-9_.:-]+$/.test(name)) {
+    throw new InvalidArgumentError('tlsServerName', `must be a host name, got ${JSON.stringify(String(name).slice(0, 40))}`);
+  }
+  // SNI carries host names only; an IP address is still the name the certificate must match.
+  if (isIP(name) === 0) out.servername = name;
+  out.checkServerIdentity = (_host, cert) => tls.checkServerIdentity(name, cert);
+  return out;
 }
 
 function statusOf(code: number): HealthStatus {
@@ -185,6 +222,7 @@ function send(
   headers: Headers,
   signal: AbortSignal,
   lookup: LookupFunction,
+  tlsOptions: https.RequestOptions,
   targets: TargetPolicy | undefined,
 ): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
@@ -194,8 +232,9 @@ function send(
       reject(new TargetRefusedError(url.hostname, rule));
       return;
     }
-    const lib = url.protocol === 'https:' ? https : http;
-    const req = lib.request(url, { method, headers, agent: false, signal, lookup }, resolve);
+    const options = { method, headers, agent: false as const, signal, lookup };
+    const req =
+      url.protocol === 'https:' ? https.request(url, { ...options, ...tlsOptions }, resolve) : http.request(url, options, resolve);
     req.on('error', reject);
     req.end();
   });

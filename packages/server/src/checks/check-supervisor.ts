@@ -135,6 +135,8 @@ export class CheckSupervisor {
                   outputMaxBytes: d.outputMaxSize,
                   ...(d.disableRedirects ? { maxRedirects: 0 } : {}),
                   targets,
+                  ...(d.tlsSkipVerify ? { tlsSkipVerify: true } : {}),
+                  ...(d.tlsServerName === undefined ? {} : { tlsServerName: d.tlsServerName }),
                 })
               : tcpProbe({ target: d.tcp ?? '', timeoutMs: d.timeoutMs, targets }),
           initialStatus: check.status,
