@@ -31,6 +31,9 @@ export const ServerErrorCode = {
   CheckTargetRefused: 'ROSTER_SERVER_CHECK_TARGET_REFUSED',
   RateLimited: 'ROSTER_SERVER_RATE_LIMITED',
   ClientHeldQueries: 'ROSTER_SERVER_CLIENT_HELD_QUERIES',
+  WatchStreamNotFound: 'ROSTER_SERVER_WATCH_STREAM_NOT_FOUND',
+  TooManyWatches: 'ROSTER_SERVER_TOO_MANY_WATCHES',
+  TooManyWatchStreams: 'ROSTER_SERVER_TOO_MANY_WATCH_STREAMS',
 } as const;
 
 /** One of the values of {@link ServerErrorCode}. */
@@ -48,10 +51,12 @@ export const SERVER_ERRORS = {
   [ServerErrorCode.InvalidCheck]: 400,
   [ServerErrorCode.MalformedHttp]: 400,
   [ServerErrorCode.CheckTargetRefused]: 400,
+  [ServerErrorCode.TooManyWatches]: 400,
   [ServerErrorCode.AclDisabled]: 401,
   [ServerErrorCode.PermissionDenied]: 403,
   [ServerErrorCode.AclNotFound]: 403,
   [ServerErrorCode.NotFound]: 404,
+  [ServerErrorCode.WatchStreamNotFound]: 404,
   [ServerErrorCode.MethodNotAllowed]: 405,
   [ServerErrorCode.RequestTimeout]: 408,
   [ServerErrorCode.PayloadTooLarge]: 413,
@@ -65,6 +70,7 @@ export const SERVER_ERRORS = {
   [ServerErrorCode.Internal]: 500,
   [ServerErrorCode.TooManyConnections]: 503,
   [ServerErrorCode.TooManyHeldQueries]: 503,
+  [ServerErrorCode.TooManyWatchStreams]: 503,
   [ServerErrorCode.ShuttingDown]: 503,
   [ServerErrorCode.DataDirLocked]: undefined,
 } as const satisfies Record<ServerErrorCode, number | undefined>;
