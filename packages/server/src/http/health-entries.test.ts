@@ -67,9 +67,11 @@ function rendered(cat: Catalog): string {
 }
 
 const encode = (entries: HealthEntries, cat: Catalog) =>
-  entries.encode(
-    'web',
-    cat.instancesOf('web').map((s) => ({ instance: s, own: cat.checksOf(s.id) })),
+  Buffer.concat(
+    entries.encode(
+      'web',
+      cat.instancesOf('web').map((s) => ({ instance: s, own: cat.checksOf(s.id) })),
+    ),
   );
 
 describe('HealthEntries', () => {

@@ -7,7 +7,8 @@
  *   and valid while the instance record and its check records are the same objects (records are
  *   immutable: every change, an output-only one included, replaces the record);
  * - blocks of {@link BLOCK} consecutive entries, concatenated once and reused while their
- *   pieces are the same, so the whole answer is one copy of a few dozen blocks.
+ *   pieces are the same; the answer is the list of blocks, written to the socket as they are
+ *   (no copy into one buffer).
  * The bytes are exactly `JSON.stringify` of the entries the route renders
  * (`{Node, Service, Checks: [...nodeChecks, ...own]}`, in that key order).
  */
@@ -74,10 +75,11 @@ export class HealthEntries {
   }
 
   /**
-   * The JSON array of the entries (a `[...]` Buffer). `selection` names the query that chose
-   * them (its blocks are reused by the next call with the same selection).
+   * The JSON array of the entries, as chunks to send back to back (`[`, the blocks with commas
+   * between them, `]`). `selection` names the query that chose them (its blocks are reused by
+   * the next call with the same selection).
    */
-  encode(selection: string, entries: readonly SelectedEntry[]): Buffer {
+  encode(selection: string, entries: readonly SelectedEntry[]): Buffer[] {
     const node = this.#nodePiece();
     const previous = this.#selections.get(selection) ?? [];
     const blocks: Block[] = [];
@@ -97,7 +99,7 @@ export class HealthEntries {
       parts.push(block.bytes);
     }
     parts.push(CLOSE);
-    return Buffer.concat(parts);
+    return parts;
   }
 
   #nodePiece(): NodePiece {

@@ -1,4 +1,5 @@
 import { gzip } from 'node:zlib';
+import { type EncodedBody, encodedLength, joinEncoded } from './encode-json.js';
 
 /**
  * A bounded cache of encoded read answers. An entry is valid while the content version of the
@@ -9,7 +10,9 @@ import { gzip } from 'node:zlib';
 
 interface Entry {
   readonly version: string;
-  readonly body: Buffer;
+  readonly body: EncodedBody;
+  /** Bytes of body. */
+  readonly length: number;
   /** The body gzipped, once, when a client first asked for it (D82). */
   gzip?: Promise<Buffer>;
   /** Bytes of the settled gzip counted in the cache's total. */
@@ -20,8 +23,10 @@ interface Entry {
 const GZIP_LEVEL = 1;
 
 /** gzip on the libuv thread pool. */
-function gzipOffLoop(body: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => gzip(body, { level: GZIP_LEVEL }, (error, out) => (error ? reject(error) : resolve(out))));
+function gzipOffLoop(body: EncodedBody): Promise<Buffer> {
+  // One copy into a buffer for zlib, once per cached version.
+  const input = joinEncoded(body);
+  return new Promise((resolve, reject) => gzip(input, { level: GZIP_LEVEL }, (error, out) => (error ? reject(error) : resolve(out))));
 }
 
 /** Query parameters that do not change the body of a read. */
@@ -61,7 +66,7 @@ export class ResponseCache {
   }
 
   /** The body cached for `key` at `version`, else undefined. */
-  get(key: string, version: string): Buffer | undefined {
+  get(key: string, version: string): EncodedBody | undefined {
     const entry = this.#entries.get(key);
     if (!entry) return undefined;
     if (entry.version !== version) {
@@ -74,12 +79,13 @@ export class ResponseCache {
     return entry.body;
   }
 
-  set(key: string, version: string, body: Buffer): void {
-    if (body.length > this.#maxBytes / 4) return;
+  set(key: string, version: string, body: EncodedBody): void {
+    const length = encodedLength(body);
+    if (length > this.#maxBytes / 4) return;
     const old = this.#entries.get(key);
     if (old) this.#delete(key, old);
-    this.#entries.set(key, { version, body, gzipBytes: 0 });
-    this.#bytes += body.length;
+    this.#entries.set(key, { version, body, length, gzipBytes: 0 });
+    this.#bytes += length;
     while (this.#bytes > this.#maxBytes || this.#entries.size > this.#maxEntries) {
       const [oldestKey, oldest] = this.#entries.entries().next().value as [string, Entry];
       this.#delete(oldestKey, oldest);
@@ -91,7 +97,7 @@ export class ResponseCache {
    * (on the libuv thread pool) and every reader of that version shares the result; otherwise it
    * is compressed for this caller only.
    */
-  gzip(key: string, version: string, body: Buffer): Promise<Buffer> {
+  gzip(key: string, version: string, body: EncodedBody): Promise<Buffer> {
     const entry = this.#entries.get(key);
     if (!entry || entry.version !== version || entry.body !== body) return gzipOffLoop(body);
     if (!entry.gzip) {
@@ -119,7 +125,7 @@ export class ResponseCache {
 
   #delete(key: string, entry: Entry): void {
     this.#entries.delete(key);
-    this.#bytes -= entry.body.length + entry.gzipBytes;
+    this.#bytes -= entry.length + entry.gzipBytes;
     entry.gzipBytes = 0;
   }
 }
