@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { type PacedLoadResult, startPacedLoad } from '../../../../test-support/paced-load.js';
 
 const proto = (name: string) => fileURLToPath(new URL(`./testdata/${name}`, import.meta.url));
 
@@ -142,56 +143,33 @@ export function count(client: EchoStub, n: number): Promise<WhoReply[]> {
 }
 
 /** What an open-loop load of Who calls did. */
-export interface GrpcLoadResult {
-  readonly calls: number;
-  readonly failures: readonly string[];
+export interface GrpcLoadResult extends PacedLoadResult {
   /** Replies per instance id. */
   readonly byInstance: Readonly<Record<string, number>>;
 }
 
 /**
- * Starts `perSecond` Who calls a second (open loop) until `stop()`, `maxMs` or `maxCalls`,
- * whichever comes first. Bounded in count and time.
+ * Starts `perSecond` Who calls a second (open loop, test-support/paced-load.ts) until `maxMs` or
+ * `maxCalls`, whichever comes first; `finish()` waits for that, then for the calls in flight.
  */
 export function startGrpcLoad(client: EchoStub, perSecond: number, maxMs: number, maxCalls: number) {
-  const intervalMs = 1000 / perSecond;
-  const start = performance.now();
-  const pending = new Set<Promise<void>>();
-  const failures: string[] = [];
   const byInstance: Record<string, number> = {};
-  let started = 0;
-  const launch = () => {
-    started++;
-    const p = who(client).then(
-      (reply) => {
-        byInstance[reply.instance] = (byInstance[reply.instance] ?? 0) + 1;
-      },
-      (error: grpc.ServiceError) => {
-        failures.push(`${error.code}: ${error.details ?? error.message}`);
-      },
-    );
-    const tracked = p.finally(() => pending.delete(tracked));
-    pending.add(tracked);
-  };
-  const timer = setInterval(
-    () => {
-      const elapsed = performance.now() - start;
-      const due = Math.min(maxCalls, Math.floor(elapsed / intervalMs) + 1);
-      while (started < due) launch();
-      if (elapsed >= maxMs || started >= maxCalls) clearInterval(timer);
+  const load = startPacedLoad({
+    perSecond,
+    maxMs,
+    maxCalls,
+    call: async () => {
+      const reply = await who(client);
+      byInstance[reply.instance] = (byInstance[reply.instance] ?? 0) + 1;
     },
-    Math.max(1, Math.floor(intervalMs / 2)),
-  );
+    describe: (error) => `${(error as grpc.ServiceError).code}: ${(error as grpc.ServiceError).details ?? String(error)}`,
+  });
   return {
     get started() {
-      return started;
+      return load.started;
     },
-    /** Resolves once `maxCalls` were started (or `maxMs` passed), then waits for those in flight. */
     async finish(): Promise<GrpcLoadResult> {
-      while (started < maxCalls && performance.now() - start < maxMs) await delay(50);
-      clearInterval(timer);
-      while (pending.size > 0) await Promise.all([...pending]);
-      return { calls: started, failures, byInstance };
+      return { ...(await load.finish()), byInstance };
     },
   };
 }
