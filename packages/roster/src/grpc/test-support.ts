@@ -81,6 +81,8 @@ export interface ChildEcho {
   readonly id: string;
   readonly port: number;
   readonly child: ChildProcess;
+  /** The `delayMs` of every Who call that arrived so far, in order. */
+  readonly arrivals: readonly number[];
   /** SIGKILL, resolved once the process is gone. */
   kill(): Promise<void>;
 }
@@ -88,12 +90,17 @@ export interface ChildEcho {
 /** Starts testdata/echo-server.mjs; resolves once it printed its port. */
 export async function startChildEcho(id: string): Promise<ChildEcho> {
   const child = spawn(process.execPath, [proto('echo-server.mjs'), id], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const arrivals: number[] = [];
   const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
+    let rest = '';
     child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /port (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
+      const lines = (rest + chunk.toString()).split('\n');
+      rest = lines.pop()!;
+      for (const line of lines) {
+        const [word, value] = line.split(' ');
+        if (word === 'port') resolve(Number(value));
+        else if (word === 'who') arrivals.push(Number(value));
+      }
     });
     child.once('exit', (code) => reject(new Error(`echo-server ${id} exited with ${code}`)));
   });
@@ -102,6 +109,7 @@ export async function startChildEcho(id: string): Promise<ChildEcho> {
     id,
     port,
     child,
+    arrivals,
     kill: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
@@ -124,10 +132,19 @@ export function echoClient(target: string, options: grpc.ChannelOptions = {}): E
   return new EchoClient(target, grpc.credentials.createInsecure(), options) as unknown as EchoStub;
 }
 
-/** One unary Who call (deadline `deadlineMs`). */
+/** A failed call; `answerBegun`: the server's answer had begun (grpc-js then never retries it). */
+export type WhoError = grpc.ServiceError & { answerBegun: boolean };
+
+/** One unary Who call (deadline `deadlineMs`); a rejection is a {@link WhoError}. */
 export function who(client: EchoStub, deadlineMs = 10_000, delayMs = 0): Promise<WhoReply> {
   return new Promise((resolve, reject) => {
-    client.Who({ delayMs }, { deadline: Date.now() + deadlineMs }, (error, reply) => (error ? reject(error) : resolve(reply)));
+    let answerBegun = false;
+    const call = client.Who({ delayMs }, { deadline: Date.now() + deadlineMs }, (error, reply) =>
+      error ? reject(Object.assign(error, { answerBegun })) : resolve(reply),
+    );
+    call.on('metadata', () => {
+      answerBegun = true;
+    });
   });
 }
 
@@ -162,7 +179,11 @@ export function startGrpcLoad(client: EchoStub, perSecond: number, maxMs: number
       const reply = await who(client);
       byInstance[reply.instance] = (byInstance[reply.instance] ?? 0) + 1;
     },
-    describe: (error) => `${(error as grpc.ServiceError).code}: ${(error as grpc.ServiceError).details ?? String(error)}`,
+    describe: (error) => {
+      const e = error as WhoError;
+      const begun = e.answerBegun ? ', after the answer had begun' : '';
+      return `${e.code}: ${e.details ?? String(error)} (at ${Math.round(performance.now())} ms${begun})`;
+    },
   });
   return {
     get started() {
