@@ -20,6 +20,8 @@ export interface ConsulResponse {
   readonly index: number;
   /** Parsed JSON when the answer was JSON, else the text. */
   readonly body: unknown;
+  /** The `Content-Type` of the answer (`''` when absent). */
+  readonly contentType: string;
 }
 
 /** Options of {@link ConsulHttp}. */
@@ -32,6 +34,8 @@ export interface ConsulHttpOptions {
   readonly timeoutMs?: number;
   /** An undici dispatcher to use instead of the backend's own keep-alive Agent. */
   readonly dispatcher?: Dispatcher;
+  /** TLS material (PEM) of the backend's own Agent: CA, client certificate and key. Not with `dispatcher`. */
+  readonly tls?: { readonly ca?: Buffer | string; readonly cert?: Buffer | string; readonly key?: Buffer | string };
 }
 
 /** Query parameters: a value, or several for repeated keys; `''` sends `key=`. */
@@ -74,7 +78,9 @@ export class ConsulHttp {
     this.#dc = options.datacenter;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#ownsDispatcher = options.dispatcher === undefined;
-    this.#dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, connections: 64, pipelining: 1 });
+    this.#dispatcher =
+      options.dispatcher ??
+      new Agent({ keepAliveTimeout: 30_000, connections: 64, pipelining: 1, ...(options.tls ? { connect: { ...options.tls } } : {}) });
   }
 
   /** Sends one request. Network failures and timeouts become RegistryUnavailableError. */
@@ -119,7 +125,7 @@ export class ConsulHttp {
       }
       const rawIndex = res.headers['x-consul-index'];
       const index = typeof rawIndex === 'string' && /^\d+$/.test(rawIndex) ? Number(rawIndex) : 0;
-      return { status: res.statusCode, index, body: parsed };
+      return { status: res.statusCode, index, body: parsed, contentType: type };
     } catch (error) {
       if (req.signal?.aborted) throw new AbortedError(req.signal.reason);
       if (error instanceof RegistryUnavailableError) throw error;

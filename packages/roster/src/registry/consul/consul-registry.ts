@@ -15,7 +15,7 @@ import { byId, type HealthStatus, type Instance, type Registration, type Snapsho
 import { validateId, validateRegistration, validateServiceName } from '../../validate.js';
 import * as v from '../../internal/options.js';
 import { KeptLease, type LeaseDriver, type RenewOutcome } from '../kept-lease.js';
-import type { CallOptions, Lease, RegisterOptions, Registry, WatchOptions } from '../registry.js';
+import type { CallOptions, Lease, RegisterOptions, Registry, RegistryCapabilities, WatchOptions } from '../registry.js';
 import { BlockingIndex, returnedEarly } from './blocking-index.js';
 import { decodeServiceEntry, encodeRegistration, renewedCheckIds } from './consul-codec.js';
 import { type ConsulHttp, consulError } from './consul-http.js';
@@ -73,7 +73,14 @@ interface Settings {
 
 const enc = encodeURIComponent;
 
+/** roster serve and Consul run every kind of check. */
+const CONSUL_CAPABILITIES: RegistryCapabilities = Object.freeze({
+  backend: 'consul',
+  checkKinds: Object.freeze(['http', 'tcp', 'ttl'] as const),
+});
+
 class ConsulRegistry implements Registry {
+  readonly capabilities = CONSUL_CAPABILITIES;
   readonly #http: ConsulHttp;
   readonly #s: Settings;
   readonly #life = new AbortController();
