@@ -8,6 +8,7 @@ import type { Committer } from './commit/committer.js';
 import type { EventStream } from './events/event-stream.js';
 import type { Metrics } from './metrics/metrics.js';
 import type { ResolvedOptions } from './options.js';
+import type { WatchHub } from './watch/watch-hub.js';
 
 /** The server's parts, shared by the routes. */
 export interface ServerContext {
@@ -15,6 +16,8 @@ export interface ServerContext {
   readonly catalog: Catalog;
   readonly committer: Committer;
   readonly waiters: Waiters;
+  /** The streaming watches (`/v1/roster/watch`). */
+  readonly watches: WatchHub;
   readonly checks: CheckSupervisor;
   readonly events: EventStream;
   readonly metrics: Metrics;
