@@ -6,9 +6,11 @@ import { ResponseCache } from './response-cache.js';
 export interface HttpContext extends ServerContext {
   /** Encoded answers of the hot reads. */
   readonly responses: ResponseCache;
+  /** Open streaming answers (event streams): the registry view's watchers. */
+  readonly streams: { open: number };
 }
 
 /** The HTTP edge's context over the server's parts (a fresh, empty response cache). */
 export function httpContext(ctx: ServerContext): HttpContext {
-  return { ...ctx, responses: new ResponseCache() };
+  return { ...ctx, responses: new ResponseCache(), streams: { open: 0 } };
 }

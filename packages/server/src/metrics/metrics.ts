@@ -4,6 +4,10 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Catalog } from '../catalog/catalog.js';
+import { RateMeter } from './rate-meter.js';
+
+/** Routes that renew or set a TTL check (counted by {@link Metrics.ttlRenewals}). */
+const TTL_ROUTES = new Set(['agent/check/pass', 'agent/check/warn', 'agent/check/fail', 'agent/check/update']);
 
 /** The server's metrics. */
 export class Metrics {
@@ -14,9 +18,15 @@ export class Metrics {
   readonly #requests: Histogram<'route' | 'method' | 'status'>;
   readonly #commit: Histogram;
   readonly #commitOps: Histogram;
+  /** Accepted TTL updates (pass/warn/fail/update) per second, for the dashboard's registry view. */
+  readonly ttlRenewals: RateMeter;
 
-  /** @param catalog read at scrape time for the instance counts. */
-  constructor(catalog: () => Catalog) {
+  /**
+   * @param catalog read at scrape time for the instance counts.
+   * @param now the clock (ms) of the TTL renewal rate.
+   */
+  constructor(catalog: () => Catalog, now: () => number = Date.now) {
+    this.ttlRenewals = new RateMeter(now);
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     new Gauge({
@@ -86,6 +96,7 @@ export class Metrics {
   /** One answered request. */
   request(route: string, method: string, status: number, seconds: number): void {
     this.#requests.observe({ route, method, status: String(status) }, seconds);
+    if (status === 200 && TTL_ROUTES.has(route)) this.ttlRenewals.mark();
   }
 
   /** One store commit. */
