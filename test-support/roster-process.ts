@@ -29,6 +29,11 @@ export class RosterProcess {
     return this.#url;
   }
 
+  /** Process ID of the current process (undefined before the first start). */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
   /** `127.0.0.1:<port>` of the current process. */
   get endpoint(): string {
     return this.#url.replace('http://', '');

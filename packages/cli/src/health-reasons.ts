@@ -5,8 +5,8 @@
  * Consul) this reads `GET /v1/health/checks/<service>`; with etcd an instance reports its own
  * health and there is no check output to show.
  */
-import { consulBaseUrl } from '@rosterjs/roster/consul';
-import { Agent, request } from 'undici';
+import { consulBaseUrl, consulHttpFor } from '@rosterjs/roster/consul';
+import { type RegistryOptions, registryTarget } from './registry-option.js';
 
 const TIMEOUT_MS = 5_000;
 const RANK: Record<string, number> = { critical: 0, warning: 1, maintenance: 0 };
@@ -23,31 +23,20 @@ interface ConsulCheck {
  * of its worst such check (first line, at most 160 characters). Empty for registries without a
  * Consul API, and when the checks cannot be read (the caller has the health already).
  */
-export async function healthReasons(registryUrl: string, service: string): Promise<Map<string, string>> {
+export async function healthReasons(options: RegistryOptions, service: string): Promise<Map<string, string>> {
   const reasons = new Map<string, string>();
-  let base: string;
+  const target = registryTarget(options);
   try {
-    base = consulBaseUrl(registryUrl);
+    consulBaseUrl(target.url);
   } catch {
     return reasons;
   }
-  const params = new URL(registryUrl).searchParams;
-  const url = new URL(`/v1/health/checks/${encodeURIComponent(service)}`, base);
-  const dc = params.get('dc');
-  if (dc !== null) url.searchParams.set('dc', dc);
-  const token = params.get('token') ?? process.env.CONSUL_HTTP_TOKEN;
-  const dispatcher = new Agent();
+  // Token, TLS and `?dc=` as the backend sends them (the same consulHttpFor).
+  const http = consulHttpFor({ ...target.options.consul, url: target.url, timeoutMs: TIMEOUT_MS });
   try {
-    const res = await request(url, {
-      dispatcher,
-      headers: token === undefined ? {} : { 'x-consul-token': token },
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
-    if (res.statusCode !== 200) {
-      await res.body.dump();
-      return reasons;
-    }
-    const checks = (await res.body.json()) as unknown;
+    const res = await http.send({ method: 'GET', path: `/v1/health/checks/${encodeURIComponent(service)}` });
+    if (res.status !== 200) return reasons;
+    const checks = res.body;
     if (!Array.isArray(checks)) return reasons;
     const worst = new Map<string, number>();
     for (const c of checks as ConsulCheck[]) {
@@ -61,7 +50,7 @@ export async function healthReasons(registryUrl: string, service: string): Promi
   } catch {
     // the caller already has the health; the reasons are extra
   } finally {
-    await dispatcher.close();
+    await http.close();
   }
   return reasons;
 }

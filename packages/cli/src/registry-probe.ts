@@ -4,41 +4,36 @@
  * `--registry`, would otherwise answer "no instances" (404 reads as an empty list) instead of an
  * error. etcd:// and memory:// URLs are not probed: their clients speak their own protocol.
  */
-import { consulBaseUrl } from '@rosterjs/roster/consul';
-import { Agent, request } from 'undici';
+import { type ConsulHttp, consulBaseUrl, consulHttpFor } from '@rosterjs/roster/consul';
 import { CliError } from './cli-error.js';
 import { ExitCode } from './exit-code.js';
+import type { RegistryTarget } from './registry-option.js';
 
 /** How long the probe may take. */
 const TIMEOUT_MS = 5_000;
 
 /**
- * Resolves when `registryUrl` is not a Consul-API URL, or when `GET /v1/status/leader` answers as
- * roster serve and Consul do (200 with a JSON string, or 401/403 from an ACL).
+ * Resolves when the target is not a Consul-API URL, or when `GET /v1/status/leader` answers as
+ * roster serve and Consul do (200 with a JSON string, or 401/403 from an ACL). Sends the
+ * target's token and TLS material as the backend does (the same `consulHttpFor`).
  * @throws CliError (unavailable, exit 4): unreachable, or reachable but not a registry.
  */
-export async function probeRegistry(registryUrl: string): Promise<void> {
+export async function probeRegistry(target: RegistryTarget): Promise<void> {
   let base: string;
   try {
-    base = consulBaseUrl(registryUrl);
+    base = consulBaseUrl(target.url);
   } catch {
     return; // etcd://, memory://: not a Consul API
   }
-  const params = new URL(registryUrl).searchParams;
-  const token = params.get('token') ?? process.env.CONSUL_HTTP_TOKEN;
-  const dispatcher = new Agent();
+  const http: ConsulHttp = consulHttpFor({ ...target.options.consul, url: target.url, timeoutMs: TIMEOUT_MS });
   let status: number;
   let body: string;
   try {
-    const res = await request(new URL('/v1/status/leader', base), {
-      dispatcher,
-      headers: token === undefined ? {} : { 'x-consul-token': token },
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
-    status = res.statusCode;
-    body = (await res.body.text()).trim();
+    const res = await http.send({ method: 'GET', path: '/v1/status/leader' });
+    status = res.status;
+    body = (typeof res.body === 'string' && !res.contentType.includes('json') ? res.body : JSON.stringify(res.body)).trim();
   } catch (error) {
-    const reason = error instanceof Error && error.name === 'TimeoutError' ? `timed out after ${TIMEOUT_MS} ms` : (error as Error).message;
+    const reason = (error as Error).message.replace(/^GET \S+: /, '');
     throw new CliError(
       ExitCode.Unavailable,
       `cannot reach the registry at ${base}: ${reason} (is it running? choose it with --registry or ROSTER_REGISTRY)`,
@@ -47,7 +42,7 @@ export async function probeRegistry(registryUrl: string): Promise<void> {
       },
     );
   } finally {
-    await dispatcher.close();
+    await http.close();
   }
   if (status === 401 || status === 403) return; // a registry with ACLs: the command itself will say what is denied
   if (status >= 500) throw new CliError(ExitCode.Unavailable, `the registry at ${base} failed (GET /v1/status/leader answered ${status})`);

@@ -32,7 +32,7 @@ export function describeError(error: unknown): string {
       case ErrorCode.Timeout:
         return `cannot reach the registry: ${error.message} (is it running? choose it with --registry or ROSTER_REGISTRY)`;
       case ErrorCode.AccessDenied:
-        return `${error.message} (Consul-API registries: give a token with ?token= in --registry or CONSUL_HTTP_TOKEN)`;
+        return `${error.message} (Consul-API registries: give a token with --token-file <file>, ROSTER_TOKEN or CONSUL_HTTP_TOKEN)`;
       default:
         return error.message;
     }

@@ -31,7 +31,7 @@ Example:
   return withRegistryOptions(command).action(
     cliAction(name, async (checkId: string, options: TtlCheckOptions) => {
       validateId(checkId, 'check-id');
-      await updateTtlCheck(options.registry, checkId, status, options.note);
+      await updateTtlCheck(options, checkId, status, options.note);
       process.stdout.write(`check ${checkId}: ${status}${options.note === undefined ? '' : ` (${options.note})`}\n`);
       return ExitCode.Ok;
     }),

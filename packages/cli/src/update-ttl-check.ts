@@ -3,13 +3,14 @@
  * `updateTtlCheck` (the one implementation, also used by a Lease's renewals). The Registry
  * contract has no check-id operations (an instance reports its own health through its Lease),
  * and etcd has no checks at all; so these commands work only with Consul-API registries (roster
- * serve, Consul). Token (`?token=` in the URL, or CONSUL_HTTP_TOKEN) and datacenter (`?dc=`)
- * are read as the Consul backend reads them.
+ * serve, Consul). Token (`--token-file`, ROSTER_TOKEN, CONSUL_HTTP_TOKEN…), TLS and datacenter
+ * (`?dc=`) are read as the Consul backend reads them.
  */
 import type { HealthStatus } from '@rosterjs/roster';
 import { consulBaseUrl, updateTtlCheck as sendUpdate } from '@rosterjs/roster/consul';
 import { CliError } from './cli-error.js';
 import { ExitCode } from './exit-code.js';
+import { type RegistryOptions, registryTarget } from './registry-option.js';
 
 /** How long one update may take. */
 const TIMEOUT_MS = 10_000;
@@ -20,7 +21,14 @@ const TIMEOUT_MS = 10_000;
  *   TTL check); the backend's RosterErrors (unreachable, 5xx, refused token), which the CLI
  *   reports like every command's.
  */
-export async function updateTtlCheck(registryUrl: string, checkId: string, status: HealthStatus, note: string | undefined): Promise<void> {
+export async function updateTtlCheck(
+  options: RegistryOptions,
+  checkId: string,
+  status: HealthStatus,
+  note: string | undefined,
+): Promise<void> {
+  const target = registryTarget(options);
+  const registryUrl = target.url;
   try {
     consulBaseUrl(registryUrl);
   } catch (error) {
@@ -33,6 +41,7 @@ export async function updateTtlCheck(registryUrl: string, checkId: string, statu
     );
   }
   const outcome = await sendUpdate(checkId, status, {
+    ...target.options.consul,
     url: registryUrl,
     timeoutMs: TIMEOUT_MS,
     ...(note === undefined ? {} : { note }),

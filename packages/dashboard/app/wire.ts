@@ -84,6 +84,7 @@ export interface RegistryStatus {
   readonly services: number;
   readonly heldQueries: number;
   readonly watchers: number;
+  readonly watches: number;
   readonly ttlRenewalsPerSecond: number;
   readonly dataDir: string;
   readonly dataDirBytes: number;

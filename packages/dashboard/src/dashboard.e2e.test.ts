@@ -206,7 +206,7 @@ describe.runIf(run)('the dashboard in chromium (ACLs off)', () => {
     await expect.poll(() => value('Bind address').textContent()).toBe(roster.url.replace('http://', ''));
     expect(Number(await value('Instances').textContent())).toBeGreaterThanOrEqual(8);
     // This page's own event stream is a watcher.
-    expect(Number(await value('Watchers \\(event streams\\)').textContent())).toBeGreaterThanOrEqual(1);
+    expect(Number(await value('Watchers \\(event streams and watch streams\\)').textContent())).toBeGreaterThanOrEqual(1);
     expect(await value('ACLs').textContent()).toBe('off');
     await page.locator('.nav-services').click();
   });

@@ -83,7 +83,7 @@ export {
 export { type ConnectOptions, connect } from './registry/connect.js';
 export { type MemoryRegistryOptions, memoryRegistry } from './registry/memory.js';
 export { MemoryStore } from './registry/memory-store.js';
-export type { CallOptions, Lease, LeaseEvent, RegisterOptions, Registry, WatchOptions } from './registry/registry.js';
+export type { CallOptions, Lease, LeaseEvent, RegisterOptions, Registry, RegistryCapabilities, WatchOptions } from './registry/registry.js';
 export { diffSnapshots, type SnapshotDiff } from './resolver/diff.js';
 export { Resolver, type ResolverOptions, type ResolverState, type ResolverUpdate, type SnapshotSource } from './resolver/resolver.js';
 export { acquireResolver, type ResolverHandle } from './resolver/shared-resolvers.js';

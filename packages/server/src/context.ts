@@ -9,6 +9,7 @@ import type { EventStream } from './events/event-stream.js';
 import type { HealthHistory } from './events/health-history.js';
 import type { Metrics } from './metrics/metrics.js';
 import type { ResolvedOptions } from './options.js';
+import type { WatchHub } from './watch/watch-hub.js';
 
 /** The server's parts, shared by the routes. */
 export interface ServerContext {
@@ -16,6 +17,8 @@ export interface ServerContext {
   readonly catalog: Catalog;
   readonly committer: Committer;
   readonly waiters: Waiters;
+  /** The streaming watches (`/v1/roster/watch`). */
+  readonly watches: WatchHub;
   readonly checks: CheckSupervisor;
   readonly events: EventStream;
   /** The last health transitions per instance since start (the dashboard's timeline). */

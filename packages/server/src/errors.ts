@@ -28,6 +28,9 @@ export const ServerErrorCode = {
   Internal: 'ROSTER_SERVER_INTERNAL',
   HeadersTooLarge: 'ROSTER_SERVER_HEADERS_TOO_LARGE',
   MalformedHttp: 'ROSTER_SERVER_MALFORMED_HTTP',
+  WatchStreamNotFound: 'ROSTER_SERVER_WATCH_STREAM_NOT_FOUND',
+  TooManyWatches: 'ROSTER_SERVER_TOO_MANY_WATCHES',
+  TooManyWatchStreams: 'ROSTER_SERVER_TOO_MANY_WATCH_STREAMS',
 } as const;
 
 /** One of the values of {@link ServerErrorCode}. */
@@ -44,10 +47,12 @@ export const SERVER_ERRORS = {
   [ServerErrorCode.InvalidService]: 400,
   [ServerErrorCode.InvalidCheck]: 400,
   [ServerErrorCode.MalformedHttp]: 400,
+  [ServerErrorCode.TooManyWatches]: 400,
   [ServerErrorCode.AclDisabled]: 401,
   [ServerErrorCode.PermissionDenied]: 403,
   [ServerErrorCode.AclNotFound]: 403,
   [ServerErrorCode.NotFound]: 404,
+  [ServerErrorCode.WatchStreamNotFound]: 404,
   [ServerErrorCode.MethodNotAllowed]: 405,
   [ServerErrorCode.RequestTimeout]: 408,
   [ServerErrorCode.PayloadTooLarge]: 413,
@@ -59,6 +64,7 @@ export const SERVER_ERRORS = {
   [ServerErrorCode.Internal]: 500,
   [ServerErrorCode.TooManyConnections]: 503,
   [ServerErrorCode.TooManyHeldQueries]: 503,
+  [ServerErrorCode.TooManyWatchStreams]: 503,
   [ServerErrorCode.ShuttingDown]: 503,
   [ServerErrorCode.DataDirLocked]: undefined,
 } as const satisfies Record<ServerErrorCode, number | undefined>;

@@ -14,4 +14,5 @@ export type { DeregisterEvent, HealthEvent, RegisterEvent, RosterEvent } from '.
 export { DEFAULT_BODY_LIMIT, DEFAULT_PORT, isLoopback, type ResolvedOptions, type ServerOptions } from './options.js';
 export { createServer, type RosterServer, type ServerAddress } from './server.js';
 export type { SyncMode } from './store/store.js';
+export type { WatchStats } from './watch/watch-hub.js';
 export { VERSION } from './version.js';

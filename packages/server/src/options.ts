@@ -48,6 +48,16 @@ export interface ServerOptions {
   readonly maxConnections?: number;
   /** Blocking queries held at once; default 4096. One more is answered 503 at once. */
   readonly maxHeldQueries?: number;
+  /**
+   * Offer the streaming watch (`/v1/roster/watch`, many service watches over one connection);
+   * default true. False: the endpoint answers 404 as on a server without it (clients fall back to
+   * blocking queries).
+   */
+  readonly watchStreams?: boolean;
+  /** Streaming watches open at once; default 1024. One more is answered 503 at once. */
+  readonly maxWatchStreams?: number;
+  /** Services one streaming watch may watch; default 10,000. One more is answered 400. */
+  readonly maxWatchesPerStream?: number;
   /** Shortest DeregisterCriticalServiceAfter (Consul's check_deregister_interval_min); default 1 minute. */
   readonly deregisterCriticalMinMs?: number;
   /** Accept python-consul 0.7.1's GET on legacy write endpoints; default true (false = Consul-strict 405). */
@@ -83,6 +93,9 @@ export interface ResolvedOptions {
   readonly requestTimeoutMs: number;
   readonly maxConnections: number;
   readonly maxHeldQueries: number;
+  readonly watchStreams: boolean;
+  readonly maxWatchStreams: number;
+  readonly maxWatchesPerStream: number;
   readonly deregisterCriticalMinMs: number;
   readonly legacyGet: boolean;
   readonly acl: AclOptions | undefined;
@@ -103,6 +116,10 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 export const DEFAULT_MAX_CONNECTIONS = 4096;
 /** Default limit of blocking queries held at once (each costs ~13 KB of heap). */
 export const DEFAULT_MAX_HELD_QUERIES = 4096;
+/** Default of {@link ServerOptions.maxWatchStreams}. */
+export const DEFAULT_MAX_WATCH_STREAMS = 1024;
+/** Default of {@link ServerOptions.maxWatchesPerStream}. */
+export const DEFAULT_MAX_WATCHES_PER_STREAM = 10_000;
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 const NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$/;
 
@@ -126,6 +143,10 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
   const requestTimeoutMs = intAtLeast('requestTimeoutMs', options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, 100);
   const maxConnections = intAtLeast('maxConnections', options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, 1);
   const maxHeldQueries = intAtLeast('maxHeldQueries', options.maxHeldQueries ?? DEFAULT_MAX_HELD_QUERIES, 0);
+  const watchStreams = options.watchStreams ?? true;
+  if (typeof watchStreams !== 'boolean') throw new InvalidArgumentError('watchStreams', `must be a boolean, got ${typeof watchStreams}`);
+  const maxWatchStreams = intAtLeast('maxWatchStreams', options.maxWatchStreams ?? DEFAULT_MAX_WATCH_STREAMS, 0);
+  const maxWatchesPerStream = intAtLeast('maxWatchesPerStream', options.maxWatchesPerStream ?? DEFAULT_MAX_WATCHES_PER_STREAM, 1);
   const deregisterCriticalMinMs = options.deregisterCriticalMinMs ?? 60_000;
   if (!Number.isFinite(deregisterCriticalMinMs) || deregisterCriticalMinMs < 0) {
     throw new InvalidArgumentError('deregisterCriticalMinMs', `must be ≥ 0, got ${deregisterCriticalMinMs}`);
@@ -169,6 +190,9 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     requestTimeoutMs,
     maxConnections,
     maxHeldQueries,
+    watchStreams,
+    maxWatchStreams,
+    maxWatchesPerStream,
     deregisterCriticalMinMs,
     legacyGet: options.legacyGet ?? true,
     acl: options.acl,

@@ -34,6 +34,7 @@ import { agentRoutes } from './http/routes/agent-routes.js';
 import { agentServiceRoutes } from './http/routes/agent-service-routes.js';
 import { catalogRoutes } from './http/routes/catalog-routes.js';
 import { eventsRoutes } from './http/routes/events-routes.js';
+import { watchRoutes } from './http/routes/watch-routes.js';
 import { healthRoutes } from './http/routes/health-routes.js';
 import { statusRoutes } from './http/routes/status-routes.js';
 import { dashboardRoutes } from './http/routes/dashboard-routes.js';
@@ -41,6 +42,7 @@ import { rosterStatusRoutes } from './http/routes/roster-status-routes.js';
 import { Metrics } from './metrics/metrics.js';
 import { atLeast, atMost, createLogger } from './logging/create-logger.js';
 import { logEvents } from './logging/log-events.js';
+import { WatchHub, type WatchStats } from './watch/watch-hub.js';
 import { isLoopback, type ResolvedOptions, resolveOptions, type ServerOptions } from './options.js';
 import { Store } from './store/store.js';
 import { VERSION } from './version.js';
@@ -73,6 +75,8 @@ export interface RosterServer {
   readonly httpServer: Server;
   /** Where the DNS interface listens after `listen()`; undefined when DNS is off. */
   readonly dnsAddress: DnsAddress | undefined;
+  /** The open streaming watches (`/v1/roster/watch`), for monitoring and tests. */
+  watchStats(): WatchStats;
   /** Runs a server-run (HTTP/TCP) check now; undefined when no such check runs. */
   runCheck(checkId: string): Promise<unknown> | undefined;
   /**
@@ -119,6 +123,7 @@ export function createServer(options: ServerOptions = {}): RosterServer {
     catalog: core.catalog,
     committer: core.committer,
     waiters: core.waiters,
+    watches: core.watches,
     checks: core.supervisor,
     events: core.events,
     history: core.history,
@@ -173,6 +178,7 @@ interface Core extends LoadedCatalog {
   readonly committer: Committer;
   readonly supervisor: CheckSupervisor;
   readonly waiters: Waiters;
+  readonly watches: WatchHub;
   readonly events: EventStream;
   readonly history: HealthHistory;
   readonly metrics: Metrics;
@@ -190,6 +196,7 @@ function startCore(opts: ResolvedOptions, loaded: LoadedCatalog, logger: Logger)
   );
   const waiters = new Waiters(opts.clock, (delta) => metrics.blocking(delta));
   const events = new EventStream((error) => logger.error({ err: error }, 'event listener failed'));
+  const watches = new WatchHub({ maxStreams: opts.maxWatchStreams, maxWatchesPerStream: opts.maxWatchesPerStream });
   const history = new HealthHistory();
   events.subscribe((event) => history.record(event));
   // The committer and the supervisor refer to each other: onCommit runs only after a flush,
@@ -199,6 +206,7 @@ function startCore(opts: ResolvedOptions, loaded: LoadedCatalog, logger: Logger)
     store,
     onCommit(batch) {
       waiters.wake(batch.touched);
+      watches.wake(batch.touched);
       supervisor.apply(batch.changes);
       if (events.size > 0) for (const event of eventsFromChanges(batch.changes, catalog, opts.clock.now())) events.publish(event);
     },
@@ -217,7 +225,7 @@ function startCore(opts: ResolvedOptions, loaded: LoadedCatalog, logger: Logger)
     onError: (error, context) => logger.warn({ err: error }, `check supervisor: ${context}`),
   });
   supervisor.startAll();
-  return { ...loaded, committer, supervisor, waiters, events, history, metrics };
+  return { ...loaded, committer, supervisor, waiters, watches, events, history, metrics };
 }
 
 /** The shutdown flag and the functions to run when shutdown begins. */
@@ -256,6 +264,7 @@ function apiRouter(http: HttpContext): Router {
     ...healthRoutes(http),
     ...statusRoutes(http),
     ...eventsRoutes(http),
+    ...(http.options.watchStreams ? watchRoutes(http) : []),
     ...aclRoutes(http),
     ...rosterStatusRoutes(http, VERSION),
     ...dashboardRoutes(),
@@ -290,6 +299,8 @@ interface ServerParts {
  */
 async function stop({ core, app, dns, logger, shutdown }: ServerParts): Promise<void> {
   shutdown.begin();
+  // Streaming watches end with a last line saying why (before Fastify waits for their connections).
+  core.watches.closeAll(Buffer.from('{"Closed":"server shutting down"}\n'));
   const appClosed = app.close();
   core.waiters.releaseAll();
   await Promise.all([appClosed, dns?.close()]);
@@ -370,6 +381,7 @@ function rosterServer(parts: ServerParts): RosterServer {
     get dnsAddress(): DnsAddress | undefined {
       return dns?.address;
     },
+    watchStats: () => core.watches.stats(),
     runCheck: (checkId) => core.supervisor.runNow(checkId),
     reload(changes) {
       if (changes.acl !== undefined) {

@@ -21,7 +21,7 @@ Example:
     );
   return withRegistryOptions(command).action(
     cliAction('deregister', async (service: string, id: string, options: RegistryOptions) => {
-      const removed = await withRegistry(options.registry, (registry) => registry.deregister(service, id));
+      const removed = await withRegistry(options, (registry) => registry.deregister(service, id));
       if (!removed) {
         process.stderr.write(`roster deregister: no instance "${id}" of service "${service}"\n`);
         return ExitCode.NotFound;

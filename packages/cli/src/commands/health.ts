@@ -38,12 +38,12 @@ Examples:
     );
   return withRegistryOptions(command).action(
     cliAction('health', async (service: string, options: HealthOptions) => {
-      const snapshot = await withRegistry(options.registry, (registry) => registry.list(service));
+      const snapshot = await withRegistry(options, (registry) => registry.list(service));
       const counts = countHealth(snapshot.instances);
       const status = serviceHealth(counts);
       const total = snapshot.instances.length;
       const code = total === 0 ? ExitCode.NotFound : status === 'critical' ? ExitCode.Unhealthy : ExitCode.Ok;
-      const reasons = status === 'passing' ? new Map<string, string>() : await healthReasons(options.registry, service);
+      const reasons = status === 'passing' ? new Map<string, string>() : await healthReasons(options, service);
       if (options.json) {
         const instances = snapshot.instances.map(({ id, address, port, health }) => ({
           id,

@@ -38,10 +38,10 @@ Examples:
     );
   return withRegistryOptions(command).action(
     cliAction('instances', async (service: string, options: InstancesOptions) => {
-      const snapshot = await withRegistry(options.registry, (registry) => registry.list(service));
+      const snapshot = await withRegistry(options, (registry) => registry.list(service));
       const instances = options.passing ? snapshot.instances.filter((i) => i.health === 'passing') : snapshot.instances;
       const anyFailing = instances.some((i) => i.health !== 'passing');
-      const reasons = anyFailing ? await healthReasons(options.registry, service) : new Map<string, string>();
+      const reasons = anyFailing ? await healthReasons(options, service) : new Map<string, string>();
       if (options.json) {
         const withReasons = instances.map((i) => (reasons.has(i.id) ? { ...i, reason: reasons.get(i.id) } : i));
         process.stdout.write(`${JSON.stringify({ ...snapshot, instances: withReasons }, null, 2)}\n`);

@@ -186,7 +186,7 @@ Examples:
       refuseChecksOnEtcd(options);
       const address = options.address ?? (await addressTowards(options.registry));
       const { registration, reg } = validate(service, { ...options, address });
-      return withRegistry(options.registry, async (registry) => {
+      return withRegistry(options, async (registry) => {
         const lease = await registry.register(registration);
         const held = reg.ttlMs > 0;
         if (options.json) {

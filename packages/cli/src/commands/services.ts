@@ -51,7 +51,7 @@ Examples:
     );
   return withRegistryOptions(command).action(
     cliAction('services', async (options: ServicesOptions) => {
-      const services = await withRegistry(options.registry, summarize);
+      const services = await withRegistry(options, summarize);
       if (options.json) {
         process.stdout.write(`${JSON.stringify(services, null, 2)}\n`);
         return ExitCode.Ok;

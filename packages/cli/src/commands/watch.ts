@@ -103,7 +103,7 @@ Examples:
       const warn = styleFor(process.stderr);
       let previous: Snapshot | undefined;
       let failing = false;
-      await withRegistry(options.registry, async (registry) => {
+      await withRegistry(options, async (registry) => {
         const failed = new AbortController();
         let startError: Error | undefined;
         // While failing, a cheap list() every second notices the registry is back even when

@@ -11,7 +11,9 @@ import { registerAtStartup } from './register-at-startup.js';
 /**
  * Registers this process's instance of `service` and keeps it registered:
  * - a TTL heartbeat (default `ttl: '10s'`, renewed by the Lease every ttl/3) and/or an HTTP
- *   `check` the registry runs;
+ *   `check` the registry runs — or, where the registry runs no HTTP checks
+ *   (`registry.capabilities.checkKinds`, e.g. etcd), that this process runs against itself and
+ *   reports through the Lease (D140);
  * - re-registration when the registry forgot the instance (the Lease's `forgotten`/`restored`
  *   events, surfaced through `onEvent`);
  * - an event-loop-lag watchdog that reports `warning` while the loop lags (`lagWatchdog`);

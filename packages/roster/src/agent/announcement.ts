@@ -56,7 +56,11 @@ export type AnnouncementEvent =
 
 /** Where the health endpoint helpers read the health from. An Announcement is one. */
 export interface HealthSource {
-  /** The instance's own view of its health now. */
+  /**
+   * The instance's own view of its health now (what the `/health` helpers serve). The result of
+   * an HTTP check the agent runs itself where the registry runs none (D140) is reported to the
+   * registry but is not part of it, so probing `/health` never reads its own earlier failure.
+   */
   readonly health: AgentHealth;
 }
 

@@ -6,6 +6,7 @@
 import os from 'node:os';
 import { sleep } from '../clock.js';
 import { InvalidArgumentError } from '../errors.js';
+import { type CheckRunner, startCheck } from '../health/check-runner.js';
 import { TypedEvent } from '../internal/typed-event.js';
 import { type HealthStatus, type Instance, isHealthStatus } from '../model.js';
 import type { Lease } from '../registry/registry.js';
@@ -31,6 +32,7 @@ export class LiveAnnouncement implements Announcement {
   readonly #drainer: ServerDrainer | GrpcServerDrainer | undefined;
   readonly #watchdog: LagWatchdog | undefined;
   readonly #listening: ServerListening | undefined;
+  readonly #check: CheckRunner | undefined;
   readonly #signalHandlers = new Map<NodeJS.Signals, () => void>();
   readonly #resolveDrained: (result: DrainResult) => void;
   #drain: Promise<DrainResult> | undefined;
@@ -54,6 +56,7 @@ export class LiveAnnouncement implements Announcement {
     lease.onEvent((event) => {
       // A lease lost for good has nothing left to report lag to.
       if (event.type === 'ended') {
+        this.#check?.stop();
         this.#watchdog?.stop();
         this.#listening?.stop();
       }
@@ -85,6 +88,17 @@ export class LiveAnnouncement implements Announcement {
           },
         })
       : undefined;
+    // The registry runs no checks (D140): probe our own endpoint and report through the lease.
+    this.#check = settings.selfCheck
+      ? startCheck({
+          check: settings.selfCheck,
+          clock,
+          initialStatus: 'passing',
+          onUpdate: (u) => {
+            void this.#health.set('check', u.status, u.status === 'passing' ? '' : u.output);
+          },
+        })
+      : undefined;
     for (const signal of settings.signals) {
       const handler = () => this.#onSignal(signal);
       this.#signalHandlers.set(signal, handler);
@@ -97,7 +111,7 @@ export class LiveAnnouncement implements Announcement {
   }
 
   get health(): AgentHealth {
-    return this.#health.current;
+    return this.#health.own;
   }
 
   get state(): Announcement['state'] {
@@ -166,6 +180,7 @@ export class LiveAnnouncement implements Announcement {
     try {
       this.#phase('started');
       this.#watchdog?.stop();
+      this.#check?.stop();
       // The drain closes the server itself; that is no zombie.
       this.#listening?.stop();
       this.#drainer?.startDraining();

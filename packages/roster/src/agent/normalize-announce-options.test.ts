@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { NetworkInterfaceInfo } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../errors.js';
+import { consulRegistry } from '../registry/consul/consul-registry.js';
 import { memoryRegistry } from '../registry/memory.js';
 import { FakeClock } from '../testing/fake-clock.js';
 import { ANNOUNCE_DEFAULTS } from './announce-options.js';
@@ -29,6 +30,8 @@ describe('normalizeAnnounceOptions', () => {
   });
 
   it('turns a check path into a URL on the instance and keeps a full URL', () => {
+    // A registry that runs HTTP checks gets the check in the registration (memory runs none: D140).
+    const base = { registry: consulRegistry({ url: 'http://127.0.0.1:1' }), service: 'orders', address: '10.0.0.5', port: 8080 };
     const path = normalizeAnnounceOptions({ ...base, check: { http: '/health' } });
     expect(path.registration.checks).toEqual([{ kind: 'http', url: 'http://10.0.0.5:8080/health', interval: '10s' }]);
     const v6 = normalizeAnnounceOptions({ ...base, address: 'fd00::5', check: { http: '/health?deep=1', interval: '5s', timeout: 2000 } });

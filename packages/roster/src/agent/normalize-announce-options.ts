@@ -8,7 +8,7 @@ import { type Clock, MAX_TIMER_MS, systemClock } from '../clock.js';
 import { toMilliseconds } from '../duration.js';
 import { InvalidArgumentError } from '../errors.js';
 import * as v from '../internal/options.js';
-import type { HttpCheck, Registration } from '../model.js';
+import type { HttpCheck, NormalizedCheck, Registration } from '../model.js';
 import type { Registry } from '../registry/registry.js';
 import { validateRegistration } from '../validate.js';
 import { ANNOUNCE_DEFAULTS, type AnnounceOptions } from './announce-options.js';
@@ -34,6 +34,11 @@ export interface AnnounceSettings {
   readonly startupTimeoutMs: number;
   /** The heartbeat period: how often the Lease renews (ttl / 3), or the check interval without a TTL. */
   readonly heartbeatMs: number;
+  /**
+   * The HTTP check the agent runs itself because the registry runs none (etcd, memory; D140):
+   * then it is not in `registration.checks`, and its result is reported through the lease.
+   */
+  readonly selfCheck: Extract<NormalizedCheck, { kind: 'http' }> | undefined;
 }
 
 const KEYS = new Set(
@@ -73,6 +78,16 @@ function goMs(value: unknown, field: string, fallback: number): number {
   const parsed = toMilliseconds(value);
   if (!parsed.ok) return fail(field, parsed.error);
   return ms(parsed.ms, field, fallback, 0);
+}
+
+/**
+ * Whether the registry runs HTTP checks (its `capabilities.checkKinds`). A Registry of another
+ * making without `capabilities` is trusted to run what it stores, as before capabilities existed.
+ */
+function registryRunsHttpChecks(registry: Registry): boolean {
+  const caps: unknown = (registry as Partial<Registry>).capabilities;
+  if (!isObject(caps) || !Array.isArray(caps.checkKinds)) return true;
+  return caps.checkKinds.includes('http');
 }
 
 function isServer(value: unknown): value is HttpServer {
@@ -132,6 +147,20 @@ export function normalizeAnnounceOptions(options: unknown): AnnounceSettings {
       ...(c.deregisterCriticalAfter === undefined ? {} : { deregisterCriticalAfter: c.deregisterCriticalAfter }),
     };
   }
+  const runsHttp = registryRunsHttpChecks(o.registry);
+  if (check !== undefined && !runsHttp) {
+    const backend = String(o.registry.capabilities.backend);
+    if (ttl === false)
+      fail(
+        'ttl',
+        `can be false only when the registry runs the check; the ${backend} registry runs none, so announce() runs it in this process and the ttl is what removes a crashed process`,
+      );
+    if (o.check?.deregisterCriticalAfter !== undefined)
+      fail(
+        'check.deregisterCriticalAfter',
+        `the ${backend} registry runs no checks and cannot remove a critical instance; leave it out (the ttl removes a crashed process)`,
+      );
+  }
   const registration: Registration = {
     service: o.service,
     address,
@@ -146,10 +175,12 @@ export function normalizeAnnounceOptions(options: unknown): AnnounceSettings {
   };
   let ttlMs = 0;
   let heartbeatMs = 0;
+  let selfCheck: AnnounceSettings['selfCheck'];
   try {
     const normalized = validateRegistration(registration);
     ttlMs = normalized.ttlMs;
     const firstCheck = normalized.checks[0];
+    if (firstCheck?.kind === 'http' && !runsHttp) selfCheck = firstCheck;
     heartbeatMs = ttlMs > 0 ? ttlMs / 3 : firstCheck && 'intervalMs' in firstCheck ? firstCheck.intervalMs : 10_000;
   } catch (error) {
     if (error instanceof InvalidArgumentError) {
@@ -193,7 +224,9 @@ export function normalizeAnnounceOptions(options: unknown): AnnounceSettings {
 
   return {
     registry: o.registry,
-    registration,
+    // The agent runs the check itself: registering it would be refused by the backend.
+    registration: selfCheck === undefined ? registration : { ...registration, checks: [] },
+    selfCheck,
     server: o.server,
     propagationMs: ms(drain.propagationMs, 'drain.propagationMs', ANNOUNCE_DEFAULTS.propagationMs, 0),
     drainTimeoutMs: ms(drain.timeoutMs, 'drain.timeoutMs', ANNOUNCE_DEFAULTS.drainTimeoutMs, 0),

@@ -13,10 +13,15 @@ export interface AgentHealth {
   readonly output: string;
 }
 
-/** Who sets a part of the self-reported health. Ordered: the first non-passing part is named first. */
-export type HealthPart = 'drain' | 'server' | 'lag' | 'app';
+/**
+ * Who sets a part of the self-reported health. Ordered: the first non-passing part is named first.
+ * `check` is the result of the HTTP check the agent runs itself where the registry runs none
+ * (D140): it is reported to the registry but is not part of {@link SelfHealth.own}, which the
+ * instance's `/health` serves — else one failed probe of `/health` would keep it failing.
+ */
+export type HealthPart = 'drain' | 'server' | 'check' | 'lag' | 'app';
 
-const PARTS: readonly HealthPart[] = ['drain', 'server', 'lag', 'app'];
+const PARTS: readonly HealthPart[] = ['drain', 'server', 'check', 'lag', 'app'];
 const PASSING: AgentHealth = { status: 'passing', output: '' };
 
 /** Options of {@link SelfHealth}. */
@@ -41,9 +46,14 @@ export class SelfHealth {
     this.#options = options;
   }
 
-  /** The combined health now (also before the registry stored it). */
+  /** The combined health now, as reported to the registry (also before the registry stored it). */
   get current(): AgentHealth {
     return this.#current;
+  }
+
+  /** The combined health without the `check` part: what the instance says about itself on `/health`. */
+  get own(): AgentHealth {
+    return this.#parts.has('check') ? this.#combine('check') : this.#current;
   }
 
   /**
@@ -69,8 +79,8 @@ export class SelfHealth {
     }
   }
 
-  #combine(): AgentHealth {
-    const parts = PARTS.map((p) => this.#parts.get(p) ?? PASSING);
+  #combine(without?: HealthPart): AgentHealth {
+    const parts = PARTS.filter((p) => p !== without).map((p) => this.#parts.get(p) ?? PASSING);
     const status = worstHealth(parts.map((p) => p.status));
     if (status === 'passing') return { status, output: this.#parts.get('app')?.output ?? '' };
     const output = parts

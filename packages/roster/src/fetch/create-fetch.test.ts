@@ -34,6 +34,7 @@ function gatedRegistry(inner: Registry) {
   });
   let watching = 0;
   const registry: Registry = {
+    capabilities: { backend: 'fake', checkKinds: [] },
     register: (r, o) => inner.register(r, o),
     deregister: (s, i, o) => inner.deregister(s, i, o),
     list: (s, o) => inner.list(s, o),

@@ -5,6 +5,8 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { isIP } from 'node:net';
+import tls from 'node:tls';
 import { MAX_TIMER_MS } from '../clock.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { HealthStatus } from '../model.js';
@@ -37,6 +39,18 @@ export interface HttpProbeSpec {
    * metadata address (target-guard.ts).
    */
   readonly lookup?: LookupFunction;
+  /** Consul's `TLSSkipVerify`: an https target's certificate is not verified (default false). */
+  readonly tlsSkipVerify?: boolean;
+  /**
+   * Consul's `TLSServerName`: the name sent as SNI and the one the certificate is verified
+   * against, instead of the URL's host (an IP address is verified but not sent as SNI).
+   */
+  readonly tlsServerName?: string;
+  /**
+   * CA certificates (PEM) an https target's certificate must chain to, instead of the system
+   * roots (Consul's `enable_agent_tls_for_checks`; roster serve passes none today).
+   */
+  readonly ca?: string | Buffer;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -78,6 +92,7 @@ export function httpProbe(spec: HttpProbeSpec): Probe {
   }
   const headers = requestHeaders(spec.headers ?? {});
   const lookup = guardedLookup(spec.lookup);
+  const tlsOptions = tlsOptionsOf(spec);
   const label = `HTTP ${method} ${spec.url}`;
   const op = method.charAt(0).toUpperCase() + method.slice(1).toLowerCase();
 
@@ -97,7 +112,7 @@ export function httpProbe(spec: HttpProbeSpec): Probe {
         if (controller.signal.aborted) return failed(abortText(controller.signal.reason));
         let res: http.IncomingMessage;
         try {
-          res = await send(current, currentMethod, currentHeaders, controller.signal, lookup);
+          res = await send(current, currentMethod, currentHeaders, controller.signal, lookup, tlsOptions);
         } catch (error) {
           return failed(controller.signal.aborted ? abortText(controller.signal.reason) : errorText(error));
         }
@@ -138,6 +153,28 @@ export function httpProbe(spec: HttpProbeSpec): Probe {
   };
 }
 
+/** The TLS settings of every https hop of a run (Go keeps one tls.Config across redirects too). */
+function tlsOptionsOf(spec: HttpProbeSpec): https.RequestOptions {
+  if (spec.tlsSkipVerify !== undefined && typeof spec.tlsSkipVerify !== 'boolean') {
+    throw new InvalidArgumentError('tlsSkipVerify', `must be true or false, got ${typeof spec.tlsSkipVerify}`);
+  }
+  const name = spec.tlsServerName;
+  const out: https.RequestOptions = { rejectUnauthorized: spec.tlsSkipVerify !== true };
+  if (spec.ca !== undefined) {
+    if (typeof spec.ca !== 'string' && !Buffer.isBuffer(spec.ca))
+      throw new InvalidArgumentError('ca', 'must be PEM text (a string or a Buffer)');
+    out.ca = spec.ca;
+  }
+  if (name === undefined || name === '') return out;
+  if (typeof name !== 'string' || name.length > 253 || !/^[A-Za-z0-9_.:-]+$/.test(name)) {
+    throw new InvalidArgumentError('tlsServerName', `must be a host name, got ${JSON.stringify(String(name).slice(0, 40))}`);
+  }
+  // SNI carries host names only; an IP address is still the name the certificate must match.
+  if (isIP(name) === 0) out.servername = name;
+  out.checkServerIdentity = (_host, cert) => tls.checkServerIdentity(name, cert);
+  return out;
+}
+
 function statusOf(code: number): HealthStatus {
   if (code >= 200 && code <= 299) return 'passing';
   return code === 429 ? 'warning' : 'critical';
@@ -174,7 +211,14 @@ function withoutCredentials(headers: Headers): Headers {
 }
 
 /** Sends one request on a fresh socket (`agent: false`: `Connection: close`, nothing pooled). */
-function send(url: URL, method: string, headers: Headers, signal: AbortSignal, lookup: LookupFunction): Promise<http.IncomingMessage> {
+function send(
+  url: URL,
+  method: string,
+  headers: Headers,
+  signal: AbortSignal,
+  lookup: LookupFunction,
+  tlsOptions: https.RequestOptions,
+): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     // A refused literal never gets a socket; a name is checked by `lookup` before connecting.
     const rule = refusedHost(url.hostname);
@@ -182,8 +226,9 @@ function send(url: URL, method: string, headers: Headers, signal: AbortSignal, l
       reject(new TargetRefusedError(url.hostname, rule));
       return;
     }
-    const lib = url.protocol === 'https:' ? https : http;
-    const req = lib.request(url, { method, headers, agent: false, signal, lookup }, resolve);
+    const options = { method, headers, agent: false as const, signal, lookup };
+    const req =
+      url.protocol === 'https:' ? https.request(url, { ...options, ...tlsOptions }, resolve) : http.request(url, options, resolve);
     req.on('error', reject);
     req.end();
   });

@@ -2,10 +2,13 @@
  * connect(url): one URL picks the backend.
  *   memory://[name]              an in-process registry; clients with the same name share it
  *   consul://host:8500           Consul or roster serve (also consul+https://, http://, https://)
- *   etcd://h1:2379,h2:2379       an etcd v3 cluster (needs the optional `etcd3` package)
+ *   etcd://h1:2379,h2:2379       an etcd v3 cluster (also etcd+https://; needs the optional `etcd3` package)
+ * Tokens and TLS are options of the backend (`consul: { token, tokenFile, tls }`,
+ * `etcd: { username, password, tls }`) or come from the environment (docs/security.md).
  */
 import { InvalidArgumentError } from '../errors.js';
 import * as v from '../internal/options.js';
+import { redactSecrets } from '../internal/redact.js';
 import { type ConsulRegistryOptions, consulRegistry } from './consul/consul-registry.js';
 import { etcdRegistry } from './etcd/etcd-registry.js';
 import type { EtcdRegistryOptions } from './etcd/etcd-options.js';
@@ -72,7 +75,7 @@ export function connect(url: string, options: ConnectOptions = {}): Registry {
     default:
       throw new InvalidArgumentError(
         'url',
-        `${JSON.stringify(url)}: the scheme must be memory://, consul:// (or http:// for a Consul API) or etcd://`,
+        `${redactSecrets(JSON.stringify(url))}: the scheme must be memory://, consul:// (or http:// for a Consul API) or etcd://`,
       );
   }
 }

@@ -9,7 +9,8 @@ import type { Instance, Registration, Snapshot } from '../model.js';
 import { validateId, validateRegistration, validateServiceName } from '../validate.js';
 import { KeptLease } from './kept-lease.js';
 import { MemoryStore } from './memory-store.js';
-import type { CallOptions, Lease, RegisterOptions, Registry } from './registry.js';
+import { refuseUnrunChecks } from './refuse-unrun-checks.js';
+import type { CallOptions, Lease, RegisterOptions, Registry, RegistryCapabilities } from './registry.js';
 
 /** Options of {@link memoryRegistry}. */
 export interface MemoryRegistryOptions {
@@ -40,7 +41,11 @@ function checkSignal(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AbortedError(signal.reason);
 }
 
+/** The memory store times out TTL checks; it probes nothing (D140). */
+const MEMORY_CAPABILITIES: RegistryCapabilities = Object.freeze({ backend: 'memory', checkKinds: Object.freeze(['ttl'] as const) });
+
 class MemoryRegistry implements Registry {
+  readonly capabilities = MEMORY_CAPABILITIES;
   readonly #store: MemoryStore;
   readonly #checkEveryMs: number;
   readonly #leases = new Set<KeptLease>();
@@ -65,6 +70,7 @@ class MemoryRegistry implements Registry {
     this.#assertOpen();
     checkSignal(options.signal);
     const reg = validateRegistration(registration);
+    refuseUnrunChecks(reg, this.capabilities);
     const store = this.#store;
     const instance: Instance = store.put(reg, 'passing');
     const lease = new KeptLease({

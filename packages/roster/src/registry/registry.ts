@@ -4,7 +4,25 @@
  * policy live once, in the core (Resolver, Balancer). The contract suite in `roster/testing`
  * (`registryContract`) checks every clause below against a real backend.
  */
-import type { HealthStatus, Instance, Registration, Snapshot } from '../model.js';
+import type { HealthCheck, HealthStatus, Instance, Registration, Snapshot } from '../model.js';
+
+/**
+ * What a backend can do beyond storing registrations; read by callers before they rely on it
+ * (`announce()` runs an HTTP check itself where the registry runs none). Constant for the life
+ * of a client; reading it never does I/O.
+ */
+export interface RegistryCapabilities {
+  /** The backend's name for messages: `memory`, `consul`, `etcd`. */
+  readonly backend: string;
+  /**
+   * The kinds of `Registration.checks` the backend runs (probes HTTP/TCP, times out TTL checks)
+   * and reflects in the instance's health. `register()` refuses a registration with a check of
+   * any other kind with an InvalidArgumentError naming `checks[i]` and the backend, before
+   * anything is stored: a check nobody runs would leave the instance `passing` whatever happens.
+   * roster serve / Consul: `http`, `tcp`, `ttl`; memory: `ttl`; etcd: none (D140).
+   */
+  readonly checkKinds: readonly HealthCheck['kind'][];
+}
 
 /** Options accepted by calls that may wait on the network. */
 export interface CallOptions {
@@ -88,10 +106,13 @@ export interface WatchOptions extends CallOptions {
 
 /** A backend: the source of truth for instances, and its change stream. */
 export interface Registry {
+  /** What this backend can do (the check kinds it runs); constant, never does I/O. */
+  readonly capabilities: RegistryCapabilities;
   /**
    * Announces an instance (validated with `validateRegistration`); registering an existing id
    * of the same service replaces it. Resolves when the registry has durably accepted it.
-   * @throws InvalidArgumentError (bad registration, names the field), RegistryUnavailableError
+   * @throws InvalidArgumentError (bad registration, names the field; a check of a kind not in
+   *   `capabilities.checkKinds` names `checks[i]` and the backend), RegistryUnavailableError
    *   (retryable), ClosedError, AbortedError.
    */
   register(registration: Registration, options?: RegisterOptions): Promise<Lease>;

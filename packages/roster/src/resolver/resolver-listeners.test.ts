@@ -26,6 +26,7 @@ const reg = (id: string) => ({ service: 'orders', id, address: '127.0.0.1', port
 function countingWatches(inner: Registry): { registry: Registry; watches: () => number } {
   let watches = 0;
   const registry: Registry = {
+    capabilities: { backend: 'fake', checkKinds: [] },
     register: (r, o) => inner.register(r, o),
     deregister: (s, i, o) => inner.deregister(s, i, o),
     list: (s, o) => inner.list(s, o),

@@ -30,6 +30,7 @@ function drivenWatch() {
   let options: WatchOptions = {};
   const inner = memoryRegistry();
   const registry: Registry = {
+    capabilities: { backend: 'fake', checkKinds: [] },
     register: (r, o) => inner.register(r, o),
     deregister: (s, i, o) => inner.deregister(s, i, o),
     list: (s, o) => inner.list(s, o),

@@ -22,6 +22,7 @@ function scriptedWatch(behaviours: ((o: WatchOptions) => AsyncIterable<Snapshot>
   const calls: number[] = [];
   let clock: FakeClock | undefined;
   const registry: Registry = {
+    capabilities: { backend: 'fake', checkKinds: [] },
     register: (r, o) => inner.register(r, o),
     deregister: (s, i, o) => inner.deregister(s, i, o),
     list: (s, o) => inner.list(s, o),

@@ -492,6 +492,43 @@ export const contractClauses: readonly ContractClause[] = [
     },
   },
   {
+    name: 'a check of a kind the backend does not run is refused naming checks and the backend; one it runs is accepted',
+    async run(ctx) {
+      const r = await ctx.connect();
+      const caps = r.capabilities;
+      assert.equal(typeof caps?.backend, 'string', 'capabilities.backend must be a string');
+      assert.ok(caps.backend.length > 0, 'capabilities.backend must not be empty');
+      assert.ok(Array.isArray(caps.checkKinds), 'capabilities.checkKinds must be an array');
+      for (const kind of caps.checkKinds) assert.ok(['http', 'tcp', 'ttl'].includes(kind), `unknown check kind ${kind}`);
+      assert.deepEqual(r.capabilities, caps, 'capabilities must not change');
+      const service = uniqueService('checks');
+      const checks = {
+        http: { kind: 'http', url: 'http://127.0.0.1:1/health', interval: '10s' },
+        tcp: { kind: 'tcp', target: '127.0.0.1:1', interval: '10s' },
+        ttl: { kind: 'ttl', ttl: '30s' },
+      } as const;
+      for (const kind of ['http', 'tcp', 'ttl'] as const) {
+        // The unsupported check comes second, so the field names its index.
+        const input = reg(service, `c-${kind}`, { ttl: ctx.ttlMs * 10, checks: [{ kind: 'ttl', ttl: '30s' }, checks[kind]] });
+        const runsTtl = caps.checkKinds.includes('ttl');
+        const expected = !runsTtl ? 'checks[0]' : caps.checkKinds.includes(kind) ? undefined : 'checks[1]';
+        if (expected === undefined) {
+          const lease = await r.register(input);
+          assert.ok(ids(await r.list(service)).includes(`c-${kind}`), `a ${kind} check the backend runs must be accepted`);
+          await lease.deregister();
+          continue;
+        }
+        await assert.rejects(
+          r.register(input),
+          (e: unknown) =>
+            e instanceof InvalidArgumentError && e.field === expected && e.message.includes(caps.backend) && /checks?/.test(e.message),
+          `expected InvalidArgumentError on ${expected} naming ${caps.backend} for a ${kind} check`,
+        );
+      }
+      assert.deepEqual(ids(await r.list(service)), [], 'a refused registration must store nothing');
+    },
+  },
+  {
     name: 'a closed client refuses further calls with ClosedError',
     async run(ctx) {
       const r = await ctx.connect();

@@ -20,6 +20,7 @@ const UNREACHABLE = 'a watch reports an unreachable registry through onError and
 /** Wraps a working client, replacing some of its methods. */
 function wrap(inner: Registry, breakage: Breakage): Registry {
   return {
+    capabilities: inner.capabilities,
     register: (r, o) => inner.register(r, o),
     deregister: (s, id, o) => inner.deregister(s, id, o),
     list: (s, o) => inner.list(s, o),
@@ -77,6 +78,19 @@ function backlogWatch(inner: Registry): Partial<Registry> {
 }
 
 const cases: { name: string; breakage: Breakage; mustFail: string[] }[] = [
+  {
+    name: 'capabilities claim every check kind but the store runs only TTL checks',
+    breakage: () => ({ capabilities: { backend: 'memory', checkKinds: ['http', 'tcp', 'ttl'] } }),
+    mustFail: ['a check of a kind the backend does not run is refused naming checks and the backend; one it runs is accepted'],
+  },
+  {
+    name: 'register stores checks nobody runs (no refusal)',
+    breakage: (inner) => ({
+      capabilities: { backend: 'memory', checkKinds: [] },
+      register: (r, o) => inner.register({ ...r, checks: [] }, o),
+    }),
+    mustFail: ['a check of a kind the backend does not run is refused naming checks and the backend; one it runs is accepted'],
+  },
   {
     name: 'list drops tags',
     breakage: (inner) => ({

@@ -6,6 +6,7 @@
  */
 import type { HealthStatus } from '@rosterjs/roster';
 import { type IndexKey, Indexes, type IndexSnapshot } from './indexes.js';
+import { RecordCompactor } from './record-compactor.js';
 import { type CheckRecord, type NodeInfo, SERF_HEALTH_CHECK_ID, STATIC_DEFINITION, type InstanceRecord } from './types.js';
 
 /** Initial contents of a catalog. */
@@ -31,6 +32,8 @@ export class Catalog {
   readonly #content = new Map<IndexKey, number>();
   #nodeChecks: readonly CheckRecord[] | undefined;
   #contentSeq = 0;
+  /** Shares the parts records have in common (names, tags, meta, definitions). */
+  readonly #compactor = new RecordCompactor();
 
   constructor(state: CatalogState) {
     this.#node = state.node;
@@ -48,6 +51,7 @@ export class Catalog {
     this.#checks.clear();
     this.#byName.clear();
     this.#checksOf.clear();
+    this.#compactor.clear();
     this.#node = state.node;
     this.#indexes = new Indexes(state.indexes);
     this.#serfHealth = serfHealth(state.node);
@@ -144,8 +148,13 @@ export class Catalog {
     return out.sort((a, b) => compare(a.id, b.id));
   }
 
-  /** Inserts or replaces an instance (memory only; for the commit's Batch and start-up). */
-  setInstance(record: InstanceRecord): void {
+  /**
+   * Inserts or replaces an instance (memory only; for the commit's Batch and start-up). Returns
+   * the record as stored: equal to `given`, with the parts it has in common with other records
+   * shared (catalog/record-compactor.ts).
+   */
+  setInstance(given: InstanceRecord): InstanceRecord {
+    const record = this.#compactor.instance(given);
     const previous = this.#instances.get(record.id);
     if (previous && previous.name.toLowerCase() !== record.name.toLowerCase()) this.#unlinkName(previous);
     this.#instances.set(record.id, record);
@@ -156,6 +165,7 @@ export class Catalog {
       this.#byName.set(key, ids);
     }
     ids.add(record.id);
+    return record;
   }
 
   /** Removes an instance (memory only; its checks are removed separately). */
@@ -166,9 +176,10 @@ export class Catalog {
     this.#unlinkName(previous);
   }
 
-  /** Inserts or replaces a check (memory only). */
-  setCheck(record: CheckRecord): void {
-    if (record.id === SERF_HEALTH_CHECK_ID) return;
+  /** Inserts or replaces a check (memory only). Returns the record as stored (see {@link setInstance}). */
+  setCheck(given: CheckRecord): CheckRecord {
+    if (given.id === SERF_HEALTH_CHECK_ID) return this.#serfHealth;
+    const record = this.#compactor.check(given);
     const previous = this.#checks.get(record.id);
     if (record.serviceId === '' || previous?.serviceId === '') this.#nodeChecks = undefined;
     if (previous && previous.serviceId !== record.serviceId) this.#unlinkCheck(previous);
@@ -179,6 +190,7 @@ export class Catalog {
       this.#checksOf.set(record.serviceId, ids);
     }
     ids.add(record.id);
+    return record;
   }
 
   /** Removes a check (memory only). */

@@ -125,6 +125,8 @@ export class CheckSupervisor {
                   timeoutMs: d.timeoutMs,
                   outputMaxBytes: d.outputMaxSize,
                   ...(d.disableRedirects ? { maxRedirects: 0 } : {}),
+                  ...(d.tlsSkipVerify ? { tlsSkipVerify: true } : {}),
+                  ...(d.tlsServerName === undefined ? {} : { tlsServerName: d.tlsServerName }),
                 })
               : tcpProbe({ target: d.tcp ?? '', timeoutMs: d.timeoutMs }),
           initialStatus: check.status,

@@ -96,8 +96,7 @@ export class Batch {
     const previous = this.#catalog.instance(input.id);
     if (previous && sameService(previous, input)) return previous;
     const index = this.#index();
-    const record = instanceRecord(input, previous?.createIndex ?? index, index);
-    this.#catalog.setInstance(record);
+    const record = this.#catalog.setInstance(instanceRecord(input, previous?.createIndex ?? index, index));
     this.#store.putInstance(record);
     this.writes++;
     this.#touch('services', index);
@@ -128,14 +127,12 @@ export class Batch {
     const previous = this.#catalog.check(input.id);
     if (previous && sameCheck(previous, input)) {
       if (previous.output === input.output) return previous;
-      const record = checkRecord({ ...previous, output: input.output }, previous.createIndex, previous.modifyIndex);
-      this.#catalog.setCheck(record);
+      const record = this.#catalog.setCheck(checkRecord({ ...previous, output: input.output }, previous.createIndex, previous.modifyIndex));
       this.#touchContent(record);
       return record;
     }
     const index = this.#index();
-    const record = checkRecord(input, previous?.createIndex ?? index, index);
-    this.#catalog.setCheck(record);
+    const record = this.#catalog.setCheck(checkRecord(input, previous?.createIndex ?? index, index));
     this.#store.putCheck(record);
     this.writes++;
     this.#touchForCheck(record, index);

@@ -20,6 +20,8 @@ export interface ConsulResponse {
   readonly index: number;
   /** Parsed JSON when the answer was JSON, else the text. */
   readonly body: unknown;
+  /** The `Content-Type` of the answer (`''` when absent). */
+  readonly contentType: string;
 }
 
 /** Options of {@link ConsulHttp}. */
@@ -32,6 +34,8 @@ export interface ConsulHttpOptions {
   readonly timeoutMs?: number;
   /** An undici dispatcher to use instead of the backend's own keep-alive Agent. */
   readonly dispatcher?: Dispatcher;
+  /** TLS material (PEM) of the backend's own Agent: CA, client certificate and key. Not with `dispatcher`. */
+  readonly tls?: { readonly ca?: Buffer | string; readonly cert?: Buffer | string; readonly key?: Buffer | string };
 }
 
 /** Query parameters: a value, or several for repeated keys; `''` sends `key=`. */
@@ -39,13 +43,24 @@ export type Query = Record<string, string | number | readonly string[] | undefin
 
 /** A request to Consul. */
 export interface ConsulRequest {
-  readonly method: 'GET' | 'PUT';
+  readonly method: 'GET' | 'PUT' | 'DELETE';
   readonly path: string;
   readonly query?: Query;
   readonly body?: unknown;
   readonly signal?: AbortSignal;
   /** Overrides the call timeout (blocking queries pass wait + jitter + margin). */
   readonly timeoutMs?: number;
+}
+
+/** An answer whose body is read as it arrives (a streaming watch). */
+export interface ConsulStream {
+  readonly status: number;
+  /** Response headers, names lower-cased. */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The body as it arrives (when status is 200), else undefined. */
+  readonly body: AsyncIterable<Buffer> | undefined;
+  /** The whole body of an answer that is not 200 (the refusal's text). */
+  readonly text: string;
 }
 
 /** Maps a non-2xx Consul answer to the roster error a caller should see. */
@@ -74,7 +89,9 @@ export class ConsulHttp {
     this.#dc = options.datacenter;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#ownsDispatcher = options.dispatcher === undefined;
-    this.#dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, connections: 64, pipelining: 1 });
+    this.#dispatcher =
+      options.dispatcher ??
+      new Agent({ keepAliveTimeout: 30_000, connections: 64, pipelining: 1, ...(options.tls ? { connect: { ...options.tls } } : {}) });
   }
 
   /** Sends one request. Network failures and timeouts become RegistryUnavailableError. */
@@ -119,12 +136,43 @@ export class ConsulHttp {
       }
       const rawIndex = res.headers['x-consul-index'];
       const index = typeof rawIndex === 'string' && /^\d+$/.test(rawIndex) ? Number(rawIndex) : 0;
-      return { status: res.statusCode, index, body: parsed };
+      return { status: res.statusCode, index, body: parsed, contentType: type };
     } catch (error) {
       if (req.signal?.aborted) throw new AbortedError(req.signal.reason);
       if (error instanceof RegistryUnavailableError) throw error;
       const reason = timeout.aborted ? `timed out after ${timeoutMs} ms` : (error as Error).message;
       throw new RegistryUnavailableError(`${req.method} ${url.origin}${req.path}: ${reason}`, { cause: error });
+    }
+  }
+
+  /**
+   * Opens a long-lived GET whose body is read as it arrives. The answer head must come within the
+   * call timeout; after it, the body may be silent for at most `idleMs` (the server sends
+   * keep-alives) before the stream fails. Network failures become RegistryUnavailableError.
+   */
+  async openStream(req: { path: string; query?: Query; signal: AbortSignal; idleMs: number }): Promise<ConsulStream> {
+    const url = new URL(req.path, this.#base);
+    for (const [key, value] of Object.entries({ ...req.query, ...(this.#dc === undefined ? {} : { dc: this.#dc }) })) {
+      if (value === undefined) continue;
+      if (Array.isArray(value)) for (const v of value) url.searchParams.append(key, v);
+      else url.searchParams.append(key, String(value));
+    }
+    const headers: Record<string, string> = {};
+    if (this.#token !== undefined) headers['x-consul-token'] = this.#token;
+    try {
+      const res = await request(url, {
+        method: 'GET',
+        headers,
+        signal: req.signal,
+        dispatcher: this.#dispatcher,
+        headersTimeout: this.#timeoutMs,
+        bodyTimeout: req.idleMs,
+      });
+      if (res.statusCode !== 200) return { status: res.statusCode, headers: res.headers, body: undefined, text: await res.body.text() };
+      return { status: 200, headers: res.headers, body: res.body as AsyncIterable<Buffer>, text: '' };
+    } catch (error) {
+      if (req.signal.aborted) throw new AbortedError(req.signal.reason);
+      throw new RegistryUnavailableError(`GET ${url.origin}${req.path}: ${(error as Error).message}`, { cause: error });
     }
   }
 

@@ -1,8 +1,9 @@
 /**
  * The Consul backend: the Registry contract over Consul's HTTP API (and so over roster serve).
  * Registration goes through the agent endpoints with a TTL *self check* the Lease renews;
- * discovery reads `/v1/health/service/<name>`; watch runs blocking queries with index-reset
- * handling and jittered backoff.
+ * discovery reads `/v1/health/service/<name>`; watch uses roster serve's streaming watch when the
+ * server offers it (all watches of a registry share one connection; WatchStreamClient) and
+ * blocking queries otherwise, with the same index-reset handling and jittered backoff either way.
  */
 import { type Clock, sleep, systemClock } from '../../clock.js';
 import { formatMs } from '../../duration.js';
@@ -15,12 +16,13 @@ import { byId, type HealthStatus, type Instance, type Registration, type Snapsho
 import { validateId, validateRegistration, validateServiceName } from '../../validate.js';
 import * as v from '../../internal/options.js';
 import { KeptLease, type LeaseDriver, type RenewOutcome } from '../kept-lease.js';
-import type { CallOptions, Lease, RegisterOptions, Registry, WatchOptions } from '../registry.js';
+import type { CallOptions, Lease, RegisterOptions, Registry, RegistryCapabilities, WatchOptions } from '../registry.js';
 import { BlockingIndex, returnedEarly } from './blocking-index.js';
 import { decodeServiceEntry, encodeRegistration, renewedCheckIds } from './consul-codec.js';
 import { type ConsulHttp, consulError } from './consul-http.js';
 import { CONSUL_ADDRESS_OPTIONS, type ConsulAddressOptions, consulHttpFor } from './consul-url.js';
 import { sendTtlUpdate } from './ttl-check-update.js';
+import { type StreamLine, WatchStreamClient } from './watch-stream-client.js';
 
 /** Options of {@link consulRegistry}. */
 export interface ConsulRegistryOptions extends ConsulAddressOptions {
@@ -73,15 +75,33 @@ interface Settings {
 
 const enc = encodeURIComponent;
 
+/** A snapshot of `/v1/health/service/<name>` entries (sorted, other services' entries dropped). */
+function snapshotOf(service: string, entries: readonly unknown[], index: number): Snapshot {
+  const instances = entries
+    .map(decodeServiceEntry)
+    .filter((i): i is Instance => i !== undefined && i.service.toLowerCase() === service.toLowerCase())
+    .sort(byId);
+  return { service, instances, revision: Math.max(1, index) };
+}
+
+/** roster serve and Consul run every kind of check. */
+const CONSUL_CAPABILITIES: RegistryCapabilities = Object.freeze({
+  backend: 'consul',
+  checkKinds: Object.freeze(['http', 'tcp', 'ttl'] as const),
+});
+
 class ConsulRegistry implements Registry {
+  readonly capabilities = CONSUL_CAPABILITIES;
   readonly #http: ConsulHttp;
   readonly #s: Settings;
   readonly #life = new AbortController();
   readonly #leases = new Set<KeptLease>();
+  readonly #streams: WatchStreamClient;
 
   constructor(http: ConsulHttp, settings: Settings) {
     this.#http = http;
     this.#s = settings;
+    this.#streams = new WatchStreamClient(http, this.#life.signal);
   }
 
   #open(signal?: AbortSignal): AbortSignal {
@@ -171,11 +191,7 @@ class ConsulRegistry implements Registry {
       timeoutMs: index > 0 ? Math.ceil(wait + wait / 16) + 10_000 : undefined,
     });
     if (res.status !== 200) throw consulError(res.status, res.body, `list ${service}`);
-    const instances = (Array.isArray(res.body) ? res.body : [])
-      .map(decodeServiceEntry)
-      .filter((i): i is Instance => i !== undefined && i.service.toLowerCase() === service.toLowerCase())
-      .sort(byId);
-    return { service, instances, revision: Math.max(1, res.index) };
+    return snapshotOf(service, Array.isArray(res.body) ? res.body : [], res.index);
   }
 
   async services(options: CallOptions = {}): Promise<readonly string[]> {
@@ -207,17 +223,8 @@ class ConsulRegistry implements Registry {
     let last: string | undefined;
     let spins = 0;
     const { clock, random, backoff, watchWaitMs } = this.#s;
-    await feedWatch(channel, { signal, clock, random, backoff, onError, onRecover }, async (healthy) => {
-      const asked = cursor.index;
-      const sentAt = clock.now();
-      let snap: Snapshot;
-      try {
-        snap = await this.#fetch(service, asked, signal);
-      } catch (error) {
-        cursor.interrupted();
-        throw error;
-      }
-      healthy();
+    /** Takes one answer (a blocking query's or a stream line's); false when it was not an update. */
+    const take = (snap: Snapshot): boolean => {
       const step = cursor.advance(snap.revision);
       if (step.reset) {
         try {
@@ -226,19 +233,53 @@ class ConsulRegistry implements Registry {
           // A listener's throw must not end the watch.
         }
       }
-      if (!step.moved) {
-        // Not an update. Answered at once without a change: wait before asking again, never spin.
-        if (returnedEarly(step, asked, clock.now() - sentAt, watchWaitMs)) {
-          await sleep(clock, Math.max(backoff.baseMs, backoffDelay(spins++, backoff, random)), signal).catch(() => {});
-        } else spins = 0;
-        return;
-      }
-      spins = 0;
+      if (!step.moved) return false;
       const key = JSON.stringify(snap.instances);
       if (key !== last) {
         last = key;
         channel.push({ ...snap, revision: step.revision });
       }
+      return true;
+    };
+    await feedWatch(channel, { signal, clock, random, backoff, onError, onRecover }, async (healthy) => {
+      if (this.#streams.usable) {
+        let ended: 'unsupported' | 'aborted';
+        try {
+          ended = await this.#streams.run({
+            service,
+            index: cursor.index,
+            signal,
+            onReady: healthy,
+            onLine: (line: StreamLine) => {
+              take(snapshotOf(service, line.entries, line.index));
+            },
+          });
+        } catch (error) {
+          cursor.interrupted();
+          throw error;
+        }
+        if (ended === 'aborted') return;
+      }
+      const asked = cursor.index;
+      const sentAt = clock.now();
+      let snap: Snapshot;
+      try {
+        snap = await this.#fetch(service, asked, signal);
+      } catch (error) {
+        cursor.interrupted();
+        // The server may have been replaced by one that offers the stream.
+        this.#streams.reprobe();
+        throw error;
+      }
+      healthy();
+      if (!take(snap)) {
+        // Not an update. Answered at once without a change: wait before asking again, never spin.
+        if (returnedEarly({ reset: false, moved: false, revision: 0 }, asked, clock.now() - sentAt, watchWaitMs)) {
+          await sleep(clock, Math.max(backoff.baseMs, backoffDelay(spins++, backoff, random)), signal).catch(() => {});
+        } else spins = 0;
+        return;
+      }
+      spins = 0;
     });
   }
 

@@ -27,6 +27,12 @@ async function scriptedConsul(): Promise<Scripted> {
   const state: Scripted = { url: '', asked: [], answer: { index: 5, ids: ['a'] } };
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
+    // As real Consul: no streaming watch (the backend's probe of it is answered 404 and not counted).
+    if (!url.pathname.startsWith('/v1/health/service/')) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('Invalid URL path: not a recognized HTTP API endpoint\n');
+      return;
+    }
     state.asked.push(url.searchParams.get('index') ?? '');
     const body = state.answer.ids.map((id) => ({
       Node: { Node: 'n1', Address: '127.0.0.1' },

@@ -6,17 +6,16 @@ import { type Clock, systemClock } from '../../clock.js';
 import { InvalidArgumentError } from '../../errors.js';
 import * as v from '../../internal/options.js';
 import type { BackoffOptions, BackoffSettings } from '../../internal/backoff.js';
+import { redactSecrets } from '../../internal/redact.js';
+import { ETCD_TLS_ENV, type RegistryTlsOptions, TLS_OPTIONS, type TlsMaterial, tlsMaterial } from '../tls-material.js';
 import { DEFAULT_ETCD_PREFIX } from './etcd-codec.js';
 
-/** TLS material, PEM-encoded (file contents, not paths). Giving it implies TLS. */
-export interface EtcdTlsOptions {
-  /** CA certificate(s) that signed the etcd servers' certificates; default: the system roots. */
-  readonly ca?: string | Buffer;
-  /** Client certificate chain, for etcd's `--client-cert-auth`. Needs `key`. */
-  readonly cert?: string | Buffer;
-  /** Private key of `cert`. */
-  readonly key?: string | Buffer;
-}
+/**
+ * TLS material: CA, client certificate (for etcd's `--client-cert-auth`) and key, each PEM or a
+ * file path (`caFile`, `certFile`, `keyFile`). Giving it implies TLS. With an `etcd+https://`
+ * URL and no `tls`, etcdctl's variables ETCDCTL_CACERT, ETCDCTL_CERT, ETCDCTL_KEY are read.
+ */
+export type EtcdTlsOptions = RegistryTlsOptions;
 
 /** Options of {@link etcdRegistry}. */
 export interface EtcdRegistryOptions {
@@ -49,7 +48,7 @@ export interface EtcdSettings {
   readonly hosts: readonly string[];
   readonly prefix: string;
   readonly auth: { readonly username: string; readonly password: string } | undefined;
-  readonly tls: EtcdTlsOptions | undefined;
+  readonly tls: TlsMaterial | undefined;
   readonly requestTimeoutMs: number;
   readonly checkEveryMs: number;
   readonly backoff: BackoffSettings;
@@ -63,7 +62,7 @@ const HOST = /^(?:\[[0-9a-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::
 /** Splits an `etcd://` URL into member addresses, TLS and credentials. */
 export function parseEtcdUrl(url: string): { hosts: string[]; secure: boolean; username?: string; password?: string } {
   const m = URL_SHAPE.exec(url.trim());
-  if (!m) throw new InvalidArgumentError('url', `${JSON.stringify(url)} is not an etcd URL (etcd://host:2379,host:2379)`);
+  if (!m) throw new InvalidArgumentError('url', `${redactSecrets(JSON.stringify(url))} is not an etcd URL (etcd://host:2379,host:2379)`);
   const scheme = (m[1] as string).toLowerCase();
   const secure = { etcd: false, 'etcd+http': false, 'etcd+https': true, http: false, https: true }[scheme];
   if (secure === undefined)
@@ -91,20 +90,13 @@ export function parseEtcdUrl(url: string): { hosts: string[]; secure: boolean; u
 }
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
-const pem = v.optional(
-  v.either(
-    v.string(1),
-    v.satisfies<Buffer>((x) => Buffer.isBuffer(x), 'a Buffer'),
-    'must be PEM text (a string or a Buffer)',
-  ),
-);
 
 const ETCD_OPTIONS = {
   url: v.withDefault(v.string(1, 4096), 'etcd://127.0.0.1:2379'),
   prefix: v.withDefault(v.string(1, 1024), DEFAULT_ETCD_PREFIX),
   username: v.optional(v.string(1, 256)),
   password: v.optional(v.string(0, 4096)),
-  tls: v.optional(v.object({ ca: pem, cert: pem, key: pem })),
+  tls: v.optional(TLS_OPTIONS),
   requestTimeoutMs: v.withDefault(v.duration(1), 5000),
   checkEveryMs: v.withDefault(v.duration(100), 10_000),
   backoff: v.backoff({ baseMs: 100, maxMs: 3000 }),
@@ -126,14 +118,8 @@ export function etcdSettings(options: EtcdRegistryOptions): EtcdSettings {
     throw new InvalidArgumentError(username === undefined ? 'username' : 'password', 'username and password go together');
   }
   if (username !== undefined && username.length === 0) throw new InvalidArgumentError('username', 'must not be empty');
-  const tls = o.tls;
-  if (tls && (tls.cert === undefined) !== (tls.key === undefined)) {
-    throw new InvalidArgumentError(
-      tls.cert === undefined ? 'tls.cert' : 'tls.key',
-      'a client certificate needs its key and the key its certificate',
-    );
-  }
-  const secure = parsed.secure || tls !== undefined;
+  const secure = parsed.secure || o.tls !== undefined;
+  const tls = secure ? (tlsMaterial(o.tls, 'tls', ETCD_TLS_ENV) ?? (o.tls === undefined ? undefined : {})) : undefined;
   return {
     hosts: parsed.hosts.map((h) => `${secure ? 'https' : 'http'}://${h}`),
     prefix,

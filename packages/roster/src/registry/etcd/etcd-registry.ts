@@ -12,7 +12,8 @@ import { watchIterable } from '../../internal/watch-iterable.js';
 import { type Registration, type Snapshot, toInstance } from '../../model.js';
 import { validateId, validateRegistration, validateServiceName } from '../../validate.js';
 import { KeptLease } from '../kept-lease.js';
-import type { CallOptions, Lease, RegisterOptions, Registry, WatchOptions } from '../registry.js';
+import { refuseUnrunChecks } from '../refuse-unrun-checks.js';
+import type { CallOptions, Lease, RegisterOptions, Registry, RegistryCapabilities, WatchOptions } from '../registry.js';
 import { instanceKey, parseInstanceKey, prefixRangeEnd, servicePrefix } from './etcd-codec.js';
 import { EtcdConnection } from './etcd-connection.js';
 import { EtcdLeaseDriver } from './etcd-lease-driver.js';
@@ -28,7 +29,11 @@ export function etcdRegistry(options: EtcdRegistryOptions = {}): Registry {
   return new EtcdRegistry(etcdSettings(options));
 }
 
+/** etcd stores registrations and runs no checks (D140): an instance reports its own health. */
+const ETCD_CAPABILITIES: RegistryCapabilities = Object.freeze({ backend: 'etcd', checkKinds: Object.freeze([] as const) });
+
 class EtcdRegistry implements Registry {
+  readonly capabilities = ETCD_CAPABILITIES;
   readonly #s: EtcdSettings;
   readonly #life = new AbortController();
   readonly #leases = new Map<KeptLease, EtcdLeaseDriver>();
@@ -71,6 +76,7 @@ class EtcdRegistry implements Registry {
   async register(registration: Registration, options: RegisterOptions = {}): Promise<Lease> {
     v.options(options, v.CALL_OPTIONS, 'options');
     const reg = validateRegistration(registration);
+    refuseUnrunChecks(reg, this.capabilities);
     const signal = this.#open(options.signal);
     const conn = await this.#connection();
     const instance = toInstance(reg, 'passing');

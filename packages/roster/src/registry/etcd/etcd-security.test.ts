@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type EtcdCluster, makeTestCertificates, startEtcdCluster, type TestCertificates } from '../../../../../test-support/etcd.js';
 import { requireBinary } from '../../../../../test-support/system.js';
 import { uniqueService } from '../../testing/contract-clauses.js';
@@ -58,6 +58,33 @@ describe.runIf(available)('etcd backend security', () => {
     const it = r.watch(service)[Symbol.asyncIterator]();
     expect((await it.next()).value?.instances.map((i: { id: string }) => i.id)).toEqual(['t-1']);
     await it.return?.();
+  });
+
+  it('takes the TLS material as file paths, or from ETCDCTL_CACERT / ETCDCTL_CERT / ETCDCTL_KEY', async () => {
+    const c = certs as TestCertificates;
+    const byFiles = track(
+      etcdRegistry({
+        url: `etcd+https://${tlsCluster?.endpoints[0]}`,
+        tls: { caFile: c.caFile, certFile: c.clientCertFile, keyFile: c.clientKeyFile },
+      }),
+    );
+    expect((await byFiles.list(uniqueService('files'))).instances).toEqual([]);
+    vi.stubEnv('ETCDCTL_CACERT', c.caFile);
+    vi.stubEnv('ETCDCTL_CERT', c.clientCertFile);
+    vi.stubEnv('ETCDCTL_KEY', c.clientKeyFile);
+    try {
+      const byEnv = track(etcdRegistry({ url: `etcd+https://${tlsCluster?.endpoints[0]}` }));
+      expect((await byEnv.list(uniqueService('env'))).instances).toEqual([]);
+      vi.stubEnv('ETCDCTL_CACERT', `${c.caFile}.missing`);
+      expect(() => etcdRegistry({ url: `etcd+https://${tlsCluster?.endpoints[0]}` })).toThrow(
+        /^ETCDCTL_CACERT: cannot read .*\.missing" \(ENOENT\)/,
+      );
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    expect(() => etcdRegistry({ url: `etcd+https://${tlsCluster?.endpoints[0]}`, tls: { caFile: `${c.caFile}.missing` } })).toThrow(
+      /^tls\.caFile: cannot read .*\.missing" \(ENOENT\)/,
+    );
   });
 
   it('without its client certificate the client is refused', async () => {

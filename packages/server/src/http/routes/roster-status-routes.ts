@@ -1,7 +1,7 @@
 /**
  * Roster's own read endpoints for the dashboard (not Consul's; docs/compatibility.md):
  * - `GET /v1/roster/status`: the registry itself (index, uptime, counts, held blocking queries,
- *   open event streams, TTL renewals per second, data-dir size, version, bind address); needs
+ *   watchers (open event streams and streaming watches) and watches, TTL renewals per second, data-dir size, version, bind address); needs
  *   `agent:read` on this node, like `/v1/agent/self`.
  * - `GET /v1/roster/history/<service>`: per instance of the service, the last health transitions
  *   since the server started and when each check last changed, plus whether the caller's token
@@ -33,7 +33,8 @@ export function rosterStatusRoutes(ctx: HttpContext, version: string): Route[] {
             instances: ctx.catalog.instanceCount,
             services: countOf(ctx.catalog.serviceNames()),
             heldQueries: ctx.waiters.size,
-            watchers: ctx.streams.open,
+            watchers: ctx.streams.open + ctx.watches.size,
+            watches: ctx.watches.watchCount,
             ttlRenewalsPerSecond: ctx.metrics.ttlRenewals.perSecond(),
             dataDir: ctx.options.dataDir,
             dataDirBytes: dirBytes(ctx.options.dataDir),
