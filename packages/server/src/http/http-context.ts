@@ -1,5 +1,7 @@
 /** What the HTTP routes reach: the server's parts plus what only the HTTP edge keeps. */
 import type { ServerContext } from '../context.js';
+import { ClientHolds } from '../limits/client-holds.js';
+import { RateLimiter } from '../limits/rate-limiter.js';
 import { ResponseCache } from './response-cache.js';
 
 /** The server's parts plus the HTTP edge's own state, shared by the routes. */
@@ -8,9 +10,20 @@ export interface HttpContext extends ServerContext {
   readonly responses: ResponseCache;
   /** Open streaming answers (event streams): the registry view's watchers. */
   readonly streams: { open: number };
+  /** Requests per client; undefined when rate limiting is off. */
+  readonly rate: RateLimiter | undefined;
+  /** Held blocking queries and event streams per client. */
+  readonly holds: ClientHolds;
 }
 
-/** The HTTP edge's context over the server's parts (a fresh, empty response cache). */
+/** The HTTP edge's context over the server's parts (a fresh, empty response cache; fresh limits). */
 export function httpContext(ctx: ServerContext): HttpContext {
-  return { ...ctx, responses: new ResponseCache(), streams: { open: 0 } };
+  const { rateLimit, maxHeldQueriesPerClient, clock } = ctx.options;
+  return {
+    ...ctx,
+    responses: new ResponseCache(),
+    rate: rateLimit === undefined ? undefined : new RateLimiter(rateLimit, clock),
+    holds: new ClientHolds(maxHeldQueriesPerClient),
+    streams: { open: 0 },
+  };
 }
