@@ -2,10 +2,10 @@
  * Writing answers: JSON with Consul's index headers, text, streams, and refusals (text/plain with
  * the ApiError's status and headers). Route handlers never call these; the app does.
  */
-import type { ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import type { ApiError } from '../errors.js';
-import { encodeJson } from './encode-json.js';
+import { encodedLength, encodeJson } from './encode-json.js';
 import { parseConsistency } from './query.js';
 import type { ApiReply } from './route.js';
 
@@ -48,13 +48,29 @@ export function send(reply: FastifyReply, result: ApiReply, query: URLSearchPara
     case 'json': {
       if (result.index !== undefined) addIndexHeaders(reply, result.index, query);
       for (const [k, v] of Object.entries(result.headers ?? {})) reply.header(k, v);
-      reply
-        .code(result.status ?? 200)
-        .header('Content-Type', JSON_TYPE)
-        .send(result.encoded ?? encodeJson(result.body, query.has('pretty')));
+      reply.code(result.status ?? 200).header('Content-Type', JSON_TYPE);
+      const body = result.encoded ?? encodeJson(result.body, query.has('pretty'));
+      if (Buffer.isBuffer(body)) reply.send(body);
+      else sendChunks(reply, body as readonly Buffer[]);
       return;
     }
   }
+}
+
+/**
+ * Writes an answer made of chunks without copying them into one buffer: the head (with
+ * Content-Length) and every chunk go out corked, in one writev. The reply's listeners (metrics)
+ * still see the response finish.
+ */
+function sendChunks(reply: FastifyReply, chunks: readonly Buffer[]): void {
+  reply.header('Content-Length', String(encodedLength(chunks)));
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(reply.statusCode, reply.getHeaders() as OutgoingHttpHeaders);
+  res.cork();
+  for (const chunk of chunks) res.write(chunk);
+  res.uncork();
+  res.end();
 }
 
 function startStream(reply: FastifyReply, start: (res: ServerResponse) => void): void {

@@ -25,6 +25,7 @@ import type { ApiReply, ApiRequest, Route } from '../route.js';
 import { checkShape } from '../shapes/check-shape.js';
 import { nodeShape } from '../shapes/node-shape.js';
 import { nodeServiceShape } from '../shapes/service-shape.js';
+import { joinEncoded } from '../encode-json.js';
 
 /** Milliseconds between keep-alive lines. */
 export const WATCH_KEEPALIVE_MS = 15_000;
@@ -74,7 +75,9 @@ export function watchRoutes(ctx: HttpContext): Route[] {
   const sharedLine = (name: string): Buffer => {
     const key = `roster/watch\u0000${name}`;
     const version = catalog.contentVersion(serviceKey(name));
-    let line = ctx.responses.get(key, version);
+    // Only Buffers are cached under this key (joinEncoded returns a Buffer as it is).
+    const cached = ctx.responses.get(key, version);
+    let line = cached === undefined ? undefined : joinEncoded(cached);
     if (!line) {
       line = render(name, entriesOf(name));
       ctx.responses.set(key, version, line);
