@@ -88,6 +88,8 @@ console.log(
       ],
     ),
     '',
+    `Server CPU to answer ${r.wakeCpu.holders.toLocaleString('en-US')} blocking queries woken by one change: ${fmt(r.wakeCpu.roster, 'ms')}, vs ${fmt(r.wakeCpu.bare, 'ms')} for the bare Node server answering as many held requests (${fmtRatio(r.wakeCpu.ratio)}; median of ${r.wakeCpu.rounds} rounds).`,
+    '',
     `Samples per way: ${s.samples.single} one-service changes, ${s.samples.burst} bursts (with this few, p99 is the worst sample). Blocking queries retried after a connection error while opening: ${b.retried}.`,
   ].join('\n'),
 );

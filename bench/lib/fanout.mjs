@@ -20,7 +20,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { etcdClient, etcdPrefix, etcdValue, httpPool, registration, send } from './clients.mjs';
-import { cpuPreciseMs, removeDir, spawnTracked, startEtcd, tempDir } from './procs.mjs';
+import { cpuPreciseMs, removeDir, spawnTracked, startBare, startEtcd, tempDir } from './procs.mjs';
+import { measureWakeCpu } from './wake-cpu.mjs';
 import { median, quantile } from './stats.mjs';
 
 const serverScript = fileURLToPath(new URL('./fanout-server.mjs', import.meta.url));
@@ -258,6 +259,17 @@ async function phase({ change, names, clients, notices, pid, singles, bursts, of
   return { single, burst, cpuPerChangeMs: (cpuPreciseMs(pid) - cpu0) / changes };
 }
 
+/** Waits (at most 10 s) until the processes use under 10 % of a core over 250 ms. */
+async function settle(pids) {
+  const deadline = performance.now() + 10_000;
+  await sleep(250);
+  while (performance.now() < deadline) {
+    const before = pids.map(cpuPreciseMs);
+    await sleep(250);
+    if (pids.every((pid, k) => cpuPreciseMs(pid) - before[k] < 25)) return;
+  }
+}
+
 /** Runs the three ways `reps` times, interleaved; see the file comment. */
 export async function measureFanout({
   reps = 3,
@@ -323,8 +335,9 @@ export async function measureFanout({
           `fan-out rep ${rep + 1} ${way}: one change → last of ${clients} p50 ${median(r.single).toFixed(1)} ms, p99 ${quantile(r.single, 0.99).toFixed(1)} ms; ` +
             `burst → last of ${clients * services} ${r.burst.map((x) => x.toFixed(0)).join('/')} ms; CPU ${r.cpuPerChangeMs.toFixed(3)} ms/change (${((performance.now() - t) / 1000).toFixed(1)} s)`,
         );
-        // Old connections close; their server-side cleanup should not land in the next phase.
-        await sleep(500);
+        // Old connections close; their server-side clean-up (10,000 sockets after the blocking
+        // way) must not land in the next phase: wait until the servers are quiet (bounded).
+        await settle([roster.pid, etcdProc.pid]);
       }
     }
     const summary = {};
@@ -340,6 +353,14 @@ export async function measureFanout({
         samples: { single: single.length, burst: burst.length },
         retried: rs.reduce((n, r) => n + (r.retried ?? 0), 0),
       };
+    }
+    // The blocking path's own cost: CPU to answer 1,000 woken queries vs the bare Node floor.
+    const bare = await startBare();
+    try {
+      summary.wakeCpu = await measureWakeCpu({ rosterUrl: roster.url, rosterPid: roster.pid, bareUrl: bare.url, barePid: bare.pid });
+      log(`wake CPU: roster ${summary.wakeCpu.roster.toFixed(1)} ms, bare ${summary.wakeCpu.bare.toFixed(1)} ms per 1,000 answers`);
+    } finally {
+      await bare.stop();
     }
     return { clients, services, reps, singles, bursts, sync, ...summary };
   } finally {

@@ -2,7 +2,7 @@
  * Writing answers: JSON with Consul's index headers, text, streams, and refusals (text/plain with
  * the ApiError's status and headers). Route handlers never call these; the app does.
  */
-import type { ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import type { ApiError } from '../errors.js';
 import { encodeJson } from './encode-json.js';
@@ -48,13 +48,25 @@ export function send(reply: FastifyReply, result: ApiReply, query: URLSearchPara
     case 'json': {
       if (result.index !== undefined) addIndexHeaders(reply, result.index, query);
       for (const [k, v] of Object.entries(result.headers ?? {})) reply.header(k, v);
-      reply
-        .code(result.status ?? 200)
-        .header('Content-Type', JSON_TYPE)
-        .send(result.encoded ?? encodeJson(result.body, query.has('pretty')));
+      reply.code(result.status ?? 200).header('Content-Type', JSON_TYPE);
+      if (result.encoded) sendEncoded(reply, result.encoded);
+      else reply.send(encodeJson(result.body, query.has('pretty')));
       return;
     }
   }
+}
+
+/**
+ * Writes an answer that is already encoded (a cached read, e.g. each of the queries one commit
+ * wakes) straight to the connection: head and body in one write, without Fastify's send path
+ * (serializers, onSend hooks, payload checks) per connection. Fastify's response listeners
+ * (metrics) still see it finish.
+ */
+function sendEncoded(reply: FastifyReply, body: Buffer): void {
+  reply.header('Content-Length', String(body.length));
+  reply.hijack();
+  reply.raw.writeHead(reply.statusCode, reply.getHeaders() as OutgoingHttpHeaders);
+  reply.raw.end(body);
 }
 
 function startStream(reply: FastifyReply, start: (res: ServerResponse) => void): void {
