@@ -5,7 +5,9 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { type Clock, InvalidArgumentError, systemClock } from '@rosterjs/roster';
+import { CheckAllowList } from '@rosterjs/roster/health';
 import type { AclOptions } from './acl/acl.js';
+import type { RateLimit } from './limits/rate-limiter.js';
 import type { TlsOptions } from './tls/tls-files.js';
 import { type DnsOptions, type ResolvedDnsOptions, resolveDnsOptions } from './dns/dns-options.js';
 import type { LogFormat } from './logging/create-logger.js';
@@ -73,6 +75,20 @@ export interface ServerOptions {
   readonly tls?: TlsOptions;
   /** The DNS interface (UDP and TCP, default 127.0.0.1:8600); default off in createServer (`roster serve` turns it on). */
   readonly dns?: DnsOptions;
+  /**
+   * Check targets allowed beyond the instance's own address: CIDRs (`10.0.0.0/8`), addresses and
+   * host names (`db.internal`, `*.svc.internal`); default none. Link-local and metadata
+   * addresses stay refused whatever this says.
+   */
+  readonly checkAllow?: readonly string[];
+  /**
+   * Requests per client (a valid token's accessor with ACLs on, else the client address): a
+   * token bucket of `burst` refilled at `perSecond`; over it → 429 with Retry-After. Default
+   * {@link DEFAULT_RATE_LIMIT}; `false` turns it off.
+   */
+  readonly rateLimit?: RateLimit | false;
+  /** Blocking queries and event streams one client may hold at once; default 2048. One more → 429. */
+  readonly maxHeldQueriesPerClient?: number;
 }
 
 /** Options with every default applied. */
@@ -104,6 +120,10 @@ export interface ResolvedOptions {
   readonly tls: TlsOptions | undefined;
   /** Undefined when DNS is off. */
   readonly dns: ResolvedDnsOptions | undefined;
+  readonly checkAllow: CheckAllowList;
+  /** Undefined when off. */
+  readonly rateLimit: RateLimit | undefined;
+  readonly maxHeldQueriesPerClient: number;
 }
 
 /** Default port, as Consul's. */
@@ -116,6 +136,13 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 export const DEFAULT_MAX_CONNECTIONS = 4096;
 /** Default limit of blocking queries held at once (each costs ~13 KB of heap). */
 export const DEFAULT_MAX_HELD_QUERIES = 4096;
+/** Default limit of blocking queries and event streams one client holds at once: half the server's. */
+export const DEFAULT_MAX_HELD_QUERIES_PER_CLIENT = 2048;
+/**
+ * Default request rate per client: 20,000/s sustained, bursts of 40,000 — above what one client
+ * on loopback reaches in the benchmarks, so it only stops a client flooding the server.
+ */
+export const DEFAULT_RATE_LIMIT: RateLimit = { perSecond: 20_000, burst: 40_000 };
 /** Default of {@link ServerOptions.maxWatchStreams}. */
 export const DEFAULT_MAX_WATCH_STREAMS = 1024;
 /** Default of {@link ServerOptions.maxWatchesPerStream}. */
@@ -199,7 +226,31 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     insecure,
     tls: options.tls,
     dns: resolveDns(options, insecure),
+    checkAllow: checkAllowOf(options.checkAllow),
+    rateLimit: rateLimitOf(options.rateLimit),
+    maxHeldQueriesPerClient: intAtLeast(
+      'maxHeldQueriesPerClient',
+      options.maxHeldQueriesPerClient ?? DEFAULT_MAX_HELD_QUERIES_PER_CLIENT,
+      0,
+    ),
   };
+}
+
+function rateLimitOf(limit: RateLimit | false | undefined): RateLimit | undefined {
+  if (limit === false) return undefined;
+  if (limit === undefined) return DEFAULT_RATE_LIMIT;
+  if (typeof limit !== 'object' || limit === null) throw new InvalidArgumentError('rateLimit', 'must be { perSecond, burst } or false');
+  const { perSecond, burst } = limit;
+  if (!(Number.isFinite(perSecond) && perSecond > 0 && perSecond <= 1e9))
+    throw new InvalidArgumentError('rateLimit.perSecond', `must be a number > 0, got ${perSecond}`);
+  if (!(Number.isInteger(burst) && burst >= 1 && burst <= 1e9))
+    throw new InvalidArgumentError('rateLimit.burst', `must be an integer ≥ 1, got ${burst}`);
+  return { perSecond, burst };
+}
+
+function checkAllowOf(entries: readonly string[] | undefined): CheckAllowList {
+  if (entries !== undefined && !Array.isArray(entries)) throw new InvalidArgumentError('checkAllow', 'must be an array of strings');
+  return new CheckAllowList(entries ?? []);
 }
 
 /** The DNS options; a non-loopback DNS bind follows the same rule as the HTTP one. */

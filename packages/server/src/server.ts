@@ -14,6 +14,7 @@ import { readTls } from './tls/tls-files.js';
 import { Waiters } from './blocking/waiters.js';
 import { bootstrapCatalog, type NodeIdentity } from './store/bootstrap-catalog.js';
 import { Catalog, type CatalogState } from './catalog/catalog.js';
+import { CheckTargets } from './checks/check-targets.js';
 import { CheckSupervisor } from './checks/check-supervisor.js';
 import { Committer } from './commit/committer.js';
 import type { ServerContext } from './context.js';
@@ -210,6 +211,7 @@ function startCore(opts: ResolvedOptions, loaded: LoadedCatalog, logger: Logger)
     committer,
     clock: opts.clock,
     random: opts.random,
+    targets: new CheckTargets(catalog, opts.checkAllow),
     onRun: (type, status) => metrics.checkRun(type, status),
     onError: (error, context) => logger.warn({ err: error }, `check supervisor: ${context}`),
   });

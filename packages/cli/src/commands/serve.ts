@@ -23,6 +23,29 @@ function aclToken(value: string, previous: Record<string, 'read' | 'write'> = {}
   return out;
 }
 
+function list(value: string, previous: string[] = []): string[] {
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((e) => e.trim())
+      .filter((e) => e !== ''),
+  ];
+}
+
+function rateLimit(value: string): { perSecond: number; burst: number } | false {
+  if (value === 'off') return false;
+  const m = /^(\d+(?:\.\d+)?)(?:,(\d+))?$/.exec(value);
+  const perSecond = Number(m?.[1]);
+  if (!m || !(perSecond > 0)) throw new InvalidArgumentError('must be <requests per second>[,<burst>] (e.g. 500,1000) or off');
+  return { perSecond, burst: m[2] === undefined ? Math.max(1, Math.ceil(perSecond * 2)) : Number(m[2]) };
+}
+
+function count(value: string): number {
+  if (!/^\d{1,9}$/.test(value)) throw new InvalidArgumentError('must be an integer ≥ 0');
+  return Number(value);
+}
+
 function sync(value: string): SyncMode {
   if (value !== 'full' && value !== 'normal') throw new InvalidArgumentError('must be "full" or "normal"');
   return value;
@@ -79,6 +102,27 @@ export function serveCommand(): Command {
         'ROSTER_TLS_VERIFY_INCOMING',
       ),
     )
+    .addOption(
+      new Option(
+        '--check-allow <targets>',
+        "HTTP/TCP check targets allowed besides the instance's own address: CIDRs and host names, comma-separated (10.0.0.0/8,db.internal,*.svc.internal); repeatable",
+      )
+        .env('ROSTER_CHECK_ALLOW')
+        .argParser(list),
+    )
+    .addOption(
+      new Option(
+        '--rate-limit <perSecond[,burst]>',
+        'requests per second per client (per token with ACLs, else per address), bursts of 2× unless given; "off" turns it off (default 20000,40000)',
+      )
+        .env('ROSTER_RATE_LIMIT')
+        .argParser(rateLimit),
+    )
+    .addOption(
+      new Option('--max-held-queries-per-client <n>', 'blocking queries and event streams one client may hold at once (default 2048)')
+        .env('ROSTER_MAX_HELD_QUERIES_PER_CLIENT')
+        .argParser(count),
+    )
     .addOption(new Option('--insecure', 'allow a non-loopback --bind without ACLs (a warning is logged at every start)'))
     .addOption(new Option('--strict-methods', "answer 405 to python-consul 0.7.1's GET on write endpoints, as Consul does"));
   return addDnsOptions(command).action(async (opts: Record<string, unknown>) => {
@@ -123,6 +167,9 @@ export function serveCommand(): Command {
       ...(opts.nodeAddress === undefined ? {} : { nodeAddress: opts.nodeAddress as string }),
       ...(acl === undefined ? {} : { acl }),
       ...(opts.insecure === true ? { insecure: true } : {}),
+      ...(opts.checkAllow === undefined ? {} : { checkAllow: opts.checkAllow as string[] }),
+      ...(opts.rateLimit === undefined ? {} : { rateLimit: opts.rateLimit as { perSecond: number; burst: number } | false }),
+      ...(opts.maxHeldQueriesPerClient === undefined ? {} : { maxHeldQueriesPerClient: opts.maxHeldQueriesPerClient as number }),
       ...(opts.tlsCertFile === undefined && opts.tlsKeyFile === undefined
         ? {}
         : {

@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
+import { type PacedLoad, type PacedLoadResult, startPacedLoad } from '../../../../test-support/paced-load.js';
 import type { Instance } from '../model.js';
 import type { ResponseBody, Transport, TransportRequest, TransportResponse } from './transport.js';
 
@@ -154,27 +155,15 @@ export async function startInstance(id: string, behaviour: InstanceBehaviour = {
 }
 
 /** What a load run did. */
-export interface LoadResult {
-  /** Calls started. */
-  readonly calls: number;
-  /** Calls that rejected or answered 5xx, with their reasons. */
-  readonly failures: readonly string[];
-}
+export type LoadResult = PacedLoadResult;
 
 /** A running open-loop load (see {@link startLoad}). */
-export interface Load {
-  /** Calls started so far. */
-  readonly started: number;
-  /** Calls that failed so far. */
-  readonly failed: number;
-  /** Stops starting calls, waits for those in flight, and reports. */
-  stop(): Promise<LoadResult>;
-}
+export type Load = PacedLoad;
 
 /**
- * Starts `perSecond` calls a second (open loop: a slow call does not slow the rate), catching
- * up on timer lag, until `stop()`, `maxMs` or `maxCalls`, whichever comes first. A call fails
- * when it rejects or resolves with a status ≥ 500.
+ * Starts `perSecond` calls a second (open loop, test-support/paced-load.ts) until `stop()`,
+ * `maxMs` or `maxCalls`, whichever comes first. A call fails when it rejects or resolves with a
+ * status ≥ 500.
  */
 export function startLoad(
   perSecond: number,
@@ -182,46 +171,7 @@ export function startLoad(
   maxMs: number,
   maxCalls = Number.POSITIVE_INFINITY,
 ): Load {
-  const intervalMs = 1000 / perSecond;
-  const start = performance.now();
-  const pending = new Set<Promise<void>>();
-  const failures: string[] = [];
-  let started = 0;
-  const launch = () => {
-    const i = started++;
-    const p = call(i).then(
-      (status) => {
-        if (status >= 500) failures.push(`status ${status}`);
-      },
-      (error: unknown) => {
-        failures.push(`${(error as Error).name}: ${(error as Error).message}`);
-      },
-    );
-    const tracked = p.finally(() => pending.delete(tracked));
-    pending.add(tracked);
-  };
-  const timer = setInterval(
-    () => {
-      const elapsed = performance.now() - start;
-      const due = Math.min(maxCalls, Math.floor(elapsed / intervalMs) + 1);
-      while (started < due) launch();
-      if (elapsed >= maxMs || started >= maxCalls) clearInterval(timer);
-    },
-    Math.max(1, Math.floor(intervalMs / 2)),
-  );
-  return {
-    get started() {
-      return started;
-    },
-    get failed() {
-      return failures.length;
-    },
-    async stop() {
-      clearInterval(timer);
-      while (pending.size > 0) await Promise.all([...pending]);
-      return { calls: started, failures };
-    },
-  };
+  return startPacedLoad({ perSecond, call, maxMs, maxCalls, failureOf: (status) => (status >= 500 ? `status ${status}` : undefined) });
 }
 
 /** Resolves after `ms` of real time. */

@@ -21,6 +21,7 @@ import {
   startEcho,
   startGrpcLoad,
   who,
+  type WhoReply,
 } from './test-support.js';
 
 /** The registry under test: clients of it, and a way to take it down and bring it back. */
@@ -35,6 +36,8 @@ export interface GrpcBackend {
 
 const RATE = 200;
 const CALLS = 1000;
+/** How long the calls the killed instance holds ask to wait, ms. */
+const HOLD_MS = 6000;
 
 /** Registers the suite's tests; `backend()` is read in beforeAll. */
 export function grpcScenarios(backend: () => GrpcBackend): void {
@@ -191,13 +194,30 @@ export function grpcScenarios(backend: () => GrpcBackend): void {
 
     const load = startGrpcLoad(echoes, RATE, 30_000, CALLS);
     await delay(1500);
+    // Calls the victim holds when it dies (they ask for a 6 s answer): only a retry on another
+    // instance can answer them (grpc-js retries a call whose answer has not begun). Started one
+    // by one until the victim holds two (bounded).
+    const held: Promise<WhoReply>[] = [];
+    const holding = () => victim.arrivals.filter((ms) => ms === HOLD_MS).length;
+    const caught = await eventually(() => {
+      if (held.length < 30) held.push(who(echoes, 30_000, HOLD_MS));
+      return holding() >= 2;
+    }, 10_000);
+    expect(caught, `the victim held ${holding()} of ${held.length} long calls`).toBe(true);
+    const killedAt = Math.round(performance.now());
     await victim.kill();
+    const heldReplies = await Promise.allSettled(held);
     const result = await load.finish();
 
-    expect(result.failures).toEqual([]);
+    expect(result.failures, `killed at ${killedAt} ms`).toEqual([]);
     expect(result.calls).toBeGreaterThanOrEqual(CALLS);
     expect(result.byInstance.k3, 'the victim served calls before it was killed').toBeGreaterThan(0);
-  });
+    const answeredBy = heldReplies.map((r) => (r.status === 'fulfilled' ? r.value.instance : `failed: ${String(r.reason)}`));
+    expect(
+      answeredBy.filter((id) => id !== 'k1' && id !== 'k2'),
+      'held calls answered by another instance',
+    ).toEqual([]);
+  }, 60_000);
 
   it(`the registry down for 10 s under load: 0 failed calls (stale-on-error, never an empty list)`, async () => {
     const service = 'echo-outage';

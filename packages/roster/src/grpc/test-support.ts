@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { type PacedLoadResult, startPacedLoad } from '../../../../test-support/paced-load.js';
 
 const proto = (name: string) => fileURLToPath(new URL(`./testdata/${name}`, import.meta.url));
 
@@ -80,6 +81,8 @@ export interface ChildEcho {
   readonly id: string;
   readonly port: number;
   readonly child: ChildProcess;
+  /** The `delayMs` of every Who call that arrived so far, in order. */
+  readonly arrivals: readonly number[];
   /** SIGKILL, resolved once the process is gone. */
   kill(): Promise<void>;
 }
@@ -87,12 +90,17 @@ export interface ChildEcho {
 /** Starts testdata/echo-server.mjs; resolves once it printed its port. */
 export async function startChildEcho(id: string): Promise<ChildEcho> {
   const child = spawn(process.execPath, [proto('echo-server.mjs'), id], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const arrivals: number[] = [];
   const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
+    let rest = '';
     child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /port (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
+      const lines = (rest + chunk.toString()).split('\n');
+      rest = lines.pop()!;
+      for (const line of lines) {
+        const [word, value] = line.split(' ');
+        if (word === 'port') resolve(Number(value));
+        else if (word === 'who') arrivals.push(Number(value));
+      }
     });
     child.once('exit', (code) => reject(new Error(`echo-server ${id} exited with ${code}`)));
   });
@@ -101,6 +109,7 @@ export async function startChildEcho(id: string): Promise<ChildEcho> {
     id,
     port,
     child,
+    arrivals,
     kill: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
@@ -123,10 +132,19 @@ export function echoClient(target: string, options: grpc.ChannelOptions = {}): E
   return new EchoClient(target, grpc.credentials.createInsecure(), options) as unknown as EchoStub;
 }
 
-/** One unary Who call (deadline `deadlineMs`). */
+/** A failed call; `answerBegun`: the server's answer had begun (grpc-js then never retries it). */
+export type WhoError = grpc.ServiceError & { answerBegun: boolean };
+
+/** One unary Who call (deadline `deadlineMs`); a rejection is a {@link WhoError}. */
 export function who(client: EchoStub, deadlineMs = 10_000, delayMs = 0): Promise<WhoReply> {
   return new Promise((resolve, reject) => {
-    client.Who({ delayMs }, { deadline: Date.now() + deadlineMs }, (error, reply) => (error ? reject(error) : resolve(reply)));
+    let answerBegun = false;
+    const call = client.Who({ delayMs }, { deadline: Date.now() + deadlineMs }, (error, reply) =>
+      error ? reject(Object.assign(error, { answerBegun })) : resolve(reply),
+    );
+    call.on('metadata', () => {
+      answerBegun = true;
+    });
   });
 }
 
@@ -142,56 +160,37 @@ export function count(client: EchoStub, n: number): Promise<WhoReply[]> {
 }
 
 /** What an open-loop load of Who calls did. */
-export interface GrpcLoadResult {
-  readonly calls: number;
-  readonly failures: readonly string[];
+export interface GrpcLoadResult extends PacedLoadResult {
   /** Replies per instance id. */
   readonly byInstance: Readonly<Record<string, number>>;
 }
 
 /**
- * Starts `perSecond` Who calls a second (open loop) until `stop()`, `maxMs` or `maxCalls`,
- * whichever comes first. Bounded in count and time.
+ * Starts `perSecond` Who calls a second (open loop, test-support/paced-load.ts) until `maxMs` or
+ * `maxCalls`, whichever comes first; `finish()` waits for that, then for the calls in flight.
  */
 export function startGrpcLoad(client: EchoStub, perSecond: number, maxMs: number, maxCalls: number) {
-  const intervalMs = 1000 / perSecond;
-  const start = performance.now();
-  const pending = new Set<Promise<void>>();
-  const failures: string[] = [];
   const byInstance: Record<string, number> = {};
-  let started = 0;
-  const launch = () => {
-    started++;
-    const p = who(client).then(
-      (reply) => {
-        byInstance[reply.instance] = (byInstance[reply.instance] ?? 0) + 1;
-      },
-      (error: grpc.ServiceError) => {
-        failures.push(`${error.code}: ${error.details ?? error.message}`);
-      },
-    );
-    const tracked = p.finally(() => pending.delete(tracked));
-    pending.add(tracked);
-  };
-  const timer = setInterval(
-    () => {
-      const elapsed = performance.now() - start;
-      const due = Math.min(maxCalls, Math.floor(elapsed / intervalMs) + 1);
-      while (started < due) launch();
-      if (elapsed >= maxMs || started >= maxCalls) clearInterval(timer);
+  const load = startPacedLoad({
+    perSecond,
+    maxMs,
+    maxCalls,
+    call: async () => {
+      const reply = await who(client);
+      byInstance[reply.instance] = (byInstance[reply.instance] ?? 0) + 1;
     },
-    Math.max(1, Math.floor(intervalMs / 2)),
-  );
+    describe: (error) => {
+      const e = error as WhoError;
+      const begun = e.answerBegun ? ', after the answer had begun' : '';
+      return `${e.code}: ${e.details ?? String(error)} (at ${Math.round(performance.now())} ms${begun})`;
+    },
+  });
   return {
     get started() {
-      return started;
+      return load.started;
     },
-    /** Resolves once `maxCalls` were started (or `maxMs` passed), then waits for those in flight. */
     async finish(): Promise<GrpcLoadResult> {
-      while (started < maxCalls && performance.now() - start < maxMs) await delay(50);
-      clearInterval(timer);
-      while (pending.size > 0) await Promise.all([...pending]);
-      return { calls: started, failures, byInstance };
+      return { ...(await load.finish()), byInstance };
     },
   };
 }

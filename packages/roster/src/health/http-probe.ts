@@ -11,7 +11,7 @@ import { MAX_TIMER_MS } from '../clock.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { HealthStatus } from '../model.js';
 import { abortText, errorText, type Probe, type ProbeResult, probeTimeout } from './probe.js';
-import { guardedLookup, type LookupFunction, refusedHost, TargetRefusedError } from './target-guard.js';
+import { guardedLookup, type LookupFunction, refusedTarget, TargetRefusedError, type TargetPolicy } from './target-guard.js';
 
 /** Consul's default cap on a check's output: 4 KB of the response body. */
 export const HTTP_OUTPUT_MAX_BYTES = 4096;
@@ -39,6 +39,11 @@ export interface HttpProbeSpec {
    * metadata address (target-guard.ts).
    */
   readonly lookup?: LookupFunction;
+  /**
+   * The check's own target rules on top of the always-on ones (roster serve: the instance's own
+   * address plus the allow-list, target-policy.ts), applied to every hop, redirects included.
+   */
+  readonly targets?: TargetPolicy;
   /** Consul's `TLSSkipVerify`: an https target's certificate is not verified (default false). */
   readonly tlsSkipVerify?: boolean;
   /**
@@ -91,7 +96,7 @@ export function httpProbe(spec: HttpProbeSpec): Probe {
     throw new InvalidArgumentError('maxRedirects', `must be an integer ≥ 0, got ${maxRedirects}`);
   }
   const headers = requestHeaders(spec.headers ?? {});
-  const lookup = guardedLookup(spec.lookup);
+  const lookup = guardedLookup(spec.lookup, spec.targets);
   const tlsOptions = tlsOptionsOf(spec);
   const label = `HTTP ${method} ${spec.url}`;
   const op = method.charAt(0).toUpperCase() + method.slice(1).toLowerCase();
@@ -112,7 +117,7 @@ export function httpProbe(spec: HttpProbeSpec): Probe {
         if (controller.signal.aborted) return failed(abortText(controller.signal.reason));
         let res: http.IncomingMessage;
         try {
-          res = await send(current, currentMethod, currentHeaders, controller.signal, lookup, tlsOptions);
+          res = await send(current, currentMethod, currentHeaders, controller.signal, lookup, tlsOptions, spec.targets);
         } catch (error) {
           return failed(controller.signal.aborted ? abortText(controller.signal.reason) : errorText(error));
         }
@@ -218,10 +223,11 @@ function send(
   signal: AbortSignal,
   lookup: LookupFunction,
   tlsOptions: https.RequestOptions,
+  targets: TargetPolicy | undefined,
 ): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     // A refused literal never gets a socket; a name is checked by `lookup` before connecting.
-    const rule = refusedHost(url.hostname);
+    const rule = refusedTarget(url.hostname, targets);
     if (rule !== undefined) {
       reject(new TargetRefusedError(url.hostname, rule));
       return;

@@ -17,7 +17,19 @@ export { type CriticalReaper, type CriticalReaperOptions, REAP_MIN_INTERVAL_MS, 
 export { CriticalTracker } from './critical-tracker.js';
 export { HTTP_MAX_REDIRECTS, HTTP_OUTPUT_MAX_BYTES, type HttpProbeSpec, httpProbe } from './http-probe.js';
 export { type Probe, type ProbeResult, probeTimeout } from './probe.js';
-export { guardedLookup, type LookupFunction, normalizeHost, type RefusalRule, refusedAddress, refusedHost } from './target-guard.js';
+export { CheckAllowList } from './check-allow-list.js';
+export {
+  canonicalAddress,
+  guardedLookup,
+  type LookupFunction,
+  normalizeHost,
+  type RefusalRule,
+  refusedAddress,
+  refusedHost,
+  refusedTarget,
+  type TargetPolicy,
+} from './target-guard.js';
+export { ownAddressPolicy } from './target-policy.js';
 export { parseTcpTarget, type TcpProbeSpec, type TcpTarget, tcpProbe } from './tcp-probe.js';
 export { type ThresholdOptions, Thresholds } from './thresholds.js';
 export { startTtlTimer, type TtlTimer, type TtlTimerOptions, ttlExpiredOutput } from './ttl-timer.js';

@@ -9,7 +9,11 @@ import { describe, expect, it } from 'vitest';
 import { requireBinary } from '../../../../test-support/system.js';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
-const SUITES = ['packages/roster/src/health/target-guard.test.ts', 'packages/server/src/checks/check-target.test.ts'];
+const SUITES = [
+  'packages/roster/src/health/target-guard.test.ts',
+  'packages/roster/src/health/target-policy.test.ts',
+  'packages/server/src/checks/check-target.test.ts',
+];
 const inNamespace = process.env.ROSTER_IN_NETNS === '1';
 const available =
   !inNamespace &&

@@ -89,9 +89,41 @@ export function normalizeHost(host: string): string {
   }
 }
 
+/**
+ * The one comparable form of an IP address written any way a URL host may be (see
+ * {@link normalizeHost}): dotted IPv4, IPv4-mapped IPv6 (`::ffff:a.b.c.d`, which the kernel
+ * connects as IPv4) as dotted IPv4, other IPv6 compressed and lower-case without brackets or zone.
+ * Undefined for a host name.
+ */
+export function canonicalAddress(host: string): string | undefined {
+  const n = normalizeHost(host).replace(/%.*$/, '');
+  const family = isIP(n);
+  if (family === 0) return undefined;
+  if (family === 4) return n;
+  const words = expandV6(n);
+  if (words === undefined) return undefined;
+  if (words.slice(0, 5).every((w) => w === 0) && words[5] === 0xffff) {
+    return [words[6]! >> 8, words[6]! & 255, words[7]! >> 8, words[7]! & 255].join('.');
+  }
+  return normalizeHost(`[${words.map((w) => w.toString(16)).join(':')}]`);
+}
+
 /** The rule refusing a host as written (after normalization), or undefined (names: see {@link guardedLookup}). */
 export function refusedHost(host: string): RefusalRule | undefined {
   return refusedAddress(normalizeHost(host)) ?? refusedAddress(host);
+}
+
+/**
+ * A check's target rules. Contract: pure and synchronous (called on every hop and every
+ * resolved address); `undefined` means allowed.
+ */
+export interface TargetPolicy {
+  /** The rule refusing a host as written when it is an IP address (any spelling); undefined for a name or an allowed address. */
+  refuseHost(host: string): RefusalRule | undefined;
+  /** True when a host name is allowed whatever it resolves to (the always-on rules still apply to its addresses). */
+  allowsName(name: string): boolean;
+  /** The rule refusing one resolved address, or undefined. */
+  refuseAddress(address: string): RefusalRule | undefined;
 }
 
 /** `dns.lookup`'s shape, as `net.connect` and `http.request` take it. */
@@ -114,21 +146,37 @@ export class TargetRefusedError extends Error {
 
 /**
  * A lookup that refuses a name resolving to any refused address, before a connection is made.
+ * With a `policy`, a name the policy does not allow as such connects only to the resolved
+ * addresses the policy allows (the others are dropped); none left → refused with its rule.
  * @param resolve the underlying lookup (default `dns.lookup`; tests inject one).
+ * @param policy the check's own target rules (target-policy.ts), on top of the always-on ones.
  */
-export function guardedLookup(resolve: LookupFunction = dnsLookup as unknown as LookupFunction): LookupFunction {
+export function guardedLookup(resolve: LookupFunction = dnsLookup as unknown as LookupFunction, policy?: TargetPolicy): LookupFunction {
   return (hostname, options, callback) => {
     resolve(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, '');
-      const all = addresses as LookupAddress[];
+      let all = addresses as LookupAddress[];
       for (const a of all) {
         const rule = refusedAddress(a.address);
         if (rule !== undefined) return callback(new TargetRefusedError(hostname, rule) as NodeJS.ErrnoException, '');
       }
-      if (options.all) return callback(null, all);
+      if (policy !== undefined && all.length > 0 && !policy.allowsName(hostname)) {
+        const first = policy.refuseAddress(all[0]!.address);
+        all = all.filter((a) => policy.refuseAddress(a.address) === undefined);
+        if (all.length === 0) return callback(new TargetRefusedError(hostname, first!) as NodeJS.ErrnoException, '');
+      }
       const first = all[0];
+      if (first && options.all) return callback(null, all);
       if (!first) return callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), '');
       callback(null, first.address, first.family);
     });
   };
+}
+
+/**
+ * The rule refusing a host as written, before any socket: the always-on rules, then the
+ * policy's (names are left to the lookup). Undefined when it may be tried.
+ */
+export function refusedTarget(host: string, policy?: TargetPolicy): RefusalRule | undefined {
+  return refusedHost(host) ?? policy?.refuseHost(host);
 }

@@ -5,7 +5,7 @@ import net from 'node:net';
 import { MAX_TIMER_MS } from '../clock.js';
 import { InvalidArgumentError } from '../errors.js';
 import { abortText, errorText, type Probe, probeTimeout } from './probe.js';
-import { guardedLookup, type LookupFunction, refusedHost, TargetRefusedError } from './target-guard.js';
+import { guardedLookup, type LookupFunction, refusedTarget, TargetRefusedError, type TargetPolicy } from './target-guard.js';
 
 /** What a TCP probe connects to. */
 export interface TcpProbeSpec {
@@ -15,6 +15,8 @@ export interface TcpProbeSpec {
   readonly timeoutMs: number;
   /** Name resolution (default `dns.lookup`), wrapped by the check-target guard (target-guard.ts). */
   readonly lookup?: LookupFunction;
+  /** The check's own target rules on top of the always-on ones (target-policy.ts). */
+  readonly targets?: TargetPolicy;
 }
 
 /** A parsed `host:port` target. */
@@ -56,7 +58,7 @@ export function tcpProbe(spec: TcpProbeSpec): Probe {
     throw new InvalidArgumentError('timeoutMs', `must be > 0 and ≤ ${MAX_TIMER_MS} ms, got ${timeoutMs}`);
   }
   const label = `TCP connect ${spec.target}`;
-  const lookup = guardedLookup(spec.lookup);
+  const lookup = guardedLookup(spec.lookup, spec.targets);
 
   return (signal) =>
     new Promise((resolve) => {
@@ -65,7 +67,7 @@ export function tcpProbe(spec: TcpProbeSpec): Probe {
         return;
       }
       // A refused literal never gets a socket; a name is checked by `lookup` before connecting.
-      const rule = refusedHost(host);
+      const rule = refusedTarget(host, spec.targets);
       if (rule !== undefined) {
         resolve({ status: 'critical', output: `${label}: ${new TargetRefusedError(host, rule).message}` });
         return;

@@ -127,6 +127,15 @@ export class Acl {
   }
 
   /**
+   * The AccessorID of a valid, non-anonymous token (what per-client limits count under), else
+   * undefined (ACLs off, no token, anonymous or unknown). Never throws.
+   */
+  accessorOf(secret: string): string | undefined {
+    if (secret === '') return undefined;
+    return this.#tables?.bySecret.get(secret)?.token.accessorId;
+  }
+
+  /**
    * May `secret` (`''` = anonymous) read service `name`? The question the DNS interface asks
    * (Consul's DNS answers only what the DNS/default token may read). An unknown token may not.
    */

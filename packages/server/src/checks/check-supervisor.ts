@@ -21,6 +21,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { CatalogChange } from '../catalog/change.js';
 import type { CheckDefinition, CheckRecord } from '../catalog/types.js';
 import type { Committer } from '../commit/committer.js';
+import type { CheckTargets } from './check-targets.js';
 import { deregisterInstance } from '../operations/deregister-instance.js';
 import { recordResult } from '../operations/update-check.js';
 
@@ -30,6 +31,8 @@ export interface CheckSupervisorOptions {
   readonly committer: Committer;
   readonly clock: Clock;
   readonly random: () => number;
+  /** Where HTTP/TCP checks may connect (the own-address rule and the allow-list). */
+  readonly targets: CheckTargets;
   /** Observes each probe result (metrics). */
   readonly onRun?: (type: 'http' | 'tcp', status: HealthStatus) => void;
   /** Reports an unexpected failure (logging). */
@@ -84,6 +87,11 @@ export class CheckSupervisor {
     }
   }
 
+  /** Where HTTP/TCP checks may connect (registration routes ask it too). */
+  get targets(): CheckTargets {
+    return this.#opts.targets;
+  }
+
   /** Renews the TTL deadline of a check (after a pass/warn/fail/update). */
   renewTtl(checkId: string): void {
     this.#running.get(checkId)?.ttl?.renew();
@@ -112,6 +120,7 @@ export class CheckSupervisor {
     try {
       if (d.type === 'http' || d.type === 'tcp') {
         const active = toActiveCheck(check);
+        const targets = this.#opts.targets.policyFor(check.serviceId);
         const runner = startCheck({
           check: active,
           clock: this.#opts.clock,
@@ -125,10 +134,11 @@ export class CheckSupervisor {
                   timeoutMs: d.timeoutMs,
                   outputMaxBytes: d.outputMaxSize,
                   ...(d.disableRedirects ? { maxRedirects: 0 } : {}),
+                  targets,
                   ...(d.tlsSkipVerify ? { tlsSkipVerify: true } : {}),
                   ...(d.tlsServerName === undefined ? {} : { tlsServerName: d.tlsServerName }),
                 })
-              : tcpProbe({ target: d.tcp ?? '', timeoutMs: d.timeoutMs }),
+              : tcpProbe({ target: d.tcp ?? '', timeoutMs: d.timeoutMs, targets }),
           initialStatus: check.status,
           onUpdate: (update) => {
             this.#opts.onRun?.(d.type as 'http' | 'tcp', update.status);

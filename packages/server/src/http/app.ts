@@ -12,6 +12,7 @@ import { ApiError, ServerErrorCode } from '../errors.js';
 import { readTls } from '../tls/tls-files.js';
 import { clientErrorHandler } from './client-errors.js';
 import { ConnectionLimit } from './connection-limit.js';
+import { clientKey } from '../limits/client-key.js';
 import { tokenOf } from './query.js';
 import { addIndexHeaders, send, sendError, sendText } from './reply.js';
 import type { ApiReply, ApiRequest, Route, Router } from './route.js';
@@ -149,13 +150,17 @@ async function handle(ctx: HttpContext, router: Router, request: FastifyRequest,
   reply.header('X-Consul-Default-ACL-Policy', ctx.acl.defaultPolicy);
   const target = parseTarget(request.raw.url ?? '/');
   if (target instanceof ApiError) return sendError(reply, target);
+  const token = tokenOf(target.query, request.headers);
+  const client = clientKey(ctx.acl.accessorOf(token), request.raw.socket.remoteAddress);
+  const overLimit = rateLimited(ctx, client);
+  if (overLimit !== undefined) return sendError(reply, overLimit);
   const route = router.match(target.path);
   if (!route) return answerUnrouted(request, reply, target.path);
   request.rosterRoute = route.name;
   if (answerMethod(route, request, reply, ctx.options.legacyGet)) return;
   let result: ApiReply;
   try {
-    result = await runRoute(ctx, route, request, reply, target);
+    result = await runRoute(ctx, route, request, reply, target, token, client);
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     // Reads carry the index headers on their error answers too (python-consul reads them on 404).
@@ -163,6 +168,23 @@ async function handle(ctx: HttpContext, router: Router, request: FastifyRequest,
     return sendError(reply, error);
   }
   send(reply, result, target.query);
+}
+
+/**
+ * The 429 for a client over its request rate (`Retry-After` in whole seconds, at least 1), or
+ * undefined when the request may run. Every request counts, whatever it asks.
+ */
+function rateLimited(ctx: HttpContext, client: string): ApiError | undefined {
+  if (ctx.rate === undefined) return undefined;
+  const waitMs = ctx.rate.take(client);
+  if (waitMs === 0) return undefined;
+  const { perSecond, burst } = ctx.rate.limit;
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+  return new ApiError(
+    ServerErrorCode.RateLimited,
+    `Too many requests from this client (limit ${perSecond}/s, bursts of ${burst}); retry after ${seconds} s`,
+    { 'Retry-After': String(seconds) },
+  );
 }
 
 /** Splits the URL; an ApiError (400) when the path is not valid percent-encoding. */
@@ -210,9 +232,12 @@ function apiRequest(
   token: string,
   acl: AclIdentity,
   aclFiltered: () => void,
+  ctx: HttpContext,
+  client: string,
 ): ApiRequest {
   const { path, query } = target;
   const res = reply.raw;
+  let held = false;
   return {
     method: request.method,
     path,
@@ -228,6 +253,20 @@ function apiRequest(
         if (!res.writableFinished) callback();
       });
     },
+    client,
+    holdSlot() {
+      if (held) return;
+      const release = ctx.holds.acquire(client);
+      if (release === undefined) {
+        throw new ApiError(
+          ServerErrorCode.ClientHeldQueries,
+          `Too many blocking queries and event streams held by this client (limit ${ctx.holds.max}); retry later`,
+          { 'Retry-After': '1' },
+        );
+      }
+      held = true;
+      res.once('close', release);
+    },
   };
 }
 
@@ -240,8 +279,15 @@ function restOf(route: Route, path: string): string {
  * applies the route's declared requirement, and runs the handler, which checks per object and
  * filters lists. @throws ApiError 403 `ACL not found` / `Permission denied: …`.
  */
-async function runRoute(ctx: HttpContext, route: Route, request: FastifyRequest, reply: FastifyReply, target: Target): Promise<ApiReply> {
-  const token = tokenOf(target.query, request.headers);
+async function runRoute(
+  ctx: HttpContext,
+  route: Route,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  target: Target,
+  token: string,
+  client: string,
+): Promise<ApiReply> {
   const acl = route.access.kind === 'public' ? OPEN_IDENTITY : ctx.acl.identify(token);
   if (route.access.kind === 'require') {
     const { resource, level, name } = route.access;
@@ -249,9 +295,19 @@ async function runRoute(ctx: HttpContext, route: Route, request: FastifyRequest,
   }
   let filtered = false;
   const result = await route.handle(
-    apiRequest(request, reply, route, target, token, acl, () => {
-      filtered = true;
-    }),
+    apiRequest(
+      request,
+      reply,
+      route,
+      target,
+      token,
+      acl,
+      () => {
+        filtered = true;
+      },
+      ctx,
+      client,
+    ),
   );
   // Reads the token may not wholly see are filtered, not refused (Consul); said only to a token.
   if (filtered && acl.tokenGiven) reply.header('X-Consul-Results-Filtered-By-ACLs', 'true');

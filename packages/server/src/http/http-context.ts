@@ -1,14 +1,26 @@
 /** What the HTTP routes reach: the server's parts plus what only the HTTP edge keeps. */
 import type { ServerContext } from '../context.js';
+import { ClientHolds } from '../limits/client-holds.js';
+import { RateLimiter } from '../limits/rate-limiter.js';
 import { ResponseCache } from './response-cache.js';
 
 /** The server's parts plus the HTTP edge's own state, shared by the routes. */
 export interface HttpContext extends ServerContext {
   /** Encoded answers of the hot reads. */
   readonly responses: ResponseCache;
+  /** Requests per client; undefined when rate limiting is off. */
+  readonly rate: RateLimiter | undefined;
+  /** Held blocking queries and event streams per client. */
+  readonly holds: ClientHolds;
 }
 
-/** The HTTP edge's context over the server's parts (a fresh, empty response cache). */
+/** The HTTP edge's context over the server's parts (a fresh, empty response cache; fresh limits). */
 export function httpContext(ctx: ServerContext): HttpContext {
-  return { ...ctx, responses: new ResponseCache() };
+  const { rateLimit, maxHeldQueriesPerClient, clock } = ctx.options;
+  return {
+    ...ctx,
+    responses: new ResponseCache(),
+    rate: rateLimit === undefined ? undefined : new RateLimiter(rateLimit, clock),
+    holds: new ClientHolds(maxHeldQueriesPerClient),
+  };
 }

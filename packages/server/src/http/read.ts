@@ -43,16 +43,19 @@ export function checkDatacenter(ctx: HttpContext, req: ApiRequest): void {
 
 /**
  * Refuses to hold one more blocking query when the server holds its maximum
- * (`maxHeldQueries`): 503 with `Retry-After`, answered at once.
- * @throws ApiError 503 `Too many blocking queries held ...`.
+ * (`maxHeldQueries`: 503) or, given the request, when its client holds its own maximum
+ * (`maxHeldQueriesPerClient`: 429); both with `Retry-After`, answered at once. With `req`, the
+ * request counts as held by its client until its answer ends.
+ * @throws ApiError 503 `Too many blocking queries held ...`, 429 `Too many blocking queries and event streams held by this client ...`.
  */
-export function checkHoldCapacity(ctx: HttpContext): void {
+export function checkHoldCapacity(ctx: HttpContext, req?: ApiRequest): void {
   const max = ctx.options.maxHeldQueries;
   if (ctx.waiters.size >= max) {
     throw new ApiError(ServerErrorCode.TooManyHeldQueries, `Too many blocking queries held (limit ${max}); retry later`, {
       'Retry-After': '1',
     });
   }
+  req?.holdSlot();
 }
 
 /** The `?filter=` predicate. @throws ApiError 400 for an invalid expression. */
@@ -80,7 +83,7 @@ export async function blockingRead(ctx: HttpContext, req: ApiRequest, spec: Read
   // shared by every query that wakes for it).
   const key = spec.cache ? `${spec.cache.key}\u0000${cacheQueryKey(req.query)}` : '';
   if (params.index > 0 && !ctx.closing() && params.index <= ctx.catalog.indexes.current && spec.index() <= params.index) {
-    checkHoldCapacity(ctx);
+    checkHoldCapacity(ctx, req);
     const hold = ctx.waiters.hold(spec.keys, params.index, spec.index, params.waitMs);
     req.onAbort(() => hold.cancel());
     const reason = await hold.done;

@@ -31,6 +31,13 @@ export interface ApiRequest {
   aclFiltered(): void;
   /** Registers a callback for the client going away before the answer was sent. */
   onAbort(callback: () => void): void;
+  /** The key this client's requests are counted under (limits/client-key.ts). */
+  readonly client: string;
+  /**
+   * Counts this request as held by its client until its answer ends (blocking queries, event
+   * streams). @throws ApiError 429 `ROSTER_SERVER_CLIENT_HELD_QUERIES` when the client holds its maximum.
+   */
+  holdSlot(): void;
 }
 
 /** What a handler answers. */

@@ -315,8 +315,10 @@ describe('Go consul/api (seed code)', () => {
   });
 
   it('every read the Go client decodes comes back type-correct with no unknown field', async () => {
-    const t = testServer({ nodeMeta: { rack: 'r1' } });
-    await t.req('PUT', '/v1/agent/service/register', {
+    // The instance claims 10.0.0.5 (never contacted); its checks probe loopback, which the
+    // operator allows here (checks may otherwise reach only the instance's own address).
+    const t = testServer({ nodeMeta: { rack: 'r1' }, checkAllow: ['127.0.0.1'] });
+    const registered = await t.req('PUT', '/v1/agent/service/register', {
       Name: 'web',
       ID: 'web-1',
       Address: '10.0.0.5',
@@ -340,6 +342,7 @@ describe('Go consul/api (seed code)', () => {
         { TTL: '30s', Notes: 'n' },
       ],
     });
+    expect(registered.statusCode, registered.body).toBe(200);
     await t.req('PUT', '/v1/agent/check/register', { Name: 'node-level', TTL: '1m' });
     await t.req('PUT', '/v1/agent/service/maintenance/web-1?enable=true');
     await t.req('PUT', '/v1/agent/maintenance?enable=true');

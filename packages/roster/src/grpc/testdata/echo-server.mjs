@@ -1,5 +1,6 @@
 // An Echo instance in its own process (so a test can SIGKILL it): binds 127.0.0.1:0, prints
-// "port <n>", answers Who with its id (argv[2]) after 1–3 ms.
+// "port <n>", answers Who with its id (argv[2]) after the request's delayMs or else 1–3 ms, and
+// prints "who <delayMs>" as each Who call arrives (so a test knows which calls it holds).
 import { fileURLToPath } from 'node:url';
 import grpc from '@grpc/grpc-js';
 import protoLoader from '@grpc/proto-loader';
@@ -11,6 +12,7 @@ const server = new grpc.Server();
 let seq = 0;
 server.addService(proto.Echo.service, {
   Who(call, callback) {
+    process.stdout.write(`who ${call.request.delayMs}\n`);
     setTimeout(() => callback(null, { instance: id, seq: seq++ }), call.request.delayMs || 1 + Math.random() * 2);
   },
   Count(call) {

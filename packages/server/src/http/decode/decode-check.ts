@@ -7,7 +7,7 @@ import type { HealthCheck, HealthStatus, NormalizedCheck } from '@rosterjs/roste
 import { isHealthStatus } from '@rosterjs/roster';
 import type { CheckDefinition } from '../../catalog/types.js';
 import { refusedHost } from '@rosterjs/roster/health';
-import { badRequest, invalidCheck } from '../../errors.js';
+import { ApiError, badRequest, invalidCheck, ServerErrorCode } from '../../errors.js';
 import type { Fields } from './fields.js';
 
 /** A TLS server name (SNI): a DNS name, at most 253 characters. */
@@ -211,7 +211,7 @@ export function toDefinition(normalized: NormalizedCheck, extras: DecodedCheck['
  * The check-target guard at registration (issue 14): a target that is, as written, a link-local
  * or metadata address is refused with 400 naming the rule. Names are checked at probe time,
  * where they resolve (the check is then critical with the rule in its output).
- * @throws ApiError 400 `Invalid check: HTTP/TCP target refused: <rule>`.
+ * @throws ApiError 400 (`ROSTER_SERVER_CHECK_TARGET_REFUSED`) `Invalid check: HTTP/TCP target refused: <rule>`.
  */
 function refuseTarget(http: string, tcp: string): void {
   let host: string | undefined;
@@ -225,5 +225,7 @@ function refuseTarget(http: string, tcp: string): void {
     host = /^(.+):\d{1,5}$/.exec(tcp)?.[1];
   }
   const rule = host === undefined ? undefined : refusedHost(host);
-  if (rule !== undefined) throw invalidCheck(`${http !== '' ? 'HTTP' : 'TCP'} target refused: ${rule}`);
+  if (rule !== undefined) {
+    throw new ApiError(ServerErrorCode.CheckTargetRefused, `Invalid check: ${http !== '' ? 'HTTP' : 'TCP'} target refused: ${rule}`);
+  }
 }

@@ -48,6 +48,7 @@ export function agentCheckRoutes(ctx: HttpContext): Route[] {
         if (check.serviceId === '') req.acl.require('node', catalog.node.name, 'write');
         else if (catalog.instance(check.serviceId)) req.acl.require('service', catalog.instance(check.serviceId)!.name, 'write');
         requireCheckWrite(req.acl, catalog, check.id);
+        ctx.checks.targets.require([check], ctx.checks.targets.ownAddress(check.serviceId));
         await committer.submit(registerCheck(check));
         return { kind: 'empty' };
       },

@@ -54,6 +54,7 @@ export function agentServiceRoutes(ctx: HttpContext): Route[] {
         // service:write on the new name, and on the name of the instance it replaces.
         req.acl.require('service', registration.service.name, 'write');
         requireServiceWrite(req.acl, catalog, registration.service.id);
+        ctx.checks.targets.require(registration.checks, registration.service.address);
         await committer.submit(registerInstance(registration));
         return { kind: 'empty' };
       },
@@ -97,7 +98,7 @@ export function agentServiceRoutes(ctx: HttpContext): Route[] {
         const wanted = req.query.get('hash');
         if (wanted !== null && wanted !== '' && wanted === current.hash && !ctx.closing()) {
           const { waitMs } = parseBlockingParams(req.query, options.random);
-          checkHoldCapacity(ctx);
+          checkHoldCapacity(ctx, req);
           const key = serviceKey(current.name);
           const before = catalog.indexes.get(key);
           const hold = ctx.waiters.hold([key], before, () => catalog.indexes.get(key), waitMs);

@@ -22,6 +22,8 @@ export function eventsRoutes(ctx: HttpContext): Route[] {
         const acl = req.acl;
         const nodeName = ctx.catalog.node.name;
         const visible = (service: string) => acl.all || (acl.allows('service', service, 'read') && acl.allows('node', nodeName, 'read'));
+        // A stream is held like a blocking query: it counts against its client's limit until it ends.
+        req.holdSlot();
         return {
           kind: 'stream',
           start(res) {

@@ -151,6 +151,8 @@ export function watchRoutes(ctx: HttpContext): Route[] {
             else res.end();
           },
         };
+        // A streaming watch is held like a blocking query: it counts against its client's limit (429).
+        req.holdSlot();
         // Opened before the answer starts, so the limit is answered as a plain 503.
         const stream = watches.open(req.token, sink, source);
         return {
