@@ -4,6 +4,7 @@
 // Every loop is bounded in count and in time.
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { gunzipSync } from 'node:zlib';
 import { etcdClient, etcdPrefix, etcdRegister, etcdValue, httpPool, keepAliveStream, registration, send } from './clients.mjs';
 import { markEnd, marked, markStart } from './cpuprofile.mjs';
 import { closedLoop, forEachLimited } from './load.mjs';
@@ -138,6 +139,25 @@ export async function measureRegistrations(env, { reps, concurrencies = [1, 64],
 // ---------------------------------------------------------------------------------------------
 
 /**
+ * A reader of `path` that asks for gzip (`Accept-Encoding: gzip`, as Go clients, Prometheus and
+ * python-consul do): `ms` until the compressed body is read; `inflatedMs` adds the client's
+ * gunzip of it (what a Go client pays before decoding); `bytes` as sent.
+ */
+export function gzipReader(pool, path) {
+  return async () => {
+    const t0 = performance.now();
+    const res = await pool.request({ method: 'GET', path, headers: { 'accept-encoding': 'gzip' } });
+    const body = Buffer.from(await res.body.arrayBuffer());
+    const ms = performance.now() - t0;
+    if (res.statusCode !== 200 || res.headers['content-encoding'] !== 'gzip') {
+      throw new Error(`GET ${path} with gzip: HTTP ${res.statusCode}, content-encoding ${res.headers['content-encoding']}`);
+    }
+    gunzipSync(body);
+    return { ms, inflatedMs: performance.now() - t0, bytes: body.length };
+  };
+}
+
+/**
  * p50/p99 of `GET /v1/health/service/big` (1,000 instances, body read) vs etcd3 prefix get of
  * the 1,000 keys (values as Buffers). Op by op alternating. Also, for information, the same read
  * right after a change of the service (roster's encoded-answer cache is then invalid).
@@ -174,21 +194,32 @@ export async function measureBigRead(env, { reps, instances = 1000, ops = 200, w
     return { ms: performance.now() - t0 };
   };
   if (firstEtcd.count !== instances) throw new Error(`etcd prefix get returned ${firstEtcd.count} keys`);
+  const gzipRead = gzipReader(env.full, '/v1/health/service/big');
+  const firstGzip = await gzipRead();
   for (let i = 0; i < warmup; i++) {
     await rosterRead();
     await etcdRead();
     await bareRead();
+    await gzipRead();
   }
   const reps_ = [];
   for (let rep = 0; rep < reps; rep++) {
-    const samples = { roster: [], etcd: [], bare: [] };
+    const samples = { roster: [], etcd: [], bare: [], gzip: [] };
+    const inflated = [];
     const sides = [
       { name: 'roster', read: rosterRead },
       { name: 'etcd', read: etcdRead },
       { name: 'bare', read: bareRead },
+      { name: 'gzip', read: gzipRead },
     ];
-    for (let i = 0; i < ops; i++) for (const side of rotate(sides, rep + i)) samples[side.name].push((await side.read()).ms);
-    const { roster: xs, etcd: ys, bare: zs } = samples;
+    for (let i = 0; i < ops; i++) {
+      for (const side of rotate(sides, rep + i)) {
+        const r = await side.read();
+        samples[side.name].push(r.ms);
+        if (r.inflatedMs !== undefined) inflated.push(r.inflatedMs);
+      }
+    }
+    const { roster: xs, etcd: ys, bare: zs, gzip: gs } = samples;
     const cx = [];
     const cy = [];
     readLabel = '(b) read right after a change';
@@ -208,12 +239,18 @@ export async function measureBigRead(env, { reps, instances = 1000, ops = 200, w
       bareP99: quantile(zs, 0.99),
       changedRosterP50: quantile(cx, 0.5),
       changedEtcdP50: quantile(cy, 0.5),
+      gzipP50: quantile(gs, 0.5),
+      gzipP99: quantile(gs, 0.99),
+      gzipInflatedP50: quantile(inflated, 0.5),
     };
     r.ratioP50 = r.rosterP50 / r.etcdP50;
+    r.ratioChangedCached = r.changedRosterP50 / r.rosterP50;
+    r.ratioGzipP50 = r.gzipP50 / r.etcdP50;
+    r.ratioGzipInflatedP50 = r.gzipInflatedP50 / r.etcdP50;
     r.ratioP99 = r.rosterP99 / r.etcdP99;
     r.ratioChanged = r.changedRosterP50 / r.changedEtcdP50;
     log(
-      `(b) rep ${rep + 1}: roster p50 ${r.rosterP50.toFixed(2)} p99 ${r.rosterP99.toFixed(2)} ms, etcd p50 ${r.etcdP50.toFixed(2)} p99 ${r.etcdP99.toFixed(2)} ms; after a change roster ${r.changedRosterP50.toFixed(2)} etcd ${r.changedEtcdP50.toFixed(2)} ms`,
+      `(b) rep ${rep + 1}: roster p50 ${r.rosterP50.toFixed(2)} p99 ${r.rosterP99.toFixed(2)} ms, etcd p50 ${r.etcdP50.toFixed(2)} p99 ${r.etcdP99.toFixed(2)} ms; after a change roster ${r.changedRosterP50.toFixed(2)} etcd ${r.changedEtcdP50.toFixed(2)} ms; gzip p50 ${r.gzipP50.toFixed(2)} ms (${r.gzipInflatedP50.toFixed(2)} ms inflated)`,
     );
     reps_.push(r);
   }
@@ -230,7 +267,14 @@ export async function measureBigRead(env, { reps, instances = 1000, ops = 200, w
       'ratioP50',
       'ratioP99',
       'ratioChanged',
+      'gzipP50',
+      'gzipP99',
+      'gzipInflatedP50',
+      'ratioChangedCached',
+      'ratioGzipP50',
+      'ratioGzipInflatedP50',
     ]),
+    gzipBytes: firstGzip.bytes,
     rosterBytes: first.bytes,
     etcdBytes: firstEtcd.bytes,
   };

@@ -39,6 +39,11 @@ export interface ServerOptions {
   readonly nodeMeta?: Readonly<Record<string, string>>;
   /** `full` (default): fsync at every commit (survives power loss); `normal`: survives process kill only. */
   readonly sync?: SyncMode;
+  /**
+   * With `sync: 'full'`: makes what was written to the WAL file `fd` durable; default
+   * `fs.fdatasync` on the libuv thread pool. For tests (e.g. a slow sync that still syncs).
+   */
+  readonly syncFile?: (fd: number) => Promise<void>;
   /** Largest request body in bytes; default 1 MiB (larger → 413). */
   readonly bodyLimit?: number;
   /**
@@ -105,6 +110,8 @@ export interface ResolvedOptions {
   readonly datacenter: string;
   readonly nodeMeta: Readonly<Record<string, string>>;
   readonly sync: SyncMode;
+  /** Undefined: the store's default (`fs.fdatasync` on the libuv pool). */
+  readonly syncFile: ((fd: number) => Promise<void>) | undefined;
   readonly bodyLimit: number;
   readonly requestTimeoutMs: number;
   readonly maxConnections: number;
@@ -164,6 +171,8 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
   const sync = options.sync ?? 'full';
   if (sync !== 'full' && sync !== 'normal')
     throw new InvalidArgumentError('sync', `must be "full" or "normal", got ${JSON.stringify(sync)}`);
+  if (options.syncFile !== undefined && typeof options.syncFile !== 'function')
+    throw new InvalidArgumentError('syncFile', `must be a function (fd) => Promise<void>, got ${typeof options.syncFile}`);
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   if (!Number.isInteger(bodyLimit) || bodyLimit < 1024)
     throw new InvalidArgumentError('bodyLimit', `must be an integer ≥ 1024, got ${bodyLimit}`);
@@ -213,6 +222,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     datacenter,
     nodeMeta,
     sync,
+    syncFile: options.syncFile,
     bodyLimit,
     requestTimeoutMs,
     maxConnections,

@@ -158,7 +158,7 @@ interface LoadedCatalog {
 
 /** Opens the store and loads the catalog; the store is closed again when loading fails. */
 function openCatalog(opts: ResolvedOptions): LoadedCatalog {
-  const store = Store.open({ dir: opts.dataDir, sync: opts.sync });
+  const store = Store.open({ dir: opts.dataDir, sync: opts.sync, ...(opts.syncFile ? { syncFile: opts.syncFile } : {}) });
   const identity: NodeIdentity = { name: opts.nodeName, address: opts.nodeAddress, datacenter: opts.datacenter, meta: opts.nodeMeta };
   const reload = () => bootstrapCatalog(store, identity);
   try {
@@ -205,6 +205,9 @@ function startCore(opts: ResolvedOptions, loaded: LoadedCatalog, logger: Logger)
       catalog.reset(reload());
     },
     observeCommit: (seconds, operations) => metrics.commit(seconds, operations),
+    // `--sync full`: acknowledged when an fdatasync of the WAL (on the libuv pool) covers it (D80).
+    ...(opts.sync === 'full' ? { durable: () => store.sync() } : {}),
+    onSyncError: (cause) => logger.error({ err: cause }, 'syncing the store failed; the writes it covered were answered 500'),
   });
   const supervisor = new CheckSupervisor({
     catalog,
@@ -287,7 +290,7 @@ async function stop({ core, app, dns, logger, shutdown }: ServerParts): Promise<
   core.waiters.releaseAll();
   await Promise.all([appClosed, dns?.close()]);
   core.supervisor.stop();
-  core.committer.close();
+  await core.committer.close();
   core.store.close();
   logger.info('roster serve stopped');
   logger.flush();

@@ -355,7 +355,19 @@ const targets: Target[] = [
         ),
       ),
       optionsOf(['consul', 'etcd', 'memory']),
-      optionsOf(['token', 'datacenter', 'timeoutMs', 'dispatcher', 'clock', 'random', 'watchWaitMs', 'backoff', 'checkEveryMs']),
+      optionsOf([
+        'token',
+        'tokenFile',
+        'tls',
+        'datacenter',
+        'timeoutMs',
+        'dispatcher',
+        'clock',
+        'random',
+        'watchWaitMs',
+        'backoff',
+        'checkEveryMs',
+      ]),
       optionsOf(['prefix', 'username', 'password', 'tls', 'requestTimeoutMs', 'checkEveryMs', 'backoff', 'clock', 'random']),
       (url, options, consul, etcd) =>
         check(

@@ -1,8 +1,8 @@
 /**
  * P2C with peak EWMA latency (after Finagle's and Linkerd's "peak EWMA"): of two random instances
  * take the one with the lower `latency × (inflight + 1) / weight`. The latency estimate is an
- * exponentially weighted moving average that rises to a slower observation at once once a
- * second slow observation confirms it (peak sensitive, but one outlier is not a verdict), and
+ * exponentially weighted moving average that rises to a slower observation at once once two
+ * more slow observations confirm it (peak sensitive, but a stall or two is not a verdict), and
  * decays while the instance is not used — with time and with the calls the pool makes — so an
  * instance that was slow is tried again after a bounded number of calls, and equal instances
  * share the traffic.
@@ -33,13 +33,19 @@ export interface PeakEwmaOptions {
 
 /**
  * Calls per instance over which an unused estimate keeps 1/e of its weight (the decay in calls,
- * beside τ in time). With five instances a 20 ms instance among 0.3 ms ones is retried about
- * every 400 calls (≈ 0.25 % of the calls): rare enough for the p99, often enough to notice a
- * recovery; a once-unlucky equal instance is back within a few dozen calls (D40).
+ * beside τ in time), before strikes (below). An equal instance whose estimate a few stalls
+ * raised is back within a few dozen calls (D40, D141).
  */
-const DECAY_ROUNDS = 20;
+const DECAY_ROUNDS = 4;
+/**
+ * The decay in calls slows down 2× for every confirmed slow episode of an instance in a row (up
+ * to 2^MAX_STRIKES): a really slow instance is re-tried after about 50, 100, 200, … calls, while
+ * an equal instance that was unlucky once (stalls at its cold start) is back within a few dozen
+ * calls (D141).
+ */
+const MAX_STRIKES = 8;
 /** Successful samples an instance's first estimate is taken from (the fastest of them). */
-const WARMUP = 3;
+const WARMUP = 4;
 /** Weight of a new sample in the average (at least; more when the estimate is older than τ·ln(1/(1−α))). */
 const ALPHA = 0.2;
 /** Weight of a single slow sample not (yet) confirmed by the instance's previous sample (which at most doubles the estimate). */
@@ -52,10 +58,16 @@ const TIE = 1.3;
 interface Track {
   /** The latest raw sample (ms), NaN before the first. */
   last: number;
+  /** The sample before `last` (ms), NaN before the second. */
+  before: number;
+  /** Whether `last`'s call started after the call of `before` ended (they did not overlap). */
+  lastSequential: boolean;
   /** The pool's call counter at the latest sample of this instance. */
   calls: number;
   /** Clock time the latest sample's call ended. */
   end: number;
+  /** Confirmed slow episodes in a row (reset by a much faster sample): slows the decay in calls. */
+  strikes: number;
   /** Successful samples while unmeasured, and the fastest of them. */
   warm: number;
   best: number;
@@ -72,7 +84,16 @@ class EwmaState {
   track(load: InstanceLoad): Track {
     let t = this.#tracks.get(load);
     if (t === undefined) {
-      t = { last: Number.NaN, end: Number.NEGATIVE_INFINITY, calls: this.calls, warm: 0, best: Number.POSITIVE_INFINITY };
+      t = {
+        last: Number.NaN,
+        before: Number.NaN,
+        lastSequential: false,
+        strikes: 0,
+        end: Number.NEGATIVE_INFINITY,
+        calls: this.calls,
+        warm: 0,
+        best: Number.POSITIVE_INFINITY,
+      };
       this.#tracks.set(load, t);
     }
     return t;
@@ -84,7 +105,8 @@ class EwmaState {
     const dt = Math.min(0, load.latencyAt - now) / decayMs;
     // Decay in calls only while idle: an instance with a call out is waiting for an answer, not
     // forgotten (else a slow instance being probed would attract more calls before it answers).
-    const rounds = load.inflight > 0 ? 0 : Math.max(0, this.calls - track.calls) / (DECAY_ROUNDS * Math.max(1, this.size));
+    const rounds =
+      load.inflight > 0 ? 0 : Math.max(0, this.calls - track.calls) / (DECAY_ROUNDS * 2 ** track.strikes * Math.max(1, this.size));
     return load.latencyMs * Math.exp(dt - rounds);
   }
 }
@@ -157,14 +179,18 @@ class PeakEwmaPicker implements Picker {
  * P2C + peak EWMA latency. Needs `Balancer.start`/`finish` around every call, with the call's
  * latency; every started call must finish (report timeouts with the time waited), or an instance
  * that hangs keeps its old estimate. The estimate of an instance:
- * - its first successful sample is not used (it pays for connection setup; the instance stays
- *   unmeasured, so its next call comes at once); a first failure counts as `defaultLatency`;
+ * - its first estimate is the fastest of its first four successful samples (the first pays for
+ *   connection setup; until then it counts as unmeasured); a first failure counts as
+ *   `defaultLatency`;
  * - a faster sample moves it at least 20 % of the way (more after τ without samples);
- * - a slower sample confirmed by the previous one (both slow) raises it at once to the lower of
- *   the two (peak); a single slow outlier moves it 10 % of the way, at most doubling it;
+ * - a slower sample confirmed by the two before it (three slow in a row, none overlapping) raises
+ *   it at once to the lowest of the three (peak); an unconfirmed slow sample moves it 10 % of
+ *   the way, at most doubling it;
  * - a failed call never lowers it, so an instance that fails fast does not attract traffic;
- * - unused, it decays with time (τ = `decay`) and with the pool's calls (1/e every 20 calls per
- *   instance), so an avoided instance is tried again after a bounded number of calls.
+ * - unused, it decays with time (τ = `decay`) and with the pool's calls (1/e every 4 calls per
+ *   instance, 2× slower for each confirmed slow episode in a row, up to 2⁸; a much faster sample
+ *   resets that), so an avoided instance is tried again after a bounded number of calls, and a
+ *   really slow one ever more rarely.
  * The time decay runs to the balancer's latest event (`PoolLoad.observedAt`), not a clock read
  * per pick. O(1) per pick: two random numbers, no allocation.
  * @throws InvalidArgumentError for a bad option.
@@ -200,9 +226,18 @@ export function peakEwma(options?: PeakEwmaOptions): Strategy {
       state.calls++;
       let rtt = Math.max(0, outcome.latencyMs);
       const last = track.last;
-      // A slow sample confirms the previous one only when its call started after that one ended:
+      const before = track.before;
+      // A slow sample confirms the previous ones only when its call started after that one ended:
       // calls that overlapped (a burst opening new connections) share one cause.
       const sequential = now - rtt >= track.end;
+      // Confirmed: this sample and the two before it all slow, none overlapping. Two in a row is
+      // not enough: on a loaded machine a scheduling stall of tens of ms hits a few percent of the
+      // calls, two of one instance's calls in a row often enough (measured, D141) to shut an
+      // equal instance out for hundreds of calls. A really slow instance keeps its slow samples
+      // across the calls it is avoided, so one slow probe re-confirms it at once.
+      const confirmed = last > prev && before > prev && sequential && track.lastSequential;
+      track.before = last;
+      track.lastSequential = sequential;
       track.last = rtt;
       track.end = now;
       track.calls = state.calls;
@@ -218,11 +253,15 @@ export function peakEwma(options?: PeakEwmaOptions): Strategy {
       } else {
         if (!outcome.ok) rtt = Math.max(rtt, load.latencyMs); // a failure never lowers it, not even by the decay
         const old = Math.min(1 - ALPHA, Math.exp(-Math.max(0, now - load.latencyAt) / decayMs));
-        if (rtt * TIE < prev)
+        if (rtt * TIE < prev) {
           load.latencyMs = (prev + rtt) / 2; // much faster than believed: half way at once
-        else if (rtt <= prev) load.latencyMs = prev * old + rtt * (1 - old);
-        else if (!outcome.ok || (last > prev && sequential)) load.latencyMs = Math.max(prev, Math.min(rtt, outcome.ok ? last : rtt));
-        else load.latencyMs = Math.min(prev * (1 - OUTLIER_ALPHA) + rtt * OUTLIER_ALPHA, prev * 2); // at most doubled
+          track.strikes = 0;
+        } else if (rtt <= prev) load.latencyMs = prev * old + rtt * (1 - old);
+        else if (!outcome.ok || confirmed) {
+          load.latencyMs = Math.max(prev, Math.min(rtt, outcome.ok ? Math.min(last, before) : rtt));
+          // A strike only for a raise that makes a difference (beyond the tie rule), not for jitter.
+          if (load.latencyMs > prev * TIE && load.latencyMs - prev > toleranceMs) track.strikes = Math.min(MAX_STRIKES, track.strikes + 1);
+        } else load.latencyMs = Math.min(prev * (1 - OUTLIER_ALPHA) + rtt * OUTLIER_ALPHA, prev * 2); // at most doubled
       }
       load.latencyAt = now;
     },

@@ -25,6 +25,11 @@ export class Catalog {
   readonly #checks = new Map<string, CheckRecord>();
   /** Lower-cased service name → IDs of its instances. */
   readonly #byName = new Map<string, Set<string>>();
+  /**
+   * The instances of a name sorted by ID, built at the first read; a replaced record is swapped
+   * into a copy (the list is never changed in place), an added or removed one drops the list.
+   */
+  readonly #sorted = new Map<string, readonly InstanceRecord[]>();
   /** Service ID → IDs of its checks. */
   readonly #checksOf = new Map<string, Set<string>>();
   #serfHealth: CheckRecord;
@@ -50,6 +55,7 @@ export class Catalog {
     this.#instances.clear();
     this.#checks.clear();
     this.#byName.clear();
+    this.#sorted.clear();
     this.#checksOf.clear();
     this.#compactor.clear();
     this.#node = state.node;
@@ -100,15 +106,20 @@ export class Catalog {
   }
 
   /** Instances of one service name (case-insensitive), sorted by ID. */
-  instancesOf(name: string): InstanceRecord[] {
-    const ids = this.#byName.get(name.toLowerCase());
-    if (!ids) return [];
+  instancesOf(name: string): readonly InstanceRecord[] {
+    const key = name.toLowerCase();
+    const cached = this.#sorted.get(key);
+    if (cached) return cached;
+    const ids = this.#byName.get(key);
+    if (!ids) return NO_INSTANCES;
     const out: InstanceRecord[] = [];
     for (const id of ids) {
       const s = this.#instances.get(id);
       if (s) out.push(s);
     }
-    return out.sort((a, b) => compare(a.id, b.id));
+    out.sort((a, b) => compare(a.id, b.id));
+    this.#sorted.set(key, out);
+    return out;
   }
 
   /** Distinct lower-cased names of the services that have instances. */
@@ -159,6 +170,7 @@ export class Catalog {
     if (previous && previous.name.toLowerCase() !== record.name.toLowerCase()) this.#unlinkName(previous);
     this.#instances.set(record.id, record);
     const key = record.name.toLowerCase();
+    this.#resort(key, previous && previous.name.toLowerCase() === key ? record : undefined);
     let ids = this.#byName.get(key);
     if (!ids) {
       ids = new Set();
@@ -210,8 +222,23 @@ export class Catalog {
     return worst;
   }
 
+  /** Keeps the sorted list of `key` true: swaps `replaced` in, else drops the list. */
+  #resort(key: string, replaced: InstanceRecord | undefined): void {
+    const list = this.#sorted.get(key);
+    if (!list) return;
+    const i = replaced ? indexById(list, replaced.id) : -1;
+    if (i < 0) {
+      this.#sorted.delete(key);
+      return;
+    }
+    const copy = list.slice();
+    copy[i] = replaced!;
+    this.#sorted.set(key, copy);
+  }
+
   #unlinkName(record: InstanceRecord): void {
     const key = record.name.toLowerCase();
+    this.#sorted.delete(key);
     const ids = this.#byName.get(key);
     ids?.delete(record.id);
     if (ids?.size === 0) this.#byName.delete(key);
@@ -243,6 +270,22 @@ export function worse(a: HealthStatus, b: HealthStatus): HealthStatus {
   if (a === 'critical' || b === 'critical') return 'critical';
   if (a === 'warning' || b === 'warning') return 'warning';
   return 'passing';
+}
+
+const NO_INSTANCES: readonly InstanceRecord[] = Object.freeze([]);
+
+/** Position of `id` in a list sorted by ID, -1 when absent. */
+function indexById(list: readonly InstanceRecord[], id: string): number {
+  let lo = 0;
+  let hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const c = compare(list[mid]!.id, id);
+    if (c === 0) return mid;
+    if (c < 0) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }
 
 function compare(a: string, b: string): number {

@@ -1,8 +1,14 @@
 /**
  * Group commit. Every change of the catalog is an operation submitted here; operations that
  * arrive in the same turn of the event loop run together in one store transaction, and each
- * caller's promise settles only after that transaction committed (ack after durable). With
- * `sync: 'full'` one fsync is thus shared by every write that arrived while the last one ran.
+ * caller's promise settles only after that transaction is durable (ack after durable).
+ *
+ * With a `durable` step (`sync: 'full'`: an fdatasync of the WAL on the libuv thread pool, see
+ * Store.sync) a group is acknowledged — and its waiters woken, its events emitted — only when a
+ * sync that started after its transaction committed has completed (D80). One sync is in flight at
+ * a time; the groups committed while it runs share the next one, so the event loop decodes,
+ * commits and answers while the disk syncs. Groups settle in commit order. A group that wrote
+ * nothing still waits for the groups before it (it may repeat what one of them wrote).
  *
  * Operations run synchronously, in submission order, inside the transaction: they read the
  * catalog, may refuse with an ApiError (an expected outcome for that caller only), and change
@@ -28,6 +34,22 @@ export interface CommitterOptions {
   readonly recover: (cause: unknown) => void;
   /** Observes the duration of each store transaction, in seconds (metrics). */
   readonly observeCommit?: (seconds: number, operations: number) => void;
+  /**
+   * Makes every committed transaction durable (Store.sync); undefined when a committed
+   * transaction is durable enough (`sync: 'normal'`).
+   */
+  readonly durable?: () => Promise<void>;
+  /** Called when the durable step failed (the acks it covered got a 500). Must not throw. */
+  readonly onSyncError?: (cause: unknown) => void;
+}
+
+type Result = { ok: true; value: unknown } | { ok: false; error: ApiError };
+
+/** A committed group, waiting to be acknowledged. */
+interface Group {
+  readonly batch: Batch;
+  readonly queue: readonly Pending[];
+  readonly results: readonly Result[];
 }
 
 interface Pending {
@@ -43,6 +65,10 @@ export class Committer {
   #scheduled = false;
   #flushing = false;
   #closed = false;
+  /** Committed groups not yet covered by a sync that started after their commit. */
+  #unsynced: Group[] = [];
+  /** The sync in flight, with the acknowledgement of the groups it covers. */
+  #syncing: Promise<void> | undefined;
 
   constructor(options: CommitterOptions) {
     this.#opts = options;
@@ -120,7 +146,7 @@ export class Committer {
     this.#queue = [];
     const { catalog, store } = this.#opts;
     const batch = new Batch(catalog, store);
-    const results: ({ ok: true; value: unknown } | { ok: false; error: ApiError })[] = [];
+    const results: Result[] = [];
     const started = performance.now();
     try {
       store.transaction(() => {
@@ -142,17 +168,61 @@ export class Committer {
       return;
     }
     if (batch.writes > 0) this.#opts.observeCommit?.((performance.now() - started) / 1000, queue.length);
+    const group: Group = { batch, queue, results };
+    if (!this.#opts.durable || (batch.writes === 0 && this.#syncing === undefined && this.#unsynced.length === 0)) {
+      this.#settle(group);
+      return;
+    }
+    this.#unsynced.push(group);
+    this.#startSync();
+  }
+
+  /** Starts one sync for every unsynced group, unless one is in flight (it starts the next). */
+  #startSync(): void {
+    if (this.#syncing !== undefined || this.#unsynced.length === 0) return;
+    const groups = this.#unsynced;
+    this.#unsynced = [];
+    const durable = this.#opts.durable!;
+    this.#syncing = Promise.resolve()
+      .then(durable)
+      .then(
+        () => {
+          for (const group of groups) this.#settle(group);
+        },
+        (cause: unknown) => {
+          this.#opts.onSyncError?.(cause);
+          const error = new ApiError(
+            ServerErrorCode.StoreFailed,
+            `Store failed: sync: ${cause instanceof Error ? cause.message : String(cause)}`,
+          );
+          for (const group of groups) this.#settle(group, error);
+        },
+      )
+      .finally(() => {
+        this.#syncing = undefined;
+        this.#startSync();
+      });
+  }
+
+  /** Follows a group's commit (waiters, events) and answers its callers (all with `error` if given). */
+  #settle({ batch, queue, results }: Group, error?: ApiError): void {
+    // The catalog in memory changed even when the sync failed: whoever waits on it must see it.
     if (batch.touched.size > 0 || batch.changes.length > 0) this.#opts.onCommit(batch);
     queue.forEach((item, i) => {
       const r = results[i]!;
-      if (r.ok) item.resolve(r.value);
+      if (error) item.reject(error);
+      else if (r.ok) item.resolve(r.value);
       else item.reject(r.error);
     });
   }
 
-  /** Commits what is queued and refuses new operations. Idempotent. */
-  close(): void {
+  /**
+   * Commits what is queued, refuses new operations, and resolves when every committed group is
+   * acknowledged (its sync completed). Idempotent.
+   */
+  async close(): Promise<void> {
     this.flush();
     this.#closed = true;
+    while (this.#syncing !== undefined) await this.#syncing;
   }
 }

@@ -37,6 +37,9 @@ export function buildApp(ctx: HttpContext, router: Router, logger: Logger): Fast
   const app = Fastify(fastifyOptions(ctx, logger));
   setServerTimeouts(app, ctx);
   app.decorateRequest('rosterRoute', '');
+  // Request logging is off: a pino child per request (Fastify makes one whenever it has a
+  // logger) would only carry a request ID no line uses. Errors are logged with the route.
+  app.setChildLoggerFactory((parent) => parent);
   readEveryBody(app);
   limitConnections(app, ctx);
   const handler = (request: FastifyRequest, reply: FastifyReply) => handle(ctx, router, request, reply);

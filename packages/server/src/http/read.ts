@@ -8,7 +8,8 @@ import type { HttpContext } from './http-context.js';
 import { ApiError, badRequest, ServerErrorCode } from '../errors.js';
 import { FilterError } from '../filter/filter-error.js';
 import { compileFilter, type FilterPredicate } from '../filter/compile-filter.js';
-import { encodeJson } from './encode-json.js';
+import { acceptsGzip } from './accept-encoding.js';
+import { type EncodedBody, encodedLength, encodeJson } from './encode-json.js';
 import { parseConsistency } from './query.js';
 import { cacheQueryKey } from './response-cache.js';
 import type { ApiReply, ApiRequest } from './route.js';
@@ -25,7 +26,7 @@ export interface ReadSpec {
    * `JSON.stringify(render())`), when the route can build it faster (from per-entry fragments);
    * undefined to use `render`. Used only for cached answers without `?pretty`.
    */
-  readonly encode?: () => Buffer | undefined;
+  readonly encode?: () => EncodedBody | undefined;
   /**
    * Cache the encoded answer under `key` (route and path) plus the query, valid while the
    * content version of `contentKey` is unchanged.
@@ -98,5 +99,16 @@ export async function blockingRead(ctx: HttpContext, req: ApiRequest, spec: Read
     encoded = (pretty ? undefined : spec.encode?.()) ?? encodeJson(spec.render(), pretty);
     ctx.responses.set(key, version, encoded);
   }
-  return { kind: 'json', body: undefined, encoded, index };
+  // gzip when asked (Go clients, Prometheus and the Consul CLI ask): compressed once per
+  // version on the libuv pool, shared by every reader of that version (D82).
+  if (encodedLength(encoded) >= GZIP_MIN_BYTES && acceptsGzip(req.headers['accept-encoding'])) {
+    const compressed = await ctx.responses.gzip(key, version, encoded);
+    return { kind: 'json', body: undefined, encoded: compressed, index, headers: GZIP_HEADERS };
+  }
+  return { kind: 'json', body: undefined, encoded, index, headers: VARY_HEADERS };
 }
+
+/** Smaller answers go out as they are (compressing them costs more than it saves). */
+export const GZIP_MIN_BYTES = 1024;
+const VARY_HEADERS: Record<string, string> = { Vary: 'Accept-Encoding' };
+const GZIP_HEADERS: Record<string, string> = { Vary: 'Accept-Encoding', 'Content-Encoding': 'gzip' };

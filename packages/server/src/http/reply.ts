@@ -5,7 +5,7 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import type { ApiError } from '../errors.js';
-import { encodeJson } from './encode-json.js';
+import { type EncodedBody, encodedLength, encodeJson } from './encode-json.js';
 import { parseConsistency } from './query.js';
 import type { ApiReply } from './route.js';
 
@@ -58,15 +58,24 @@ export function send(reply: FastifyReply, result: ApiReply, query: URLSearchPara
 
 /**
  * Writes an answer that is already encoded (a cached read, e.g. each of the queries one commit
- * wakes) straight to the connection: head and body in one write, without Fastify's send path
- * (serializers, onSend hooks, payload checks) per connection. Fastify's response listeners
- * (metrics) still see it finish.
+ * wakes) straight to the connection, without Fastify's send path (serializers, onSend hooks,
+ * payload checks) per connection: a single buffer with the head in one write; chunks (cached
+ * pieces, not copied into one buffer) corked, in one writev. The reply's listeners (metrics)
+ * still see the response finish.
  */
-function sendEncoded(reply: FastifyReply, body: Buffer): void {
-  reply.header('Content-Length', String(body.length));
+function sendEncoded(reply: FastifyReply, body: EncodedBody): void {
+  reply.header('Content-Length', String(encodedLength(body)));
   reply.hijack();
-  reply.raw.writeHead(reply.statusCode, reply.getHeaders() as OutgoingHttpHeaders);
-  reply.raw.end(body);
+  const res = reply.raw;
+  res.writeHead(reply.statusCode, reply.getHeaders() as OutgoingHttpHeaders);
+  if (Buffer.isBuffer(body)) {
+    res.end(body);
+    return;
+  }
+  res.cork();
+  for (const chunk of body) res.write(chunk);
+  res.uncork();
+  res.end();
 }
 
 function startStream(reply: FastifyReply, start: (res: ServerResponse) => void): void {

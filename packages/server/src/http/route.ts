@@ -5,6 +5,7 @@
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { AclAccess, AclIdentity } from '../acl/acl.js';
+import type { EncodedBody } from './encode-json.js';
 
 /** Methods the API uses. */
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
@@ -47,7 +48,7 @@ export type ApiReply =
       readonly kind: 'json';
       readonly body: unknown;
       /** The body already encoded (from the response cache); `body` is ignored then. */
-      readonly encoded?: Buffer;
+      readonly encoded?: EncodedBody;
       readonly index?: number;
       readonly status?: number;
       readonly headers?: Record<string, string>;

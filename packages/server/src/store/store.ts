@@ -3,13 +3,17 @@
  * The server reads it once at start-up; afterwards every acknowledged change is written here in a
  * committed transaction before the answer goes out. Reads are served from memory, never from here.
  *
- * Durability: `sync: 'full'` (default) makes SQLite fsync the WAL at every commit, so an
- * acknowledged change survives a power loss as well as a process kill; `sync: 'normal'` skips the
- * fsync: a `kill -9` still loses nothing (the WAL is in the OS page cache), a power loss may lose
- * the last commits. The database is opened in exclusive locking mode: a second server on the same
+ * Durability: SQLite runs with `synchronous = NORMAL` (in WAL mode a commit writes its frames to
+ * the WAL without syncing; the WAL is synced before every checkpoint and the database after it).
+ * With `sync: 'full'` (default) the committer then calls {@link Store.sync}: an `fdatasync` of the
+ * WAL file on the libuv thread pool (not on the event loop), which covers every commit written
+ * before it, and acknowledges a group only when that sync completed (D80) — an acknowledged change
+ * survives a power loss as well as a process kill. With `sync: 'normal'` nothing syncs per commit:
+ * a `kill -9` still loses nothing (the WAL is in the OS page cache), a power loss may lose the last
+ * commits. The database is opened in exclusive locking mode: a second server on the same
  * data dir fails to start instead of corrupting the catalog's meaning.
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { IndexSnapshot } from '../catalog/indexes.js';
@@ -25,6 +29,16 @@ export interface StoreOptions {
   readonly dir: string;
   /** Default `full`. */
   readonly sync?: SyncMode;
+  /**
+   * Makes what was written to the file `fd` durable; default `fs.fdatasync` on the libuv thread
+   * pool. Injected by tests (e.g. a slow sync) — it must still make the data durable.
+   */
+  readonly syncFile?: (fd: number) => Promise<void>;
+}
+
+/** `fs.fdatasync` on the libuv thread pool. */
+export function fdatasyncFile(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
 }
 
 /** Everything the store holds, as loaded at start-up. */
@@ -51,9 +65,17 @@ export class Store {
   /** Created once: `db.transaction()` builds its wrapper functions on every call. */
   readonly #transaction: Database.Transaction<(fn: () => unknown) => unknown>;
   #closed = false;
+  readonly #walPath: string;
+  readonly #syncFile: (fd: number) => Promise<void>;
+  /** The WAL file, opened at the first {@link sync} (SQLite creates it at the first write). */
+  #walFd: number | undefined;
+  /** Syncs in flight (close waits for them before closing the WAL descriptor). */
+  #syncs = 0;
 
-  private constructor(db: Database.Database) {
+  private constructor(db: Database.Database, walPath: string, syncFile: (fd: number) => Promise<void>) {
     this.#db = db;
+    this.#walPath = walPath;
+    this.#syncFile = syncFile;
     this.#putInstance = db.prepare('INSERT OR REPLACE INTO services (id, data) VALUES (?, ?)');
     this.#deleteInstance = db.prepare('DELETE FROM services WHERE id = ?');
     this.#putCheck = db.prepare('INSERT OR REPLACE INTO checks (id, data) VALUES (?, ?)');
@@ -80,7 +102,8 @@ export class Store {
     try {
       db.pragma('locking_mode = EXCLUSIVE');
       db.pragma('journal_mode = WAL');
-      db.pragma(`synchronous = ${options.sync === 'normal' ? 'NORMAL' : 'FULL'}`);
+      // Never FULL: with `sync: 'full'` the WAL is synced by Store.sync, off the event loop.
+      db.pragma('synchronous = NORMAL');
       // Take the exclusive lock now (a write transaction), not at the first change.
       db.exec('BEGIN IMMEDIATE; COMMIT');
     } catch (cause) {
@@ -108,7 +131,7 @@ export class Store {
         `unknown store schema version ${version.value} (this server knows ${SCHEMA_VERSION})`,
       );
     }
-    return new Store(db);
+    return new Store(db, `${join(options.dir, DATABASE_FILE)}-wal`, options.syncFile ?? fdatasyncFile);
   }
 
   /** Reads everything (start-up). */
@@ -136,11 +159,34 @@ export class Store {
   }
 
   /**
-   * Runs `fn` in one transaction: committed (and, with `sync: 'full'`, fsync'd) when it returns,
-   * rolled back when it throws.
+   * Runs `fn` in one transaction: committed (written to the WAL, not synced: see {@link sync})
+   * when it returns, rolled back when it throws.
    */
   transaction<T>(fn: () => T): T {
     return this.#transaction(fn) as T;
+  }
+
+  /**
+   * Makes every transaction committed so far durable: syncs the WAL file (by default an
+   * `fdatasync` on the libuv thread pool, so the event loop goes on meanwhile). In exclusive
+   * locking mode SQLite keeps the WAL file (same inode) until close; a checkpoint syncs the WAL
+   * before copying it and the database after, so checkpointed commits are durable too.
+   * @throws the sync's error (the caller must not acknowledge what it covers).
+   */
+  async sync(): Promise<void> {
+    if (this.#closed) throw new ServerError(ServerErrorCode.StoreFailed, 'the store is closed');
+    this.#walFd ??= openSync(this.#walPath, 'r');
+    this.#syncs++;
+    try {
+      await this.#syncFile(this.#walFd);
+    } finally {
+      this.#syncs--;
+    }
+  }
+
+  /** Syncs in flight (see {@link sync}). */
+  get syncing(): number {
+    return this.#syncs;
   }
 
   /** Inserts or replaces an instance row (inside {@link transaction}). */
@@ -178,7 +224,10 @@ export class Store {
     return this.#closed;
   }
 
-  /** Checkpoints the WAL into the database file and closes it. Idempotent. */
+  /**
+   * Checkpoints the WAL into the database file (a checkpoint syncs both files) and closes it.
+   * Idempotent. Callers wait for the syncs in flight first (the committer's close does).
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -186,6 +235,7 @@ export class Store {
       this.#db.pragma('wal_checkpoint(TRUNCATE)');
     } finally {
       this.#db.close();
+      if (this.#walFd !== undefined) closeSync(this.#walFd);
     }
   }
 }

@@ -181,6 +181,13 @@ describe.runIf(available)('Consul backend against roster serve with mutual TLS a
     const reader = track(connect(url, { consul: { tls, token: READ } }));
     expect(await reader.services()).toEqual(['orders']);
     expect((await reader.list('billing')).instances).toEqual([]);
+    // A watch (blocking queries or the streaming watch, whichever the server offers) carries the token and TLS too.
+    const watch = reader.watch('orders')[Symbol.asyncIterator]();
+    expect((await watch.next()).value?.instances.map((i: { id: string }) => i.id)).toEqual(['orders-m']);
+    await watch.return?.();
+    const hidden = reader.watch('billing')[Symbol.asyncIterator]();
+    expect((await hidden.next()).value?.instances).toEqual([]);
+    await hidden.return?.();
     expect([...(await admin.services())].sort()).toEqual(['billing', 'orders']);
     await Promise.all([billing.deregister(), orders.deregister()]);
   });

@@ -98,6 +98,62 @@ describe('TTL updates', () => {
   });
 });
 
+describe('heartbeats that change nothing (D85)', () => {
+  it('skip the commit path: no index move, no sync, same answer; a new output shows, a new status commits', async () => {
+    let syncs = 0;
+    const t = testServer({
+      sync: 'full',
+      syncFile: async () => {
+        syncs++;
+      },
+    });
+    await t.req('PUT', '/v1/agent/service/register', { Name: 'web', Check: { TTL: '10s' } });
+    await t.req('PUT', '/v1/agent/check/pass/service:web?note=up');
+    const read = async () => {
+      const r = await t.req('GET', '/v1/health/service/web');
+      return { index: Number(r.headers['x-consul-index']), body: r.body };
+    };
+    const commits = async () => {
+      const text = (await t.req('GET', '/v1/agent/metrics?format=prometheus')).body;
+      return Number(/^roster_store_commit_duration_seconds_count (\d+)/m.exec(text)?.[1] ?? -1);
+    };
+    const base = await read();
+    const [syncs0, commits0] = [syncs, await commits()];
+    for (let i = 0; i < 5; i++) expect((await t.req('PUT', '/v1/agent/check/pass/service:web?note=up')).statusCode).toBe(200);
+    expect(await read()).toEqual(base);
+    expect([syncs, await commits()]).toEqual([syncs0, commits0]);
+
+    // A new output is shown at once, without an index move or a store write (spec §4.4).
+    expect((await t.req('PUT', '/v1/agent/check/pass/service:web?note=still-up')).statusCode).toBe(200);
+    const output = await read();
+    expect(output.index).toBe(base.index);
+    expect(JSON.parse(output.body)[0].Checks[1]).toMatchObject({ Status: 'passing', Output: 'still-up' });
+    expect([syncs, await commits()]).toEqual([syncs0, commits0]);
+
+    // A new status is a commit: the index moves and a sync covers it.
+    expect((await t.req('PUT', '/v1/agent/check/warn/service:web?note=still-up')).statusCode).toBe(200);
+    const status = await read();
+    expect(status.index).toBeGreaterThan(base.index);
+    expect(JSON.parse(status.body)[0].Checks[1]).toMatchObject({ Status: 'warning', Output: 'still-up' });
+    expect(syncs).toBe(syncs0 + 1);
+    expect(await commits()).toBe(commits0 + 1);
+  });
+
+  it('an unchanged heartbeat still renews the TTL', async () => {
+    const t = testServer();
+    await t.req('PUT', '/v1/agent/service/register', { Name: 'web', Check: { TTL: '10s' } });
+    await t.req('PUT', '/v1/agent/check/pass/service:web');
+    for (let i = 0; i < 3; i++) {
+      await t.clock.advance(8_000);
+      expect((await t.req('PUT', '/v1/agent/check/pass/service:web')).statusCode).toBe(200);
+    }
+    // 24 s after the first pass, 8 s after the last: still passing.
+    expect((await t.get<Checks>('/v1/agent/checks'))['service:web']).toMatchObject({ Status: 'passing' });
+    await t.clock.advance(11_000);
+    expect((await t.get<Checks>('/v1/agent/checks'))['service:web']).toMatchObject({ Status: 'critical' });
+  });
+});
+
 describe('agent health endpoints', () => {
   it('map aggregated status to 200 / 429 / 503 / 404, JSON or text', async () => {
     const t = testServer();

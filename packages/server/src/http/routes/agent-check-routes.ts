@@ -1,11 +1,11 @@
 /** `/v1/agent/check/*` and `/v1/agent/checks` (spec §6.5–6.8). */
 import { type HealthStatus, isHealthStatus } from '@rosterjs/roster';
-import { SERF_HEALTH_CHECK_ID } from '../../catalog/types.js';
+import { type CheckRecord, SERF_HEALTH_CHECK_ID } from '../../catalog/types.js';
 import type { HttpContext } from '../http-context.js';
 import { badRequest } from '../../errors.js';
 import { deregisterCheck } from '../../operations/deregister-check.js';
 import { registerCheck } from '../../operations/register-check.js';
-import { updateTtl } from '../../operations/update-check.js';
+import { truncateOutput, updateTtl } from '../../operations/update-check.js';
 import { decodeCheckDefinition } from '../decode/decode-check-definition.js';
 import { parseJsonObject } from '../decode/fields.js';
 import { filterOf } from '../read.js';
@@ -13,19 +13,34 @@ import type { ApiRequest, Route } from '../route.js';
 import { checkShape } from '../shapes/check-shape.js';
 import { allowsCheck, requireCheckWrite } from '../../acl/catalog-access.js';
 
+const EMPTY = { kind: 'empty' } as const;
+
+/** True when a TTL update would leave the check exactly as it is. */
+function isUnchangedTtl(check: CheckRecord | undefined, status: HealthStatus, output: string): boolean {
+  if (check === undefined || check.id === SERF_HEALTH_CHECK_ID || check.definition.type !== 'ttl' || check.status !== status) return false;
+  return check.output === output || check.output === truncateOutput(output, check.definition.outputMaxSize);
+}
+
 /** The routes. */
 export function agentCheckRoutes(ctx: HttpContext): Route[] {
   const { catalog, committer, options } = ctx;
 
   const ttlUpdate = async (req: ApiRequest, id: string, status: HealthStatus, output: string) => {
     requireCheckWrite(req.acl, catalog, id);
-    // A heartbeat that keeps the status writes nothing: run it at once instead of waiting for
-    // the next group commit. A status change joins the batch (one fsync for many).
     const current = catalog.check(id);
+    // A heartbeat that changes nothing (same status, same output) does not enter the commit
+    // path at all: it only renews the TTL (D85).
+    if (isUnchangedTtl(current, status, output)) {
+      ctx.checks.renewTtl(id);
+      return EMPTY;
+    }
+    // One that keeps the status writes nothing (an output change is kept in memory only): run
+    // it at once instead of waiting for the next group commit. A status change joins the batch
+    // (one sync for many).
     const immediate = current?.definition.type === 'ttl' && current.status === status;
     await committer.submit(updateTtl(id, status, output), { immediate });
     ctx.checks.renewTtl(id);
-    return { kind: 'empty' } as const;
+    return EMPTY;
   };
   const ttlRoute = (verb: 'pass' | 'warn' | 'fail', status: HealthStatus): Route => ({
     path: `/v1/agent/check/${verb}/`,

@@ -1,6 +1,8 @@
 /** `/v1/health/*` (spec §6.16–6.18). All are blocking queries. */
 import { serviceKey } from '../../catalog/indexes.js';
-import { type CheckRecord, type InstanceRecord, isThisNode, type NodeInfo } from '../../catalog/types.js';
+import { type CheckRecord, isThisNode } from '../../catalog/types.js';
+import { HealthEntries, type SelectedEntry } from '../health-entries.js';
+import { cacheQueryKey } from '../response-cache.js';
 import type { HttpContext } from '../http-context.js';
 import { badRequest } from '../../errors.js';
 import { parseGoBool } from '../query.js';
@@ -22,35 +24,15 @@ function passingOf(req: ApiRequest): boolean {
   return value;
 }
 
-/**
- * The encoded JSON of one health/service entry, valid while the records it was built from are
- * the same objects (records are immutable: a change replaces them).
- */
-interface Fragment {
-  readonly node: NodeInfo;
-  readonly nodeChecks: readonly CheckRecord[];
-  readonly own: readonly CheckRecord[];
-  readonly json: Buffer;
-}
-
-const OPEN = Buffer.from('[');
-const COMMA = Buffer.from(',');
-const CLOSE = Buffer.from(']');
 const EMPTY = Buffer.from('[]');
-
-function sameRecords(a: readonly CheckRecord[], b: readonly CheckRecord[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 /** The routes. */
 export function healthRoutes(ctx: HttpContext): Route[] {
   const { catalog } = ctx;
   const indexes = () => catalog.indexes;
   const shapes = (checks: readonly CheckRecord[]) => checks.map((c) => checkShape(c, catalog));
-  /** Encoded health/service entries by service record: a change re-encodes only its entry. */
-  const fragments = new WeakMap<InstanceRecord, Fragment>();
+  /** Encoded health/service entries, by piece: a change re-encodes only what it touched (D81). */
+  const entries = new HealthEntries(catalog);
   return [
     {
       path: '/v1/health/service/',
@@ -81,29 +63,16 @@ export function healthRoutes(ctx: HttpContext): Route[] {
           encode() {
             // Same selection as render(); a filter needs the entry objects, so it renders.
             if (filter) return undefined;
-            const node = catalog.node;
-            if (!nodeMetaMatches(req, node)) return EMPTY;
-            const nodeChecks = catalog.nodeChecks();
-            if (passing && !nodeChecks.every((c) => c.status === 'passing')) return EMPTY;
-            let nodeParts: { node: unknown; checks: unknown[] } | undefined;
-            // Concatenated as bytes: joining ~1 MB of strings and encoding the result costs more.
-            const parts: Buffer[] = [OPEN];
+            if (!nodeMetaMatches(req, catalog.node)) return EMPTY;
+            if (passing && !catalog.nodeChecks().every((c) => c.status === 'passing')) return EMPTY;
+            const selected: SelectedEntry[] = [];
             for (const s of catalog.instancesOf(name)) {
               if (!tags(s)) continue;
               const own = catalog.checksOf(s.id);
               if (passing && !own.every((c) => c.status === 'passing')) continue;
-              let fragment = fragments.get(s);
-              if (!fragment || fragment.node !== node || !sameRecords(fragment.nodeChecks, nodeChecks) || !sameRecords(fragment.own, own)) {
-                nodeParts ??= { node: nodeShape(node), checks: shapes(nodeChecks) };
-                const entry = { Node: nodeParts.node, Service: nodeServiceShape(s), Checks: [...nodeParts.checks, ...shapes(own)] };
-                fragment = { node, nodeChecks: [...nodeChecks], own, json: Buffer.from(JSON.stringify(entry)) };
-                fragments.set(s, fragment);
-              }
-              if (parts.length > 1) parts.push(COMMA);
-              parts.push(fragment.json);
+              selected.push({ instance: s, own });
             }
-            parts.push(CLOSE);
-            return Buffer.concat(parts);
+            return entries.encode(`${name.toLowerCase()}\u0000${cacheQueryKey(req.query)}`, selected);
           },
           render() {
             if (!nodeMetaMatches(req, catalog.node)) return [];

@@ -1,0 +1,154 @@
+/**
+ * The compact JSON of `/v1/health/service/:name` answers, built from cached pieces so that a
+ * change re-encodes only what it touched (D81):
+ * - one shared node piece: the `Node` object and the node checks (serfHealth and node-level
+ *   checks), encoded once per change of the node or of a node check;
+ * - one piece per instance: its `Service` object and its own checks, cached per instance record
+ *   and valid while the instance record and its check records are the same objects (records are
+ *   immutable: every change, an output-only one included, replaces the record);
+ * - blocks of {@link BLOCK} consecutive entries, concatenated once and reused while their
+ *   pieces are the same; the answer is the list of blocks, written to the socket as they are
+ *   (no copy into one buffer).
+ * The bytes are exactly `JSON.stringify` of the entries the route renders
+ * (`{Node, Service, Checks: [...nodeChecks, ...own]}`, in that key order).
+ */
+import type { Catalog } from '../catalog/catalog.js';
+import type { CheckRecord, InstanceRecord, NodeInfo } from '../catalog/types.js';
+import { checkShape } from './shapes/check-shape.js';
+import { nodeShape } from './shapes/node-shape.js';
+import { nodeServiceShape } from './shapes/service-shape.js';
+
+/** Entries per block. */
+export const BLOCK = 32;
+/** Selections whose blocks are kept (by query); the oldest is dropped beyond this. */
+const MAX_SELECTIONS = 1024;
+
+/** One entry of an answer: an instance and its own checks (sorted by ID, as the catalog gives them). */
+export interface SelectedEntry {
+  readonly instance: InstanceRecord;
+  readonly own: readonly CheckRecord[];
+}
+
+interface NodePiece {
+  readonly node: NodeInfo;
+  readonly nodeChecks: readonly CheckRecord[];
+  /** `{"Node":{…},"Service":` */
+  readonly head: string;
+  /** `,"Checks":[` plus the node checks. */
+  readonly checks: string;
+  readonly hasNodeChecks: boolean;
+}
+
+interface InstancePiece {
+  readonly own: readonly CheckRecord[];
+  /** The `Service` object. */
+  readonly service: string;
+  /** The own checks, comma-separated (no brackets), `''` for none. */
+  readonly checks: string;
+}
+
+interface Block {
+  readonly node: NodePiece;
+  readonly pieces: readonly InstancePiece[];
+  readonly bytes: Buffer;
+}
+
+const OPEN = Buffer.from('[');
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']');
+
+/** Encoded health/service entries of one catalog, cached by piece. */
+export class HealthEntries {
+  readonly #catalog: Catalog;
+  #node: NodePiece | undefined;
+  readonly #instances = new WeakMap<InstanceRecord, InstancePiece>();
+  readonly #selections = new Map<string, Block[]>();
+  /** Counters of the work done (tests check that a change re-encodes what it should, no more). */
+  readonly stats = { nodeEncodes: 0, instanceEncodes: 0, blockJoins: 0 };
+
+  readonly #block: number;
+
+  /** `block`: entries per block (default {@link BLOCK}; tests use small ones). */
+  constructor(catalog: Catalog, block = BLOCK) {
+    this.#catalog = catalog;
+    this.#block = block;
+  }
+
+  /**
+   * The JSON array of the entries, as chunks to send back to back (`[`, the blocks with commas
+   * between them, `]`). `selection` names the query that chose them (its blocks are reused by
+   * the next call with the same selection).
+   */
+  encode(selection: string, entries: readonly SelectedEntry[]): Buffer[] {
+    const node = this.#nodePiece();
+    const previous = this.#selections.get(selection) ?? [];
+    const blocks: Block[] = [];
+    for (let start = 0, b = 0; start < entries.length; start += this.#block, b++) {
+      const end = Math.min(start + this.#block, entries.length);
+      const pieces: InstancePiece[] = [];
+      for (let i = start; i < end; i++) pieces.push(this.#instancePiece(entries[i]!));
+      const old = previous[b];
+      blocks.push(old && old.node === node && samePieces(old.pieces, pieces) ? old : this.#join(node, pieces));
+    }
+    this.#selections.delete(selection);
+    this.#selections.set(selection, blocks);
+    if (this.#selections.size > MAX_SELECTIONS) this.#selections.delete(this.#selections.keys().next().value!);
+    const parts: Buffer[] = [OPEN];
+    for (const block of blocks) {
+      if (parts.length > 1) parts.push(COMMA);
+      parts.push(block.bytes);
+    }
+    parts.push(CLOSE);
+    return parts;
+  }
+
+  #nodePiece(): NodePiece {
+    const node = this.#catalog.node;
+    const nodeChecks = this.#catalog.nodeChecks();
+    const cached = this.#node;
+    if (cached && cached.node === node && sameRecords(cached.nodeChecks, nodeChecks)) return cached;
+    this.stats.nodeEncodes++;
+    const checks = nodeChecks.map((c) => JSON.stringify(checkShape(c, this.#catalog))).join(',');
+    this.#node = {
+      node,
+      nodeChecks: [...nodeChecks],
+      head: `{"Node":${JSON.stringify(nodeShape(node))},"Service":`,
+      checks: `,"Checks":[${checks}`,
+      hasNodeChecks: nodeChecks.length > 0,
+    };
+    return this.#node;
+  }
+
+  #instancePiece({ instance, own }: SelectedEntry): InstancePiece {
+    const cached = this.#instances.get(instance);
+    if (cached && sameRecords(cached.own, own)) return cached;
+    this.stats.instanceEncodes++;
+    const piece: InstancePiece = {
+      own: [...own],
+      service: JSON.stringify(nodeServiceShape(instance)),
+      checks: own.map((c) => JSON.stringify(checkShape(c, this.#catalog))).join(','),
+    };
+    this.#instances.set(instance, piece);
+    return piece;
+  }
+
+  #join(node: NodePiece, pieces: readonly InstancePiece[]): Block {
+    this.stats.blockJoins++;
+    const text = pieces
+      .map((p) => `${node.head}${p.service}${node.checks}${p.checks !== '' && node.hasNodeChecks ? ',' : ''}${p.checks}]}`)
+      .join(',');
+    return { node, pieces, bytes: Buffer.from(text) };
+  }
+}
+
+function samePieces(a: readonly InstancePiece[], b: readonly InstancePiece[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameRecords(a: readonly CheckRecord[], b: readonly CheckRecord[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
