@@ -36,10 +36,11 @@ export function send(reply: FastifyReply, result: ApiReply, query: URLSearchPara
       reply.code(200).send();
       return;
     case 'text':
+      for (const [k, v] of Object.entries(result.headers ?? {})) reply.header(k, v);
       reply
         .code(result.status ?? 200)
         .header('Content-Type', result.contentType)
-        .send(Buffer.from(result.body));
+        .send(typeof result.body === 'string' ? Buffer.from(result.body) : result.body);
       return;
     case 'stream':
       reply.hijack();
