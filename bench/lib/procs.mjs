@@ -151,9 +151,9 @@ export function spawnTracked(name, command, args, ready, limitMs = 20_000, env =
 
 /**
  * Starts `roster serve` (node packages/cli/dist/bin.js serve) on a free port with a fresh data
- * dir under `base`. `nodeArgs` go to node itself (e.g. --cpu-prof).
+ * dir under `base`. `nodeArgs` go to node itself (e.g. --cpu-prof); `args` are more `serve` flags.
  */
-export async function startRoster({ sync = 'full', base, nodeArgs = [], name = `roster (--sync ${sync})` } = {}) {
+export async function startRoster({ sync = 'full', base, nodeArgs = [], args: extraArgs = [], name = `roster (--sync ${sync})` } = {}) {
   const dataDir = tempDir(base, 'roster-bench-serve-');
   const bin = join(root, 'packages/cli/dist/bin.js');
   const args = [
@@ -170,8 +170,9 @@ export async function startRoster({ sync = 'full', base, nodeArgs = [], name = `
     sync,
     '--node-name',
     'bench',
+    ...extraArgs,
   ];
-  const p = spawnTracked(name, process.execPath, args, /listening on (http:\/\/\S+)/);
+  const p = spawnTracked(name, process.execPath, args, /listening on (https?:\/\/\S+)/);
   try {
     const [, url] = await p.started;
     return {
