@@ -108,7 +108,7 @@ export function cpuPreciseMs(pid) {
  * Spawns `command args`, tracks it, and resolves once a stdout line matches `ready` (with the
  * match), rejecting if the process exits first or `limitMs` passes.
  */
-function spawnTracked(name, command, args, ready, limitMs = 20_000, env = process.env) {
+export function spawnTracked(name, command, args, ready, limitMs = 20_000, env = process.env) {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env, cwd: root });
   live.add(child);
   let out = '';
