@@ -1,3 +1,4 @@
+/* global document, MutationObserver */
 // The dashboard in Debian's chromium (playwright-core, headless) against roster serve on
 // 127.0.0.1, bounded in count and time:
 // 1. time to first render of the services view at 1,000 services x 10 instances, from the

@@ -141,9 +141,10 @@ describe.runIf(run)('the dashboard in chromium (ACLs on, default deny)', () => {
     await page.locator('.token-input').fill(WRITE);
     await page.locator('.token-save').click();
     await instance('orders-1').locator('button.maintenance-on:not([disabled])').waitFor();
-    // The operator downgrades the write token; the page still offers the action it was allowed.
-    roster.server.reload({ acl: { tokens: { [READ]: 'read', [WRITE]: 'read' }, defaultPolicy: 'deny' } });
+    // The user asks while the token may write; the operator downgrades it before the confirmation.
     await instance('orders-1').locator('button.maintenance-on').click();
+    await page.locator('.dialog .confirm').waitFor();
+    roster.server.reload({ acl: { tokens: { [READ]: 'read', [WRITE]: 'read' }, defaultPolicy: 'deny' } });
     await page.locator('.dialog .confirm').click();
     const error = page.locator('.action-error');
     await error.waitFor();
