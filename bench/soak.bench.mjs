@@ -88,7 +88,7 @@ if (svgPath !== 'none') {
   writeFileSync(
     svgPath,
     soakSvg(result.samples, {
-      title: `roster serve soak: ${heartbeatsPerSecond} heartbeats/s, ${watchers} watchers, ${churnPerSecond}+${churnPerSecond} reg/dereg/s, ${new Date().toISOString().slice(0, 10)}`,
+      title: `roster serve soak: ${heartbeatsPerSecond} heartbeats/s, ${watchers} watchers, ${churnPerSecond}+${churnPerSecond} reg/dereg/s, ${new Date().toISOString().slice(0, 10)}, load average ${os.loadavg()[0].toFixed(1)}`,
     }),
   );
   console.log(`\nchart: ${svgPath}`);

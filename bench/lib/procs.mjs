@@ -108,7 +108,7 @@ export function cpuPreciseMs(pid) {
  * Spawns `command args`, tracks it, and resolves once a stdout line matches `ready` (with the
  * match), rejecting if the process exits first or `limitMs` passes.
  */
-function spawnTracked(name, command, args, ready, limitMs = 20_000, env = process.env) {
+export function spawnTracked(name, command, args, ready, limitMs = 20_000, env = process.env) {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env, cwd: root });
   live.add(child);
   let out = '';
@@ -151,9 +151,9 @@ function spawnTracked(name, command, args, ready, limitMs = 20_000, env = proces
 
 /**
  * Starts `roster serve` (node packages/cli/dist/bin.js serve) on a free port with a fresh data
- * dir under `base`. `nodeArgs` go to node itself (e.g. --cpu-prof).
+ * dir under `base`. `nodeArgs` go to node itself (e.g. --cpu-prof); `args` are more `serve` flags.
  */
-export async function startRoster({ sync = 'full', base, nodeArgs = [], name = `roster (--sync ${sync})` } = {}) {
+export async function startRoster({ sync = 'full', base, nodeArgs = [], args: extraArgs = [], name = `roster (--sync ${sync})` } = {}) {
   const dataDir = tempDir(base, 'roster-bench-serve-');
   const bin = join(root, 'packages/cli/dist/bin.js');
   const args = [
@@ -170,8 +170,9 @@ export async function startRoster({ sync = 'full', base, nodeArgs = [], name = `
     sync,
     '--node-name',
     'bench',
+    ...extraArgs,
   ];
-  const p = spawnTracked(name, process.execPath, args, /listening on (http:\/\/\S+)/);
+  const p = spawnTracked(name, process.execPath, args, /listening on (https?:\/\/\S+)/);
   try {
     const [, url] = await p.started;
     return {

@@ -233,8 +233,8 @@ export async function runSoak({
         rss: rssOf(pid),
         fds: fdsOf(pid),
         heapUsed: metricValue(text, 'nodejs_heap_size_used_bytes'),
-        loopP99Ms: metricValue(text, 'nodejs_eventloop_lag_p99_seconds') * 1000 - EVENT_LOOP_RESOLUTION_MS,
-        loopMaxMs: metricValue(text, 'nodejs_eventloop_lag_max_seconds') * 1000 - EVENT_LOOP_RESOLUTION_MS,
+        loopP99Ms: Math.max(0, metricValue(text, 'nodejs_eventloop_lag_p99_seconds') * 1000 - EVENT_LOOP_RESOLUTION_MS),
+        loopMaxMs: Math.max(0, metricValue(text, 'nodejs_eventloop_lag_max_seconds') * 1000 - EVENT_LOOP_RESOLUTION_MS),
         ...counts,
       };
       samples.push(s);
@@ -334,7 +334,7 @@ export function soakSvg(samples, { title = 'roster serve soak' } = {}) {
     { key: 'rss', label: 'RSS (MiB)', scale: 1 / 2 ** 20, color: '#1f77b4' },
     { key: 'heapUsed', label: 'heap used (MiB)', scale: 1 / 2 ** 20, color: '#2ca02c' },
     { key: 'fds', label: 'open descriptors', scale: 1, color: '#ff7f0e' },
-    { key: 'loopP99Ms', label: 'event-loop delay p99 (ms)', scale: 1, color: '#d62728' },
+    { key: 'loopP99Ms', label: 'event-loop delay p99 (ms; dashed: the 50 ms limit)', scale: 1, color: '#d62728', limit: 50 },
   ];
   const W = 760;
   const PH = 150;
@@ -355,7 +355,7 @@ export function soakSvg(samples, { title = 'roster serve soak' } = {}) {
   panels.forEach((p, i) => {
     const top = T + i * (PH + GAP);
     const ys = samples.map((s) => s[p.key] * p.scale).filter((v) => Number.isFinite(v));
-    const hi = Math.max(...ys, 1e-9) * 1.1;
+    const hi = Math.max(...ys, p.limit ?? 0, 1e-9) * 1.1;
     const lo = Math.min(0, ...ys);
     const y = (v) => top + PH - (PH * (v - lo)) / (hi - lo || 1);
     out.push(`<text x="${L}" y="${top - 8}" font-size="12">${esc(p.label)}</text>`);
@@ -368,6 +368,9 @@ export function soakSvg(samples, { title = 'roster serve soak' } = {}) {
     for (let k = 0; k <= 5; k++) {
       const t = (tMax * k) / 5;
       out.push(`<text x="${x(t)}" y="${top + PH + 14}" text-anchor="middle">${t.toFixed(0)} s</text>`);
+    }
+    if (p.limit !== undefined) {
+      out.push(`<line x1="${L}" x2="${W - R}" y1="${y(p.limit)}" y2="${y(p.limit)}" stroke="${p.color}" stroke-dasharray="6 4"/>`);
     }
     const pts = samples
       .filter((s) => Number.isFinite(s[p.key]))

@@ -4,7 +4,8 @@
  * ROSTER_TOKEN / CONSUL_HTTP_TOKEN, `--ca-file` / `--cert-file` / `--key-file` and Consul's
  * CONSUL_CACERT / CONSUL_CLIENT_CERT / CONSUL_CLIENT_KEY; a token on the command line is refused
  * without being echoed; a refused token is exit 1 with the hint where a token goes; bad files
- * name the flag and the path.
+ * name the flag and the path. The TLS flags and etcdctl's variables also against real etcd with
+ * client-certificate auth.
  */
 import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, parseAclConfig, type RosterServer } from '@rosterjs/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTestCertificates, type TestCertificates } from '../../../test-support/etcd.js';
+import { type EtcdCluster, makeTestCertificates, startEtcdCluster, type TestCertificates } from '../../../test-support/etcd.js';
 import { requireBinary } from '../../../test-support/system.js';
 import { ExitCode } from './exit-code.js';
 import { runCli } from './test-support.js';
@@ -167,5 +168,44 @@ describe.runIf(available)('roster commands with TLS and ACL tokens', () => {
     const envCa = await roster(['services'], { CONSUL_CACERT: missing });
     expect(envCa.code).toBe(ExitCode.Usage);
     expect(envCa.stderr).toContain(`CONSUL_CACERT: cannot read ${JSON.stringify(missing)} (ENOENT)`);
+  });
+});
+
+describe.runIf(available && requireBinary('etcd', 'etcd-server', 'CLI etcd TLS suite'))('roster commands with etcd over mutual TLS', () => {
+  let certs: TestCertificates;
+  let cluster: EtcdCluster | undefined;
+  let url = '';
+
+  beforeAll(async () => {
+    certs = await makeTestCertificates();
+    cluster = await startEtcdCluster(1, { tls: { certFile: certs.certFile, keyFile: certs.keyFile, clientCaFile: certs.caFile } });
+    url = `etcd+https://${cluster.endpoints[0]}`;
+  }, 60_000);
+  afterAll(async () => {
+    await cluster?.stop();
+    if (certs) await rm(certs.dir, { recursive: true, force: true });
+  });
+
+  it('register, instances and deregister with --ca-file / --cert-file / --key-file, and with ETCDCTL_CACERT / _CERT / _KEY', async () => {
+    const flags = ['--registry', url, '--ca-file', certs.caFile, '--cert-file', certs.clientCertFile, '--key-file', certs.clientKeyFile];
+    const reg = await runCli(['register', 'inventory', '--port', '9000', '--address', '127.0.0.1', '--id', 'inv-1', ...flags], CLEAN);
+    expect(reg, reg.stderr).toMatchObject({ code: ExitCode.Ok, stdout: 'registered inventory/inv-1 at 127.0.0.1:9000\n' });
+    const env = {
+      ...CLEAN,
+      ROSTER_REGISTRY: url,
+      ETCDCTL_CACERT: certs.caFile,
+      ETCDCTL_CERT: certs.clientCertFile,
+      ETCDCTL_KEY: certs.clientKeyFile,
+    };
+    const list = await runCli(['instances', 'inventory', '--json'], env);
+    expect(list.code, list.stderr).toBe(ExitCode.Ok);
+    expect((JSON.parse(list.stdout) as { instances: { id: string }[] }).instances.map((i) => i.id)).toEqual(['inv-1']);
+    const dereg = await runCli(['deregister', 'inventory', 'inv-1', ...flags], CLEAN);
+    expect(dereg, dereg.stderr).toMatchObject({ code: ExitCode.Ok });
+  });
+
+  it('without the client certificate etcd refuses: exit 4', async () => {
+    const r = await runCli(['instances', 'inventory', '--registry', url, '--ca-file', certs.caFile], CLEAN);
+    expect(r.code, r.stderr).toBe(ExitCode.Unavailable);
   });
 });

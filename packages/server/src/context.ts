@@ -6,6 +6,7 @@ import type { Catalog } from './catalog/catalog.js';
 import type { CheckSupervisor } from './checks/check-supervisor.js';
 import type { Committer } from './commit/committer.js';
 import type { EventStream } from './events/event-stream.js';
+import type { HealthHistory } from './events/health-history.js';
 import type { Metrics } from './metrics/metrics.js';
 import type { ResolvedOptions } from './options.js';
 import type { WatchHub } from './watch/watch-hub.js';
@@ -20,9 +21,13 @@ export interface ServerContext {
   readonly watches: WatchHub;
   readonly checks: CheckSupervisor;
   readonly events: EventStream;
+  /** The last health transitions per instance since start (the dashboard's timeline). */
+  readonly history: HealthHistory;
   readonly metrics: Metrics;
   readonly log: Logger;
   readonly acl: Acl;
+  /** `host:port` the HTTP API listens on (after listen; the configured bind and port before). */
+  readonly listenAddress: () => string;
   /** Server start time (clock ms). */
   readonly startedAt: number;
   /** True once shutdown began: blocking queries are answered at once. */

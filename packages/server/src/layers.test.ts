@@ -20,7 +20,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['store'], // SQLite, and the catalog state loaded from it
   ['commit'], // group commit: Batch and Committer
   ['operations'], // each write as a function over a Batch
-  ['checks', 'blocking', 'events', 'metrics', 'acl', 'tls', 'watch', 'limits'], // services around the core (watch: streaming watches; limits: per-client rate and held queries)
+  ['checks', 'blocking', 'events', 'metrics', 'acl', 'tls', 'watch', 'limits', 'dashboard'], // services around the core (watch: streaming watches; limits: per-client rate and held queries; dashboard: its built files)
   ['dns'], // the DNS edge: reads the catalog, needs nothing of HTTP (its options feed options.ts)
   ['logging'], // the logger (JSON or readable lines) and one line per registry event
   ['options.ts'], // resolved options

@@ -21,6 +21,7 @@ import type { ServerContext } from './context.js';
 import { ServerError, ServerErrorCode } from './errors.js';
 import { type EventListener, EventStream } from './events/event-stream.js';
 import { eventsFromChanges } from './events/events-from-changes.js';
+import { HealthHistory } from './events/health-history.js';
 import type { DnsAddress, DnsServer } from './dns/dns-server.js';
 import { aclAccess } from './dns/acl-access.js';
 import { startDns } from './dns/start-dns.js';
@@ -37,6 +38,8 @@ import { eventsRoutes } from './http/routes/events-routes.js';
 import { watchRoutes } from './http/routes/watch-routes.js';
 import { healthRoutes } from './http/routes/health-routes.js';
 import { statusRoutes } from './http/routes/status-routes.js';
+import { dashboardRoutes } from './http/routes/dashboard-routes.js';
+import { rosterStatusRoutes } from './http/routes/roster-status-routes.js';
 import { Metrics } from './metrics/metrics.js';
 import { atLeast, atMost, createLogger } from './logging/create-logger.js';
 import { logEvents } from './logging/log-events.js';
@@ -124,9 +127,11 @@ export function createServer(options: ServerOptions = {}): RosterServer {
     watches: core.watches,
     checks: core.supervisor,
     events: core.events,
+    history: core.history,
     metrics: core.metrics,
     log: logger,
     acl,
+    listenAddress: () => listenAddressOf(app, opts),
     startedAt: opts.clock.now(),
     closing: shutdown.closing,
     onClose: shutdown.onClose,
@@ -176,6 +181,7 @@ interface Core extends LoadedCatalog {
   readonly waiters: Waiters;
   readonly watches: WatchHub;
   readonly events: EventStream;
+  readonly history: HealthHistory;
   readonly metrics: Metrics;
 }
 
@@ -185,10 +191,15 @@ interface Core extends LoadedCatalog {
  */
 function startCore(opts: ResolvedOptions, loaded: LoadedCatalog, logger: Logger): Core {
   const { store, catalog, reload } = loaded;
-  const metrics = new Metrics(() => catalog);
+  const metrics = new Metrics(
+    () => catalog,
+    () => opts.clock.now(),
+  );
   const waiters = new Waiters(opts.clock, (delta) => metrics.blocking(delta));
   const events = new EventStream((error) => logger.error({ err: error }, 'event listener failed'));
   const watches = new WatchHub({ maxStreams: opts.maxWatchStreams, maxWatchesPerStream: opts.maxWatchesPerStream });
+  const history = new HealthHistory();
+  events.subscribe((event) => history.record(event));
   // The committer and the supervisor refer to each other: onCommit runs only after a flush,
   // which never happens before `supervisor` below exists.
   const committer = new Committer({
@@ -219,7 +230,7 @@ function startCore(opts: ResolvedOptions, loaded: LoadedCatalog, logger: Logger)
     onError: (error, context) => logger.warn({ err: error }, `check supervisor: ${context}`),
   });
   supervisor.startAll();
-  return { ...loaded, committer, supervisor, waiters, watches, events, metrics };
+  return { ...loaded, committer, supervisor, waiters, watches, events, history, metrics };
 }
 
 /** The shutdown flag and the functions to run when shutdown begins. */
@@ -260,10 +271,19 @@ function apiRouter(http: HttpContext): Router {
     ...eventsRoutes(http),
     ...(http.options.watchStreams ? watchRoutes(http) : []),
     ...aclRoutes(http),
+    ...rosterStatusRoutes(http, VERSION),
+    ...dashboardRoutes(),
   ]) {
     router.add(route);
   }
   return router;
+}
+
+/** `host:port` the app listens on (IPv6 in brackets); the configured bind and port before listen. */
+function listenAddressOf(app: FastifyInstance, opts: ResolvedOptions): string {
+  const info = app.server.address();
+  const port = typeof info === 'object' && info !== null ? info.port : opts.port;
+  return `${opts.bind.includes(':') ? `[${opts.bind}]` : opts.bind}:${port}`;
 }
 
 /** What {@link rosterServer} puts behind the public object. */

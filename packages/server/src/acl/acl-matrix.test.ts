@@ -1,9 +1,11 @@
 /**
  * The authorization matrix: routes × {no token, anonymous with read-all, read `orders*`, write
  * `orders` only, operator, management, unknown token} → status and filtered body, Consul's
- * precedence and texts (spec consul-acl.md §6–§8), blocking queries included. In process
- * (inject); the same server code answers sockets (serve-security.e2e.test.ts).
+ * precedence and texts (spec consul-acl.md §6–§8), blocking queries and the event stream
+ * included. In process (inject), except the event stream, read over real sockets; the same
+ * server code answers sockets (serve-security.e2e.test.ts).
  */
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAclConfig } from './acl-config.js';
 import { closeAll, type TestServer, testServer } from '../testing/test-server.test-helper.js';
@@ -172,6 +174,26 @@ describe.each(WHO)('token: %s', (who) => {
     else expectDenied(node, who, 'node:write', 'node-a');
   });
 
+  it('a held blocking query (health/service/orders, agent/services) answers filtered when it wakes', async () => {
+    const first = await req(who, 'GET', '/v1/health/service/orders');
+    if (ACL_NOT_FOUND(who)) return expect(first.statusCode).toBe(403);
+    const index = Number(first.headers['x-consul-index']);
+    const held = req(who, 'GET', `/v1/health/service/orders?index=${index}&wait=5m`);
+    const agentFirst = await req(who, 'GET', '/v1/agent/services');
+    const agentHeld = req(who, 'GET', `/v1/agent/services?index=${agentFirst.headers['x-consul-index']}&wait=5m`);
+    await new Promise((r) => setTimeout(r, 20));
+    const mgmt = { 'x-consul-token': 'secret-management' };
+    const flip = (await serverOf(who).req('GET', '/v1/agent/checks', undefined, mgmt)).json() as Record<string, { Status: string }>;
+    const verb = flip['ttl-orders-1']?.Status === 'critical' ? 'pass' : 'fail';
+    expect((await serverOf(who).req('PUT', `/v1/agent/check/${verb}/ttl-orders-1`, undefined, mgmt)).statusCode).toBe(200);
+    const r = await held;
+    expect(r.statusCode).toBe(200);
+    expect(Number(r.headers['x-consul-index'])).toBeGreaterThan(index);
+    expect(r.json()).toHaveLength(VISIBLE[who].includes('orders') ? 1 : 0);
+    const a = await agentHeld;
+    expect([...new Set(Object.values(a.json() as Record<string, { Service: string }>).map((x) => x.Service))].sort()).toEqual(visible);
+  });
+
   it('status is public; acl/token/self answers as Consul 1.15', async () => {
     expect((await req(who, 'GET', '/v1/status/leader')).statusCode).toBe(200);
     const self = await req(who, 'GET', '/v1/acl/token/self');
@@ -218,5 +240,96 @@ describe('blocking queries', () => {
     });
     expect(r.statusCode).toBe(403);
     expect(r.body).toBe('ACL not found');
+  });
+});
+
+describe('the event stream (GET /v1/roster/events) over real sockets', () => {
+  /** Opens the stream with the identity's token (header, Bearer or ?token=, by turn); resolves with status and the whole body once it ends. */
+  function openStream(port: number, who: Who, way: number): { head: Promise<number>; body: Promise<string> } {
+    const secret = SECRET[who];
+    const headers: Record<string, string> = {};
+    let path = '/v1/roster/events';
+    if (secret !== undefined && way % 3 === 0) headers['x-consul-token'] = secret;
+    if (secret !== undefined && way % 3 === 1) headers.authorization = `Bearer ${secret}`;
+    if (secret !== undefined && way % 3 === 2) path += `?token=${secret}`;
+    let resolveHead!: (status: number) => void;
+    const head = new Promise<number>((r) => (resolveHead = r));
+    const body = new Promise<string>((resolve, reject) => {
+      const req = http.get({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
+        resolveHead(res.statusCode ?? 0);
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve(text));
+        res.on('error', () => resolve(text));
+      });
+      req.on('error', reject);
+    });
+    return { head, body };
+  }
+
+  /** The services named by the stream's events, in order. */
+  const servicesOf = (sse: string) =>
+    sse
+      .split('\n\n')
+      .filter((block) => block.startsWith('id: '))
+      .map((block) => {
+        const data = JSON.parse(/^data: (.*)$/m.exec(block)![1]!) as { type: string; service?: string; instance?: { service: string } };
+        return data.type === 'register' ? data.instance!.service : data.service!;
+      });
+
+  it('each identity receives only the events of services it may read; an unknown token gets 403 ACL not found', async () => {
+    const base = { default_policy: 'deny', policies, tokens };
+    const servers = {
+      plain: testServer({ acl: parseAclConfig(base) }),
+      anonRead: testServer({ acl: parseAclConfig({ ...base, anonymous_policies: ['read-all'] }) }),
+    };
+    const mgmt = { 'x-consul-token': 'secret-management' };
+    const streams = new Map<Who, { head: Promise<number>; body: Promise<string> }>();
+    for (const [name, t] of Object.entries(servers)) {
+      const { port } = await t.server.listen();
+      for (const [i, who] of WHO.entries()) {
+        if ((who === 'anonRead') !== (name === 'anonRead')) continue;
+        streams.set(who, openStream(port, who, i));
+      }
+    }
+    for (const who of WHO) expect(await streams.get(who)!.head, who).toBe(who === 'unknown' ? 403 : 200);
+    // The same changes on both servers: a register, health changes, a deregister, across the three services.
+    for (const t of Object.values(servers)) {
+      const put = async (url: string, body?: unknown) => expect((await t.req('PUT', url, body, mgmt)).statusCode).toBe(200);
+      await put('/v1/agent/service/register', { ID: 'orders-1', Name: 'orders', Port: 80, Check: { TTL: '30s', CheckID: 'ttl-orders-1' } });
+      await put('/v1/agent/service/register', {
+        ID: 'orders-v2-1',
+        Name: 'orders-v2',
+        Port: 80,
+        Check: { TTL: '30s', CheckID: 'ttl-orders-v2-1' },
+      });
+      await put('/v1/agent/service/register', {
+        ID: 'billing-1',
+        Name: 'billing',
+        Port: 80,
+        Check: { TTL: '30s', CheckID: 'ttl-billing-1' },
+      });
+      await put('/v1/agent/check/pass/ttl-orders-1');
+      await put('/v1/agent/check/pass/ttl-billing-1');
+      await put('/v1/agent/check/pass/ttl-orders-v2-1');
+      await put('/v1/agent/service/deregister/billing-1');
+      await put('/v1/agent/service/deregister/orders-v2-1');
+    }
+    // Shutting the servers down ends every stream: each body is then complete.
+    await servers.plain.close();
+    await servers.anonRead.close();
+    const all = ['orders', 'orders-v2', 'billing', 'orders', 'billing', 'orders-v2', 'billing', 'orders-v2'];
+    for (const who of WHO) {
+      const body = await streams.get(who)!.body;
+      if (who === 'unknown') {
+        expect(body).toBe('ACL not found');
+        continue;
+      }
+      expect(servicesOf(body), who).toEqual(all.filter((s) => VISIBLE[who].includes(s)));
+      // Nothing of an invisible service leaks, not even in another event's data.
+      for (const hidden of ['billing', 'orders-v2'].filter((x) => !VISIBLE[who].includes(x)))
+        expect(body, who).not.toContain(`"${hidden}"`);
+    }
   });
 });

@@ -56,6 +56,11 @@ export class AclIdentity {
     return this.#authorizer === undefined || this.#authorizer.manageAll;
   }
 
+  /** True when the token may read every service and node: list reads need no filtering (Authorizer.readsAll). */
+  get readsAll(): boolean {
+    return this.#authorizer === undefined || this.#authorizer.readsAll;
+  }
+
   /** May the token do `level` on `resource` `name`? */
   allows(resource: AclResource, name: string, level: AccessLevel): boolean {
     return this.#authorizer === undefined || this.#authorizer.allows(resource, name, level);

@@ -79,3 +79,24 @@ describe('ACL file validation', () => {
     expect(a.defaultPolicy).toBe('deny');
   });
 });
+
+describe('readsAll', () => {
+  const rules = (json: object) => mergeRules([parsePolicyRules(json, 'p')]);
+  it.each([
+    [{ service_prefix: { '': { policy: 'read' } }, node_prefix: { '': { policy: 'read' } } }, 'deny', true],
+    [
+      { service_prefix: { '': { policy: 'write' } }, node_prefix: { '': { policy: 'read' } }, service: { web: { policy: 'read' } } },
+      'deny',
+      true,
+    ],
+    [{ service_prefix: { '': { policy: 'read' } } }, 'deny', false],
+    [{ service_prefix: { '': { policy: 'read' } } }, 'allow', true],
+    [{ service_prefix: { '': { policy: 'read' }, bi: { policy: 'deny' } }, node_prefix: { '': { policy: 'read' } } }, 'deny', false],
+    [{ service: { billing: { policy: 'deny' } } }, 'allow', false],
+    [{ service_prefix: { orders: { policy: 'read' } }, node_prefix: { '': { policy: 'read' } } }, 'deny', false],
+    [{}, 'allow', true],
+  ] as const)('%j with default %s → %s', (json, defaultPolicy, want) => {
+    expect(new Authorizer(rules(json), defaultPolicy, false).readsAll).toBe(want);
+  });
+  it('management reads all', () => expect(new Authorizer(rules({}), 'deny', true).readsAll).toBe(true));
+});

@@ -15,6 +15,7 @@ export class Authorizer {
   readonly #manageAll: boolean;
   /** Prefix labels per kind, longest first. */
   readonly #prefixes: Readonly<Record<LabelledResource, readonly [string, Disposition][]>>;
+  readonly #readsAll: boolean;
 
   /**
    * @param rules the token's merged rules.
@@ -27,6 +28,23 @@ export class Authorizer {
     this.#manageAll = manageAll;
     const sorted = (m: ReadonlyMap<string, Disposition>) => [...m].sort((a, b) => b[0].length - a[0].length);
     this.#prefixes = { service: sorted(rules.prefix.service), node: sorted(rules.prefix.node), agent: sorted(rules.prefix.agent) };
+    this.#readsAll = manageAll || (this.#readsEvery(rules, 'service') && this.#readsEvery(rules, 'node'));
+  }
+
+  /**
+   * True when this token may read every service and every node, whatever their names (no
+   * `deny` rule, and a `""` prefix rule or the default policy allows the rest): list reads then
+   * need no filtering, and may be answered from the unfiltered response cache.
+   */
+  get readsAll(): boolean {
+    return this.#readsAll;
+  }
+
+  #readsEvery(rules: PolicyRules, resource: 'service' | 'node'): boolean {
+    const dispositions = [...rules.exact[resource].values(), ...rules.prefix[resource].values()];
+    if (dispositions.includes('deny')) return false;
+    const root = rules.prefix[resource].get('');
+    return root === 'read' || root === 'write' || this.#allowByDefault;
   }
 
   /** True when the token holds `global-management`. */

@@ -5,6 +5,7 @@
  * synchronous turn, so no request ever sees a change that is not committed.
  */
 import type { HealthStatus } from '@rosterjs/roster';
+import { addId, type IdSet, idsOf, removeId } from './id-set.js';
 import { type IndexKey, Indexes, type IndexSnapshot } from './indexes.js';
 import { RecordCompactor } from './record-compactor.js';
 import { type CheckRecord, type NodeInfo, SERF_HEALTH_CHECK_ID, STATIC_DEFINITION, type InstanceRecord } from './types.js';
@@ -30,8 +31,8 @@ export class Catalog {
    * into a copy (the list is never changed in place), an added or removed one drops the list.
    */
   readonly #sorted = new Map<string, readonly InstanceRecord[]>();
-  /** Service ID → IDs of its checks. */
-  readonly #checksOf = new Map<string, Set<string>>();
+  /** Service ID → IDs of its checks (one ID as a plain string: catalog/id-set.ts). */
+  readonly #checksOf = new Map<string, IdSet>();
   #serfHealth: CheckRecord;
   /** Per index key: a counter moved by every change of what the key covers, output included. */
   readonly #content = new Map<IndexKey, number>();
@@ -144,19 +145,17 @@ export class Catalog {
   nodeChecks(): readonly CheckRecord[] {
     if (this.#nodeChecks) return this.#nodeChecks;
     const out = [this.#serfHealth];
-    const own = this.#checksOf.get('');
-    if (own) for (const id of own) out.push(this.#checks.get(id)!);
+    for (const id of idsOf(this.#checksOf, '')) out.push(this.#checks.get(id)!);
     this.#nodeChecks = out.sort((a, b) => compare(a.id, b.id));
     return this.#nodeChecks;
   }
 
   /** Checks of one service instance, sorted by ID. */
   checksOf(serviceId: string): CheckRecord[] {
-    const ids = this.#checksOf.get(serviceId);
-    if (!ids || serviceId === '') return [];
+    if (serviceId === '') return [];
     const out: CheckRecord[] = [];
-    for (const id of ids) out.push(this.#checks.get(id)!);
-    return out.sort((a, b) => compare(a.id, b.id));
+    for (const id of idsOf(this.#checksOf, serviceId)) out.push(this.#checks.get(id)!);
+    return out.length > 1 ? out.sort((a, b) => compare(a.id, b.id)) : out;
   }
 
   /**
@@ -196,12 +195,7 @@ export class Catalog {
     if (record.serviceId === '' || previous?.serviceId === '') this.#nodeChecks = undefined;
     if (previous && previous.serviceId !== record.serviceId) this.#unlinkCheck(previous);
     this.#checks.set(record.id, record);
-    let ids = this.#checksOf.get(record.serviceId);
-    if (!ids) {
-      ids = new Set();
-      this.#checksOf.set(record.serviceId, ids);
-    }
-    ids.add(record.id);
+    addId(this.#checksOf, record.serviceId, record.id);
     return record;
   }
 
@@ -245,9 +239,7 @@ export class Catalog {
   }
 
   #unlinkCheck(record: CheckRecord): void {
-    const ids = this.#checksOf.get(record.serviceId);
-    ids?.delete(record.id);
-    if (ids?.size === 0) this.#checksOf.delete(record.serviceId);
+    removeId(this.#checksOf, record.serviceId, record.id);
   }
 }
 

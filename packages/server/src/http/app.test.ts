@@ -60,7 +60,7 @@ describe('routing and methods', () => {
     expect(r.statusCode).toBe(404);
     expect(r.body).toBe('Invalid URL path: not a recognized HTTP API endpoint\n');
     expect((await t.req('GET', '/')).statusCode).toBe(200);
-    expect((await t.req('GET', '/ui/x')).statusCode).toBe(404);
+    expect((await t.req('GET', '/no-such/x')).statusCode).toBe(404);
     expect((await t.req('GET', '/v1/agent/service/%zz')).statusCode).toBe(400);
   });
 

@@ -202,9 +202,16 @@ function parseTarget(url: string): Target | ApiError {
   }
 }
 
-/** A path no route owns: the root's greeting, else Consul's two 404 texts. */
+/**
+ * A path no route owns: the root sends a browser (a GET accepting text/html) to the dashboard at
+ * /ui/ and answers anything else with its greeting; other paths get Consul's two 404 texts.
+ */
 function answerUnrouted(request: FastifyRequest, reply: FastifyReply, path: string): void {
   request.rosterRoute = 'not-found';
+  if (path === '/' && request.method === 'GET' && /\btext\/html\b/.test(request.headers.accept ?? '')) {
+    reply.code(302).header('Location', '/ui/').send();
+    return;
+  }
   if (path === '/') return sendText(reply, 200, 'roster serve: a Consul-compatible service registry. The API is under /v1/.\n');
   if (path.startsWith('/v1/'))
     return sendError(reply, new ApiError(ServerErrorCode.NotFound, 'Invalid URL path: not a recognized HTTP API endpoint\n'));

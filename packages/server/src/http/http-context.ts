@@ -8,6 +8,8 @@ import { ResponseCache } from './response-cache.js';
 export interface HttpContext extends ServerContext {
   /** Encoded answers of the hot reads. */
   readonly responses: ResponseCache;
+  /** Open streaming answers (event streams): the registry view's watchers. */
+  readonly streams: { open: number };
   /** Requests per client; undefined when rate limiting is off. */
   readonly rate: RateLimiter | undefined;
   /** Held blocking queries and event streams per client. */
@@ -22,5 +24,6 @@ export function httpContext(ctx: ServerContext): HttpContext {
     responses: new ResponseCache(),
     rate: rateLimit === undefined ? undefined : new RateLimiter(rateLimit, clock),
     holds: new ClientHolds(maxHeldQueriesPerClient),
+    streams: { open: 0 },
   };
 }

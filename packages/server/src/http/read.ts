@@ -80,6 +80,9 @@ export async function blockingRead(ctx: HttpContext, req: ApiRequest, spec: Read
   checkDatacenter(ctx, req);
   parseConsistency(req.query);
   const params = parseBlockingParams(req.query, ctx.options.random);
+  // Computed before any hold: a woken query only looks its answer up (one encoding per change,
+  // shared by every query that wakes for it).
+  const key = spec.cache ? `${spec.cache.key}\u0000${cacheQueryKey(req.query)}` : '';
   if (params.index > 0 && !ctx.closing() && params.index <= ctx.catalog.indexes.current && spec.index() <= params.index) {
     checkHoldCapacity(ctx, req);
     const hold = ctx.waiters.hold(spec.keys, params.index, spec.index, params.waitMs);
@@ -89,7 +92,6 @@ export async function blockingRead(ctx: HttpContext, req: ApiRequest, spec: Read
   }
   const index = spec.index();
   if (!spec.cache) return { kind: 'json', body: spec.render(), index };
-  const key = `${spec.cache.key}\u0000${cacheQueryKey(req.query)}`;
   const version = ctx.catalog.contentVersion(spec.cache.contentKey);
   let encoded = ctx.responses.get(key, version);
   if (!encoded) {

@@ -55,8 +55,14 @@ export type ApiReply =
     }
   /** 200 with an empty body (agent writes). */
   | { readonly kind: 'empty' }
-  /** A text body (metrics, plain answers). */
-  | { readonly kind: 'text'; readonly body: string; readonly contentType: string; readonly status?: number }
+  /** A text or file body (metrics, plain answers, the dashboard's files), with extra headers. */
+  | {
+      readonly kind: 'text';
+      readonly body: string | Buffer;
+      readonly contentType: string;
+      readonly status?: number;
+      readonly headers?: Record<string, string>;
+    }
   /** The handler takes over the raw response (server-sent events). */
   | { readonly kind: 'stream'; readonly start: (res: ServerResponse) => void }
   /** Nothing to send: the client already went away. */

@@ -4,6 +4,10 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Catalog } from '../catalog/catalog.js';
+import { RateMeter } from './rate-meter.js';
+
+/** Routes that renew or set a TTL check (counted by {@link Metrics.ttlRenewals}). */
+const TTL_ROUTES = new Set(['agent/check/pass', 'agent/check/warn', 'agent/check/fail', 'agent/check/update']);
 
 /** The server's metrics. */
 export class Metrics {
@@ -16,9 +20,15 @@ export class Metrics {
   readonly #requestChildren = new Map<string, { observe(value: number): void }>();
   readonly #commit: Histogram;
   readonly #commitOps: Histogram;
+  /** Accepted TTL updates (pass/warn/fail/update) per second, for the dashboard's registry view. */
+  readonly ttlRenewals: RateMeter;
 
-  /** @param catalog read at scrape time for the instance counts. */
-  constructor(catalog: () => Catalog) {
+  /**
+   * @param catalog read at scrape time for the instance counts.
+   * @param now the clock (ms) of the TTL renewal rate.
+   */
+  constructor(catalog: () => Catalog, now: () => number = Date.now) {
+    this.ttlRenewals = new RateMeter(now);
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     new Gauge({
@@ -95,6 +105,7 @@ export class Metrics {
       this.#requestChildren.set(key, child);
     }
     child.observe(seconds);
+    if (status === 200 && TTL_ROUTES.has(route)) this.ttlRenewals.mark();
   }
 
   /** One store commit. */

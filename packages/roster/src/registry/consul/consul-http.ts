@@ -12,6 +12,7 @@ import {
   RegistryUnavailableError,
   type RosterError,
 } from '../../errors.js';
+import { tlsHint } from './tls-hint.js';
 
 /** One answer from Consul. */
 export interface ConsulResponse {
@@ -82,6 +83,7 @@ export class ConsulHttp {
   readonly #timeoutMs: number;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
+  readonly #clientCertificate: boolean;
 
   constructor(options: ConsulHttpOptions) {
     this.#base = new URL(options.baseUrl);
@@ -89,6 +91,8 @@ export class ConsulHttp {
     this.#dc = options.datacenter;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#ownsDispatcher = options.dispatcher === undefined;
+    // A caller's own dispatcher may carry a client certificate we cannot see.
+    this.#clientCertificate = options.tls?.cert !== undefined || options.dispatcher !== undefined;
     this.#dispatcher =
       options.dispatcher ??
       new Agent({ keepAliveTimeout: 30_000, connections: 64, pipelining: 1, ...(options.tls ? { connect: { ...options.tls } } : {}) });
@@ -140,7 +144,9 @@ export class ConsulHttp {
     } catch (error) {
       if (req.signal?.aborted) throw new AbortedError(req.signal.reason);
       if (error instanceof RegistryUnavailableError) throw error;
-      const reason = timeout.aborted ? `timed out after ${timeoutMs} ms` : (error as Error).message;
+      const reason = timeout.aborted
+        ? `timed out after ${timeoutMs} ms`
+        : `${(error as Error).message}${tlsHint(error, url.protocol, this.#clientCertificate)}`;
       throw new RegistryUnavailableError(`${req.method} ${url.origin}${req.path}: ${reason}`, { cause: error });
     }
   }
@@ -172,7 +178,8 @@ export class ConsulHttp {
       return { status: 200, headers: res.headers, body: res.body as AsyncIterable<Buffer>, text: '' };
     } catch (error) {
       if (req.signal.aborted) throw new AbortedError(req.signal.reason);
-      throw new RegistryUnavailableError(`GET ${url.origin}${req.path}: ${(error as Error).message}`, { cause: error });
+      const hint = tlsHint(error, url.protocol, this.#clientCertificate);
+      throw new RegistryUnavailableError(`GET ${url.origin}${req.path}: ${(error as Error).message}${hint}`, { cause: error });
     }
   }
 

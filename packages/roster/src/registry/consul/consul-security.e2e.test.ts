@@ -208,6 +208,7 @@ describe.runIf(available)('Consul backend against roster serve with mutual TLS a
     const error = await r.list('orders').catch((e: unknown) => e);
     expect(error).toMatchObject({ code: ErrorCode.RegistryUnavailable });
     expect((error as Error).message).toContain('127.0.0.1');
+    expect((error as Error).message).toMatch(/verify-incoming closes connections without a client certificate: tls\.certFile/);
     expect((error as Error).message).not.toContain(WRITE);
     // Without the CA, the server's certificate is not trusted.
     const untrusting = track(
@@ -215,7 +216,13 @@ describe.runIf(available)('Consul backend against roster serve with mutual TLS a
     );
     await expect(untrusting.list('orders')).rejects.toMatchObject({
       code: ErrorCode.RegistryUnavailable,
-      message: expect.stringMatching(/certificate|self[- ]signed|verify/i),
+      message: expect.stringMatching(/self[- ]signed certificate.*give the CA that signed it: tls\.caFile, --ca-file or CONSUL_CACERT/),
+    });
+    // Plain http to a TLS port: the hint says to use https.
+    const plain = track(connect(url.replace('consul+https', 'consul'), { consul: { timeoutMs: 5000 } }));
+    await expect(plain.list('orders')).rejects.toMatchObject({
+      code: ErrorCode.RegistryUnavailable,
+      message: expect.stringMatching(/use an https:\/\/ or consul\+https:\/\/ URL/),
     });
   });
 

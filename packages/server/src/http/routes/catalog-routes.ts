@@ -27,8 +27,8 @@ export function catalogRoutes(ctx: HttpContext): Route[] {
         return blockingRead(ctx, req, {
           keys: ['services'],
           index: () => indexes().forTable('services'),
-          // The cached bytes are the unfiltered answer: only for tokens that see everything.
-          ...(req.acl.all ? { cache: { key: 'catalog/services', contentKey: 'services' } } : {}),
+          // The cached bytes are the unfiltered answer: only for tokens that may read everything.
+          ...(req.acl.readsAll ? { cache: { key: 'catalog/services', contentKey: 'services' } } : {}),
           render() {
             const out: Record<string, string[]> = {};
             if (!nodeMetaMatches(req, catalog.node)) return out;

@@ -34,6 +34,7 @@ export function eventsRoutes(ctx: HttpContext): Route[] {
               'X-Consul-Index': String(Math.max(1, ctx.catalog.indexes.current)),
             });
             res.write(`: roster events, index ${ctx.catalog.indexes.current}\n\n`);
+            ctx.streams.open++;
             const unsubscribe = ctx.events.subscribe((event) => {
               if (!visible(event.type === 'register' ? event.instance.service : event.service)) return;
               res.write(`id: ${event.index}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
@@ -41,7 +42,11 @@ export function eventsRoutes(ctx: HttpContext): Route[] {
             const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), SSE_KEEPALIVE_MS);
             keepAlive.unref();
             let removeOnClose = () => {};
+            let ended = false;
             const end = () => {
+              if (ended) return;
+              ended = true;
+              ctx.streams.open--;
               removeOnClose();
               unsubscribe();
               clearInterval(keepAlive);

@@ -25,7 +25,6 @@ import type { ApiReply, ApiRequest, Route } from '../route.js';
 import { checkShape } from '../shapes/check-shape.js';
 import { nodeShape } from '../shapes/node-shape.js';
 import { nodeServiceShape } from '../shapes/service-shape.js';
-import { joinEncoded } from '../encode-json.js';
 
 /** Milliseconds between keep-alive lines. */
 export const WATCH_KEEPALIVE_MS = 15_000;
@@ -33,6 +32,9 @@ export const WATCH_KEEPALIVE_MS = 15_000;
 export const MAX_WATCH_NAME = 256;
 /** Most `service` parameters on the opening request. */
 export const MAX_OPEN_SERVICES = 1000;
+
+/** Encoded lines kept (one per watched service name). */
+const MAX_CACHED_LINES = 10_000;
 
 const NEWLINE = Buffer.from('\n');
 
@@ -71,17 +73,18 @@ export function watchRoutes(ctx: HttpContext): Route[] {
       Checks: [...nodeChecks, ...catalog.checksOf(s.id).map((c) => checkShape(c, catalog))],
     }));
   };
-  /** The line of a service every reader that may read it gets: encoded once per change, shared by every stream. */
+  /**
+   * The line of a service every reader that may read it gets: encoded once per change (per
+   * content version), shared by every stream. Bounded: cleared when it holds MAX_CACHED_LINES.
+   */
+  const lines = new Map<string, { version: string; line: Buffer }>();
   const sharedLine = (name: string): Buffer => {
-    const key = `roster/watch\u0000${name}`;
     const version = catalog.contentVersion(serviceKey(name));
-    // Only Buffers are cached under this key (joinEncoded returns a Buffer as it is).
-    const cached = ctx.responses.get(key, version);
-    let line = cached === undefined ? undefined : joinEncoded(cached);
-    if (!line) {
-      line = render(name, entriesOf(name));
-      ctx.responses.set(key, version, line);
-    }
+    const cached = lines.get(name);
+    if (cached?.version === version) return cached.line;
+    if (lines.size >= MAX_CACHED_LINES) lines.clear();
+    const line = render(name, entriesOf(name));
+    lines.set(name, { version, line });
     return line;
   };
 
