@@ -34,7 +34,7 @@ import { memoryRegistry } from '../registry/memory.js';
 import type { Registry } from '../registry/registry.js';
 import { Resolver } from '../resolver/resolver.js';
 import { validateRegistration } from '../validate.js';
-import { widerTargets } from './wider-targets.js';
+import { widerTargets } from './test-support-wider.js';
 
 export const CASE_LIMIT_MS = 3000;
 const seed = Number(process.env.SEED ?? Date.now() % 2 ** 31);

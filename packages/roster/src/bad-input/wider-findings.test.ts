@@ -1,5 +1,5 @@
 /**
- * Regression tests for the defects the widened bad-input suite found (wider-targets.ts; seeds
+ * Regression tests for the defects the widened bad-input suite found (test-support-wider.ts; seeds
  * 12345, 777, 99, 31337). Each was a raw TypeError or RangeError (one an uncaught exception that
  * killed the process) where a roster error naming the argument belongs.
  */
