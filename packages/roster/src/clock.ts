@@ -2,6 +2,7 @@
  * Time as a dependency. Everything in roster that waits, expires or measures takes a Clock,
  * so tests can drive it with {@link FakeClock} from `roster/testing` instead of sleeping.
  */
+import { InvalidArgumentError } from './errors.js';
 
 /** Opaque handle returned by {@link Clock.setTimeout}. */
 export type TimerHandle = { readonly __timer: unique symbol } | object;
@@ -32,8 +33,22 @@ export const systemClock: Clock = {
   },
 };
 
-/** Resolves after `ms` on `clock`, or rejects with the signal's reason when it aborts. */
+/**
+ * Resolves after `ms` on `clock`, or rejects with the signal's reason when it aborts.
+ * Rejects with InvalidArgumentError naming `clock`, `ms` (0 … 2³¹−1) or `signal` when bad.
+ */
 export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+  // Checked before anything is scheduled: a bad argument is a rejected InvalidArgumentError.
+  const c = clock as Partial<Clock> | null | undefined;
+  if (typeof c !== 'object' || c === null || typeof c.setTimeout !== 'function' || typeof c.clearTimeout !== 'function') {
+    return Promise.reject(new InvalidArgumentError('clock', 'must be a Clock ({ now, setTimeout, clearTimeout })'));
+  }
+  if (typeof ms !== 'number' || !(ms >= 0 && ms <= MAX_TIMER_MS)) {
+    return Promise.reject(new InvalidArgumentError('ms', `must be a number of milliseconds from 0 to ${MAX_TIMER_MS}`));
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    return Promise.reject(new InvalidArgumentError('signal', 'must be an AbortSignal'));
+  }
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(signal.reason);

@@ -2,6 +2,7 @@
  * Durations in Go's syntax, as Consul and its clients write them (`10s`, `1m30s`, `120000ms`).
  * roster's own API takes milliseconds or such a string; the Consul wire uses nanoseconds.
  */
+import { InvalidArgumentError } from './errors.js';
 
 const UNIT_NS: Record<string, bigint> = {
   ns: 1n,
@@ -81,8 +82,15 @@ export function formatGoDuration(nanoseconds: bigint | number): string {
   return `${sign}${seconds}`;
 }
 
-/** Milliseconds (possibly fractional) to Go's string form. */
+/**
+ * Milliseconds (possibly fractional) to Go's string form.
+ * @throws InvalidArgumentError naming `ms` for anything but a finite number (beyond ±2⁶³ ns Go
+ *   cannot write it either).
+ */
 export function formatMs(ms: number): string {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || Math.abs(ms) > 9.2e12) {
+    throw new InvalidArgumentError('ms', `must be a finite number of milliseconds, got ${typeof ms === 'number' ? ms : typeof ms}`);
+  }
   return formatGoDuration(BigInt(Math.round(ms * 1_000_000)));
 }
 

@@ -40,7 +40,10 @@ export class RosterError extends Error {
   declare readonly [BRAND]: true;
 
   constructor(code: ErrorCode, message: string, retryable: boolean, options: RosterErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // String(): a message or option of the wrong type (a Symbol, null options) must not turn
+    // the error being built into a TypeError.
+    const cause = typeof options === 'object' && options !== null ? options.cause : undefined;
+    super(String(message), cause === undefined ? undefined : { cause });
     this.name = new.target.name;
     this.code = code;
     this.retryable = retryable;
@@ -61,8 +64,8 @@ export class InvalidArgumentError extends RosterError {
   /** Path of the offending field, e.g. `port` or `checks[1].timeout`. */
   readonly field: string;
   constructor(field: string, problem: string, options?: RosterErrorOptions) {
-    super(ErrorCode.InvalidArgument, `${field}: ${problem}`, false, options);
-    this.field = field;
+    super(ErrorCode.InvalidArgument, `${String(field)}: ${String(problem)}`, false, options);
+    this.field = String(field);
   }
 }
 
@@ -77,8 +80,8 @@ export class NotFoundError extends RosterError {
 export class NoInstancesError extends RosterError {
   readonly service: string;
   constructor(service: string, detail = 'no healthy instance', options?: RosterErrorOptions) {
-    super(ErrorCode.NoInstances, `${service}: ${detail}`, true, options);
-    this.service = service;
+    super(ErrorCode.NoInstances, `${String(service)}: ${String(detail)}`, true, options);
+    this.service = String(service);
   }
 }
 
@@ -107,7 +110,7 @@ export class TimeoutError extends RosterError {
 export class RetriesExhaustedError extends RosterError {
   readonly attempts: number;
   constructor(attempts: number, options?: RosterErrorOptions) {
-    super(ErrorCode.RetriesExhausted, `all ${attempts} attempts failed`, false, options);
+    super(ErrorCode.RetriesExhausted, `all ${String(attempts)} attempts failed`, false, options);
     this.attempts = attempts;
   }
 }
@@ -115,7 +118,7 @@ export class RetriesExhaustedError extends RosterError {
 /** The registry client (or another resource) was closed before or during the call. */
 export class ClosedError extends RosterError {
   constructor(what = 'registry') {
-    super(ErrorCode.Closed, `${what} is closed`, false);
+    super(ErrorCode.Closed, `${String(what)} is closed`, false);
   }
 }
 

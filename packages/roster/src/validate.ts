@@ -303,6 +303,7 @@ export interface ValidateOptions {
  * @throws InvalidArgumentError naming the first offending field (e.g. `port`, `checks[0].interval`).
  */
 export function validateRegistration(input: unknown, options: ValidateOptions = {}): NormalizedRegistration {
+  if (typeof options !== 'object' || options === null) return fail('options', 'must be an object like { allowReserved: true }');
   const reserved = options.allowReserved !== true;
   if (!isPlainObject(input)) return fail('registration', `must be an object, got ${show(input)}`);
   const service = validateServiceName(input.service);

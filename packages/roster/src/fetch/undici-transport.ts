@@ -7,6 +7,7 @@
 import { type Dispatcher, getGlobalDispatcher } from 'undici';
 import type { Clock } from '../clock.js';
 import { AbortedError, TimeoutError } from '../errors.js';
+import * as v from '../internal/options.js';
 import { AbortTrigger } from './abort-trigger.js';
 import { preciseClock } from './precise-clock.js';
 import type { Transport, TransportRequest, TransportResponse } from './transport.js';
@@ -29,8 +30,12 @@ type Signal = NonNullable<Dispatcher.RequestOptions['signal']>;
  * `ECONNREFUSED`, `UND_ERR_SOCKET`).
  */
 export function undiciTransport(options: UndiciTransportOptions = {}): Transport {
-  const dispatcher = options.dispatcher ?? getGlobalDispatcher();
-  const clock = options.clock ?? preciseClock;
+  const o = v.options(options, {
+    dispatcher: v.optional(v.withMethods<Dispatcher>(['request'], 'an undici Dispatcher')),
+    clock: v.optional(v.clock),
+  });
+  const dispatcher = o.dispatcher ?? getGlobalDispatcher();
+  const clock = o.clock ?? preciseClock;
 
   const send = async (req: TransportRequest, signal: Signal | undefined): Promise<TransportResponse> => {
     const data = await dispatcher.request({

@@ -82,17 +82,28 @@ export interface CheckRunner {
  *   threshold, url or target.
  */
 export function startCheck(options: CheckRunnerOptions): CheckRunner {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'must be an object');
   const { check, onUpdate } = options;
+  if (typeof check !== 'object' || check === null) throw new InvalidArgumentError('check', 'must be a normalized HTTP or TCP check');
+  if (check.kind !== 'http' && check.kind !== 'tcp') throw new InvalidArgumentError('check.kind', 'must be "http" or "tcp"');
+  if (typeof onUpdate !== 'function') throw new InvalidArgumentError('onUpdate', 'must be a function');
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   for (const key of ['intervalMs', 'timeoutMs'] as const) {
     const value = check[key];
     if (!(Number.isFinite(value) && value > 0 && value <= MAX_TIMER_MS)) {
-      throw new InvalidArgumentError(`check.${key}`, `must be > 0 and ≤ ${MAX_TIMER_MS} ms, got ${value}`);
+      throw new InvalidArgumentError(`check.${key}`, `must be > 0 and ≤ ${MAX_TIMER_MS} ms, got ${String(value)}`);
     }
   }
   const probe = options.probe ?? probeFor(check);
-  const thresholds = new Thresholds(check, options.initialStatus ?? check.status);
+  const initial: unknown = options.initialStatus ?? check.status ?? 'critical';
+  if (!isHealthStatus(initial)) {
+    throw new InvalidArgumentError(
+      options.initialStatus !== undefined ? 'initialStatus' : 'check.status',
+      'must be "passing", "warning" or "critical"',
+    );
+  }
+  const thresholds = new Thresholds(check, initial);
   let output = '';
   let stopped = false;
   let timer: TimerHandle | undefined;

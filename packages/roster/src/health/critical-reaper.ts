@@ -51,7 +51,7 @@ export function startCriticalReaper(options: CriticalReaperOptions): CriticalRea
   const clock = options.clock ?? systemClock;
   const minIntervalMs = options.minIntervalMs ?? REAP_MIN_INTERVAL_MS;
   if (!(Number.isFinite(minIntervalMs) && minIntervalMs >= 0)) {
-    throw new InvalidArgumentError('minIntervalMs', `must be ≥ 0 ms, got ${minIntervalMs}`);
+    throw new InvalidArgumentError('minIntervalMs', `must be ≥ 0 ms, got ${String(minIntervalMs)}`);
   }
   const tracker = new CriticalTracker();
   let armed: { at: number; handle: TimerHandle } | undefined;

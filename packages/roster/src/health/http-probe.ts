@@ -83,17 +83,17 @@ const SENSITIVE = new Set(['authorization', 'proxy-authorization', 'cookie', 'co
 export function httpProbe(spec: HttpProbeSpec): Probe {
   const url = parseUrl(spec.url);
   const method = spec.method ?? 'GET';
-  if (!/^[A-Za-z!#$%&'*+.^_`|~0-9-]{1,32}$/.test(method))
-    throw new InvalidArgumentError('method', `not an HTTP method: ${JSON.stringify(method)}`);
+  if (typeof method !== 'string' || !/^[A-Za-z!#$%&'*+.^_`|~0-9-]{1,32}$/.test(method))
+    throw new InvalidArgumentError('method', `not an HTTP method: ${typeof method === 'string' ? JSON.stringify(method) : typeof method}`);
   const timeoutMs = spec.timeoutMs;
   if (!(Number.isFinite(timeoutMs) && timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS)) {
-    throw new InvalidArgumentError('timeoutMs', `must be > 0 and ≤ ${MAX_TIMER_MS} ms, got ${timeoutMs}`);
+    throw new InvalidArgumentError('timeoutMs', `must be > 0 and ≤ ${MAX_TIMER_MS} ms, got ${String(timeoutMs)}`);
   }
   const cap = spec.outputMaxBytes ?? HTTP_OUTPUT_MAX_BYTES;
-  if (!Number.isSafeInteger(cap) || cap < 0) throw new InvalidArgumentError('outputMaxBytes', `must be an integer ≥ 0, got ${cap}`);
+  if (!Number.isSafeInteger(cap) || cap < 0) throw new InvalidArgumentError('outputMaxBytes', `must be an integer ≥ 0, got ${String(cap)}`);
   const maxRedirects = spec.maxRedirects ?? HTTP_MAX_REDIRECTS;
   if (!Number.isSafeInteger(maxRedirects) || maxRedirects < 0) {
-    throw new InvalidArgumentError('maxRedirects', `must be an integer ≥ 0, got ${maxRedirects}`);
+    throw new InvalidArgumentError('maxRedirects', `must be an integer ≥ 0, got ${String(maxRedirects)}`);
   }
   const headers = requestHeaders(spec.headers ?? {});
   const lookup = guardedLookup(spec.lookup, spec.targets);
@@ -190,7 +190,7 @@ function parseUrl(raw: string): URL {
   try {
     url = new URL(raw);
   } catch {
-    throw new InvalidArgumentError('url', `not a URL: ${JSON.stringify(raw)}`);
+    throw new InvalidArgumentError('url', `not a URL: ${typeof raw === 'string' ? JSON.stringify(raw) : typeof raw}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new InvalidArgumentError('url', `must be http or https, got ${url.protocol}`);
@@ -201,9 +201,15 @@ type Headers = Readonly<Record<string, string | string[]>>;
 
 function requestHeaders(given: Readonly<Record<string, readonly string[]>>): Headers {
   const out: Record<string, string | string[]> = { 'user-agent': 'Consul Health Check', accept: 'text/plain, text/*, */*' };
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) {
+    throw new InvalidArgumentError('headers', 'must be an object of header names to arrays of values');
+  }
   for (const [name, values] of Object.entries(given)) {
     const key = name.toLowerCase();
     if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) throw new InvalidArgumentError(`headers.${name}`, 'not a valid header name');
+    if (!Array.isArray(values) || values.some((x) => typeof x !== 'string' || /[\r\n\0]/.test(x))) {
+      throw new InvalidArgumentError(`headers.${name}`, 'must be an array of strings without CR, LF or NUL');
+    }
     if (values.length === 0) continue;
     // Host is a single value (Go uses the first one as the request's Host).
     out[key] = key === 'host' ? (values[0] as string) : [...values];

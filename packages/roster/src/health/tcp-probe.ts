@@ -33,11 +33,14 @@ export interface TcpTarget {
 export function parseTcpTarget(target: string): TcpTarget {
   // The port is after the last colon; brackets around the host are optional, so `::1:80` is
   // accepted like validateRegistration accepts it (Go would want `[::1]:80`).
-  const m = /^(.+):(\d{1,5})$/.exec(target);
+  const m = typeof target === 'string' ? /^(.+):(\d{1,5})$/.exec(target) : null;
   const host = m?.[1]?.replace(/^\[(.+)\]$/, '$1');
   const port = Number(m?.[2]);
   if (host === undefined || /[[\]\s]/.test(host) || !(port >= 1 && port <= 65_535)) {
-    throw new InvalidArgumentError('target', `must be "host:port" or "[ipv6]:port" with a port of 1–65535, got ${JSON.stringify(target)}`);
+    throw new InvalidArgumentError(
+      'target',
+      `must be "host:port" or "[ipv6]:port" with a port of 1–65535, got ${typeof target === 'string' ? JSON.stringify(target) : typeof target}`,
+    );
   }
   return { host, port };
 }
@@ -55,7 +58,7 @@ export function tcpProbe(spec: TcpProbeSpec): Probe {
   const { host, port } = parseTcpTarget(spec.target);
   const timeoutMs = spec.timeoutMs;
   if (!(Number.isFinite(timeoutMs) && timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS)) {
-    throw new InvalidArgumentError('timeoutMs', `must be > 0 and ≤ ${MAX_TIMER_MS} ms, got ${timeoutMs}`);
+    throw new InvalidArgumentError('timeoutMs', `must be > 0 and ≤ ${MAX_TIMER_MS} ms, got ${String(timeoutMs)}`);
   }
   const label = `TCP connect ${spec.target}`;
   const lookup = guardedLookup(spec.lookup, spec.targets);

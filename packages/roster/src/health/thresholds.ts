@@ -45,10 +45,13 @@ export class Thresholds {
   constructor(opts: ThresholdOptions, initial: HealthStatus) {
     for (const key of ['successBeforePassing', 'failuresBeforeWarning', 'failuresBeforeCritical'] as const) {
       const value = opts[key];
-      if (!Number.isSafeInteger(value) || value < 0) throw new InvalidArgumentError(key, `must be an integer ≥ 0, got ${value}`);
+      if (!Number.isSafeInteger(value) || value < 0) throw new InvalidArgumentError(key, `must be an integer ≥ 0, got ${String(value)}`);
     }
     if (opts.failuresBeforeWarning > opts.failuresBeforeCritical) {
-      throw new InvalidArgumentError('failuresBeforeWarning', `must not exceed failuresBeforeCritical (${opts.failuresBeforeCritical})`);
+      throw new InvalidArgumentError(
+        'failuresBeforeWarning',
+        `must not exceed failuresBeforeCritical (${String(opts.failuresBeforeCritical)})`,
+      );
     }
     this.#opts = { ...opts };
     this.#status = initial;

@@ -50,9 +50,9 @@ export function startTtlTimer(options: TtlTimerOptions): TtlTimer {
   const graceMs = options.graceMs ?? 0;
   const clock = options.clock ?? systemClock;
   if (!(Number.isFinite(ttlMs) && ttlMs > 0 && ttlMs <= MAX_TIMER_MS)) {
-    throw new InvalidArgumentError('ttlMs', `must be > 0 and ≤ ${MAX_TIMER_MS} ms, got ${ttlMs}`);
+    throw new InvalidArgumentError('ttlMs', `must be > 0 and ≤ ${MAX_TIMER_MS} ms, got ${String(ttlMs)}`);
   }
-  if (!(Number.isFinite(graceMs) && graceMs >= 0)) throw new InvalidArgumentError('graceMs', `must be ≥ 0 ms, got ${graceMs}`);
+  if (!(Number.isFinite(graceMs) && graceMs >= 0)) throw new InvalidArgumentError('graceMs', `must be ≥ 0 ms, got ${String(graceMs)}`);
 
   let deadline = clock.now() + ttlMs + graceMs;
   let timer: TimerHandle | undefined;

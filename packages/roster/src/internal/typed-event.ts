@@ -40,8 +40,15 @@ export class TypedEvent<T> {
   #listeners: readonly Listener<T>[] = [];
 
   constructor(name: string, options: TypedEventOptions = {}) {
+    if (typeof name !== 'string') throw new InvalidArgumentError('name', 'must be a string');
+    if (options !== undefined && (typeof options !== 'object' || options === null))
+      throw new InvalidArgumentError('options', 'must be an object');
+    const onListenerError = options?.onListenerError;
+    if (onListenerError !== undefined && typeof onListenerError !== 'function') {
+      throw new InvalidArgumentError('options.onListenerError', 'must be a function');
+    }
     this.name = name;
-    this.#onListenerError = options.onListenerError;
+    this.#onListenerError = onListenerError;
   }
 
   /**

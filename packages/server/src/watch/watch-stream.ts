@@ -13,6 +13,10 @@ import { ApiError, ServerErrorCode } from '../errors.js';
 export interface WatchSink {
   /** Writes one chunk; false when the buffer is full (wait for `onDrain` before writing more). */
   write(chunk: Buffer): boolean;
+  /** Holds writes back until {@link uncork}, to send them in one write (a burst's lines). */
+  cork(): void;
+  /** Sends what {@link cork} held back. */
+  uncork(): void;
   /** Calls `fn` once when the buffer has drained. */
   onDrain(fn: () => void): void;
   /** Bytes written and not yet taken by the connection. */
@@ -157,6 +161,16 @@ export class WatchStream {
   /** Writes the newest state of every dirty service while the connection takes it. */
   flush(): void {
     if (this.#blocked || this.#ended) return;
+    // A burst's lines leave in one write.
+    this.#sink.cork();
+    try {
+      this.#writeDirty();
+    } finally {
+      this.#sink.uncork();
+    }
+  }
+
+  #writeDirty(): void {
     for (const key of this.#dirty) {
       this.#dirty.delete(key);
       const watch = this.#watches.get(key);

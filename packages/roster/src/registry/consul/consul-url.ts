@@ -112,6 +112,7 @@ export function resolveConsulToken(
   options: Pick<ConsulAddressOptions, 'token' | 'tokenFile' | 'url'>,
   env: NodeJS.ProcessEnv = process.env,
 ): string | undefined {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'must be an object');
   if (options.token !== undefined && options.tokenFile !== undefined) {
     throw new InvalidArgumentError('tokenFile', 'give the token option or tokenFile, not both');
   }

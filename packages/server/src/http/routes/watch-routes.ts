@@ -143,6 +143,8 @@ export function watchRoutes(ctx: HttpContext): Route[] {
         let res!: ServerResponse;
         const sink: WatchSink = {
           write: (chunk) => res.write(chunk),
+          cork: () => res.cork(),
+          uncork: () => res.uncork(),
           onDrain: (fn) => res.once('drain', fn),
           buffered: () => (res ? res.writableLength : 0),
           end: (last) => {
