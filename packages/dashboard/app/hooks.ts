@@ -2,9 +2,16 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { RegistryModel } from './model.js';
 
-/** Re-renders the caller when the model changed (at most once per animation frame); returns its version. */
+/**
+ * Re-renders the caller when the model changed (at most once per animation frame); returns the
+ * model's version. A tick of its own drives the re-render: a new model (another token) may
+ * reach the same version number the old one had.
+ */
 export function useModelVersion(model: RegistryModel): number {
-  const [version, setVersion] = useState(model.version);
-  useEffect(() => model.subscribe(() => setVersion(model.version)), [model]);
-  return version;
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    setTick((t) => t + 1);
+    return model.subscribe(() => setTick((t) => t + 1));
+  }, [model]);
+  return model.version;
 }

@@ -34,6 +34,7 @@ describe.runIf(run)('the dashboard in chromium (ACLs off)', () => {
     await roster.start();
     browser = await launchChromium();
     page = await browser.newPage();
+    page.setDefaultTimeout(10_000);
     page.on('pageerror', (e) => pageErrors.push(e.message));
     // A page-level flag the payloads below would set, and every CSP violation the page reports.
     await page.addInitScript(() => {
