@@ -25,6 +25,7 @@ export type DurationParse = { ok: true; ns: bigint } | { ok: false; error: strin
  * one or more `<number>[.<fraction>]<unit>` groups; the bare `0` is valid, the empty string not.
  */
 export function parseGoDuration(input: string): DurationParse {
+  if (typeof input !== 'string') return { ok: false, error: `time: invalid duration: not a string but ${typeof input}` };
   const invalid = (): DurationParse => ({ ok: false, error: `time: invalid duration "${input}"` });
   let s = input;
   let negative = false;

@@ -15,6 +15,16 @@ import { parseTcpTarget } from '../health/tcp-probe.js';
 import { TypedEvent } from '../internal/typed-event.js';
 import { resolveConsulToken } from '../registry/consul/consul-url.js';
 import { validateRegistration } from '../validate.js';
+import { mulberry32 } from '../balancer/mulberry32.js';
+import { parseGoDuration } from '../duration.js';
+import { startCriticalReaper } from '../health/critical-reaper.js';
+import { canonicalAddress, normalizeHost, refusedAddress, refusedHost, refusedTarget } from '../health/target-guard.js';
+import { tcpProbe } from '../health/tcp-probe.js';
+import { startTtlTimer, ttlExpiredOutput } from '../health/ttl-timer.js';
+import { selfCheckId } from '../registry/consul/consul-codec.js';
+import { instanceKey, parseInstanceKey, servicePrefix } from '../registry/etcd/etcd-codec.js';
+import { parseEtcdUrl } from '../registry/etcd/etcd-options.js';
+import { uniqueService } from '../testing/contract-clauses.js';
 
 /** The field of the InvalidArgumentError `run` throws or rejects with. */
 async function field(run: () => unknown): Promise<string> {
@@ -81,5 +91,29 @@ describe('defects found by the widened bad-input suite', () => {
     expect(await field(() => undiciTransport({ dispatcher: {} } as never))).toBe('dispatcher.request');
     expect(await field(() => new TypedEvent('x', null as never))).toBe('options');
     expect(await field(() => validateRegistration({ service: 'a', address: '127.0.0.1', port: 1 }, null as never))).toBe('options');
+  });
+
+  it('the sweep of every public function: helpers of the health, consul, etcd and testing entries name a wrong-typed argument (seeds 12345, 777)', async () => {
+    const sym = Symbol('s') as never;
+    const cases: [() => unknown, string][] = [
+      [() => normalizeHost(false as never), 'host'],
+      [() => refusedHost(1 as never), 'host'],
+      [() => refusedAddress(null as never), 'address'],
+      [() => canonicalAddress({} as never), 'host'],
+      [() => refusedTarget('a', new Map() as never), 'policy'],
+      [() => tcpProbe(undefined as never), 'spec'],
+      [() => startTtlTimer(undefined as never), 'options'],
+      [() => startCriticalReaper(undefined as never), 'options'],
+      [() => ttlExpiredOutput(sym), 'lastOutput'],
+      [() => selfCheckId(sym), 'id'],
+      [() => instanceKey('p/', sym, 'a'), 'service'],
+      [() => servicePrefix(sym, 'a'), 'prefix'],
+      [() => parseInstanceKey('p/', undefined as never), 'key'],
+      [() => parseEtcdUrl(false as never), 'url'],
+      [() => mulberry32(sym), 'seed'],
+      [() => uniqueService(sym), 'tag'],
+    ];
+    for (const [run, name] of cases) expect(await field(run)).toBe(name);
+    expect(parseGoDuration(false as never).ok).toBe(false);
   });
 });

@@ -4,12 +4,14 @@
  * source, seeded from the OS: unlike `Math.random` on Node 20, a call that the JIT inlines
  * allocates nothing (the state lives in a typed array, not in a boxed closure variable).
  */
+import { InvalidArgumentError } from '../errors.js';
 
 /**
  * Returns a function yielding uniform numbers in [0, 1), the same sequence for the same seed.
  * @param seed any integer (taken modulo 2^32)
  */
 export function mulberry32(seed: number): () => number {
+  if (typeof seed !== 'number') throw new InvalidArgumentError('seed', 'must be a number');
   const state = new Int32Array([seed | 0]);
   return () => {
     const s = (state[0]! + 0x6d2b79f5) | 0;

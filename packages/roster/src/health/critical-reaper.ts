@@ -48,6 +48,7 @@ export interface CriticalReaper {
  * @throws InvalidArgumentError (`minIntervalMs`) for a negative or non-finite interval.
  */
 export function startCriticalReaper(options: CriticalReaperOptions): CriticalReaper {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'must be an object');
   const clock = options.clock ?? systemClock;
   const minIntervalMs = options.minIntervalMs ?? REAP_MIN_INTERVAL_MS;
   if (!(Number.isFinite(minIntervalMs) && minIntervalMs >= 0)) {

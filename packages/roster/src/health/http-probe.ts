@@ -81,6 +81,7 @@ const SENSITIVE = new Set(['authorization', 'proxy-authorization', 'cookie', 'co
  *   output cap or redirect limit.
  */
 export function httpProbe(spec: HttpProbeSpec): Probe {
+  if (typeof spec !== 'object' || spec === null) throw new InvalidArgumentError('spec', 'must be an object');
   const url = parseUrl(spec.url);
   const method = spec.method ?? 'GET';
   if (typeof method !== 'string' || !/^[A-Za-z!#$%&'*+.^_`|~0-9-]{1,32}$/.test(method))

@@ -7,6 +7,7 @@
  * resolved, at connect time, by {@link guardedLookup}, so a name that resolves to such an
  * address never gets a socket connected.
  */
+import { InvalidArgumentError } from '../errors.js';
 import { type LookupAddress, lookup as dnsLookup, type LookupOptions } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 
@@ -62,6 +63,7 @@ function expandV6(address: string): number[] | undefined {
  * Not an IP address → undefined (names are checked after resolution).
  */
 export function refusedAddress(address: string): RefusalRule | undefined {
+  if (typeof address !== 'string') throw new InvalidArgumentError('address', 'must be a string');
   const bare = address.replace(/^\[(.*)\]$/, '$1');
   const family = isIP(bare);
   if (family === 0) return undefined;
@@ -80,6 +82,7 @@ export function refusedAddress(address: string): RefusalRule | undefined {
  * A host the URL parser refuses is returned as given (lower-cased, without a trailing dot).
  */
 export function normalizeHost(host: string): string {
+  if (typeof host !== 'string') throw new InvalidArgumentError('host', 'must be a string');
   const bare = host.replace(/^\[(.*)\]$/, '$1');
   const literal = bare.includes(':') ? `[${bare}]` : bare;
   try {
@@ -96,6 +99,7 @@ export function normalizeHost(host: string): string {
  * Undefined for a host name.
  */
 export function canonicalAddress(host: string): string | undefined {
+  if (typeof host !== 'string') throw new InvalidArgumentError('host', 'must be a string');
   const n = normalizeHost(host).replace(/%.*$/, '');
   const family = isIP(n);
   if (family === 0) return undefined;
@@ -110,6 +114,7 @@ export function canonicalAddress(host: string): string | undefined {
 
 /** The rule refusing a host as written (after normalization), or undefined (names: see {@link guardedLookup}). */
 export function refusedHost(host: string): RefusalRule | undefined {
+  if (typeof host !== 'string') throw new InvalidArgumentError('host', 'must be a string');
   return refusedAddress(normalizeHost(host)) ?? refusedAddress(host);
 }
 
@@ -178,5 +183,9 @@ export function guardedLookup(resolve: LookupFunction = dnsLookup as unknown as 
  * policy's (names are left to the lookup). Undefined when it may be tried.
  */
 export function refusedTarget(host: string, policy?: TargetPolicy): RefusalRule | undefined {
+  if (typeof host !== 'string') throw new InvalidArgumentError('host', 'must be a string');
+  if (policy !== undefined && typeof (policy as Partial<TargetPolicy> | null)?.refuseHost !== 'function') {
+    throw new InvalidArgumentError('policy', 'must be a TargetPolicy (with a refuseHost function)');
+  }
   return refusedHost(host) ?? policy?.refuseHost(host);
 }

@@ -55,6 +55,7 @@ export function parseTcpTarget(target: string): TcpTarget {
  * @throws InvalidArgumentError (at creation) for a bad target or timeout.
  */
 export function tcpProbe(spec: TcpProbeSpec): Probe {
+  if (typeof spec !== 'object' || spec === null) throw new InvalidArgumentError('spec', 'must be an object');
   const { host, port } = parseTcpTarget(spec.target);
   const timeoutMs = spec.timeoutMs;
   if (!(Number.isFinite(timeoutMs) && timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS)) {

@@ -46,6 +46,7 @@ export interface TtlTimerOptions {
  * @throws InvalidArgumentError naming `ttlMs` or `graceMs` when out of range.
  */
 export function startTtlTimer(options: TtlTimerOptions): TtlTimer {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'must be an object');
   const { ttlMs, onExpire } = options;
   const graceMs = options.graceMs ?? 0;
   const clock = options.clock ?? systemClock;
@@ -107,5 +108,6 @@ export function startTtlTimer(options: TtlTimerOptions): TtlTimer {
  * output it had: `TTL expired (last output before timeout follows): <output>`.
  */
 export function ttlExpiredOutput(lastOutput = ''): string {
+  if (typeof lastOutput !== 'string') throw new InvalidArgumentError('lastOutput', 'must be a string');
   return lastOutput === '' ? 'TTL expired' : `TTL expired (last output before timeout follows): ${lastOutput}`;
 }

@@ -38,6 +38,7 @@ const STEP_MS = 50;
 
 /** A service name no other test uses. */
 export function uniqueService(tag = 'svc'): string {
+  if (typeof tag !== 'string') throw new InvalidArgumentError('tag', 'must be a string');
   return `ct-${tag}-${randomUUID().slice(0, 8)}`;
 }
 

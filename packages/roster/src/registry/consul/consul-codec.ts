@@ -6,6 +6,7 @@
  * registration gets one TTL check, the *self check* (`roster:<id>`), that carries the health the
  * instance reports (`Lease.setHealth`) and, when the registration has a `ttl`, its heartbeat.
  */
+import { InvalidArgumentError } from '../../errors.js';
 import { MAX_TIMER_MS } from '../../clock.js';
 import { formatMs } from '../../duration.js';
 import { type HealthStatus, type Instance, isHealthStatus, type NormalizedCheck, type NormalizedRegistration } from '../../model.js';
@@ -14,7 +15,10 @@ import { type HealthStatus, type Instance, isHealthStatus, type NormalizedCheck,
 export const ZONE_META_KEY = 'zone';
 
 /** The id of the self check of instance `id`. */
-export const selfCheckId = (id: string): string => `roster:${id}`;
+export const selfCheckId = (id: string): string => {
+  if (typeof id !== 'string') throw new InvalidArgumentError('id', 'must be a string');
+  return `roster:${id}`;
+};
 
 /** TTL of the self check of a registration without `ttl`: as long as Node's timers allow; the Lease renews it anyway. */
 const UNBOUNDED_TTL_MS = MAX_TIMER_MS - (MAX_TIMER_MS % 1000);

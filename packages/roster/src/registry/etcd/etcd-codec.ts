@@ -9,6 +9,7 @@
  * The key is the source of truth for service and id; the value repeats them for readers that
  * only look at values. Values that cannot be decoded are skipped by readers, never fatal.
  */
+import { InvalidArgumentError } from '../../errors.js';
 import { type HealthStatus, type Instance, type InstanceFields, isHealthStatus } from '../../model.js';
 
 /** The version of the value format written by this code. Readers accept any version ≥ 1. */
@@ -29,16 +30,23 @@ export interface EtcdInstanceValue extends InstanceFields {
 
 /** Key of one instance: `<prefix><service>/<encodeURIComponent(id)>` (ids may contain `/`). */
 export function instanceKey(prefix: string, service: string, id: string): string {
+  if (typeof prefix !== 'string') throw new InvalidArgumentError('prefix', 'must be a string');
+  if (typeof service !== 'string') throw new InvalidArgumentError('service', 'must be a string');
+  if (typeof id !== 'string') throw new InvalidArgumentError('id', 'must be a string');
   return `${servicePrefix(prefix, service)}${encodeURIComponent(id)}`;
 }
 
 /** Prefix of all keys of one service: `<prefix><service>/`. */
 export function servicePrefix(prefix: string, service: string): string {
+  if (typeof prefix !== 'string') throw new InvalidArgumentError('prefix', 'must be a string');
+  if (typeof service !== 'string') throw new InvalidArgumentError('service', 'must be a string');
   return `${prefix}${service}/`;
 }
 
 /** Splits a key under `prefix` into service and id; undefined for keys that do not follow the schema. */
 export function parseInstanceKey(prefix: string, key: string): { service: string; id: string } | undefined {
+  if (typeof prefix !== 'string') throw new InvalidArgumentError('prefix', 'must be a string');
+  if (typeof key !== 'string') throw new InvalidArgumentError('key', 'must be a string');
   if (!key.startsWith(prefix)) return undefined;
   const rest = key.slice(prefix.length);
   const slash = rest.indexOf('/');

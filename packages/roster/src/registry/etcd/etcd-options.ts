@@ -61,6 +61,7 @@ const HOST = /^(?:\[[0-9a-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::
 
 /** Splits an `etcd://` URL into member addresses, TLS and credentials. */
 export function parseEtcdUrl(url: string): { hosts: string[]; secure: boolean; username?: string; password?: string } {
+  if (typeof url !== 'string') throw new InvalidArgumentError('url', 'must be a string');
   const m = URL_SHAPE.exec(url.trim());
   if (!m) throw new InvalidArgumentError('url', `${redactSecrets(JSON.stringify(url))} is not an etcd URL (etcd://host:2379,host:2379)`);
   const scheme = (m[1] as string).toLowerCase();
