@@ -36,10 +36,17 @@ export interface CheckChange {
   readonly previous: HealthStatus;
 }
 
+/**
+ * Lean for a large fleet (one entry per registered instance): the check map is made at the first
+ * check change, and the transition list starts as a one-element array (an empty array literal
+ * grows to 17 slots at its first push).
+ */
 interface Entry {
-  readonly transitions: HealthTransition[];
-  readonly checks: Map<string, CheckChange>;
+  transitions: HealthTransition[];
+  checks: Map<string, CheckChange> | undefined;
 }
+
+const NO_CHECK_CHANGES: ReadonlyMap<string, CheckChange> = new Map();
 
 /** The bounded per-instance health history. Listeners call {@link record}; routes read. */
 export class HealthHistory {
@@ -53,7 +60,7 @@ export class HealthHistory {
         const last = entry.transitions.at(-1);
         // A re-registration that leaves the health as it was is no transition.
         if (last === undefined || last.health !== event.instance.health || !event.updated)
-          push(entry.transitions, { at: event.at, index: event.index, health: event.instance.health, cause: 'register' });
+          push(entry, { at: event.at, index: event.index, health: event.instance.health, cause: 'register' });
         return;
       }
       case 'deregister':
@@ -61,13 +68,14 @@ export class HealthHistory {
         return;
       case 'health': {
         const entry = this.#entry(event.serviceId);
-        entry.checks.delete(event.checkId);
-        entry.checks.set(event.checkId, { at: event.at, index: event.index, status: event.status, previous: event.previous });
-        if (entry.checks.size > HISTORY_CHECKS) entry.checks.delete(entry.checks.keys().next().value as string);
+        const checks = (entry.checks ??= new Map());
+        checks.delete(event.checkId);
+        checks.set(event.checkId, { at: event.at, index: event.index, status: event.status, previous: event.previous });
+        if (checks.size > HISTORY_CHECKS) checks.delete(checks.keys().next().value as string);
         if (event.serviceId === '') return;
         const last = entry.transitions.at(-1);
         if (last === undefined || last.health !== event.health)
-          push(entry.transitions, {
+          push(entry, {
             at: event.at,
             index: event.index,
             health: event.health,
@@ -87,7 +95,7 @@ export class HealthHistory {
 
   /** The last status changes of an instance's checks (`''`: the node's checks). */
   checkChangesOf(instanceId: string): ReadonlyMap<string, CheckChange> {
-    return this.#byInstance.get(instanceId)?.checks ?? new Map();
+    return this.#byInstance.get(instanceId)?.checks ?? NO_CHECK_CHANGES;
   }
 
   /** Instances with an entry (the node's checks count as one). */
@@ -98,14 +106,19 @@ export class HealthHistory {
   #entry(id: string): Entry {
     let entry = this.#byInstance.get(id);
     if (entry === undefined) {
-      entry = { transitions: [], checks: new Map() };
+      entry = { transitions: [], checks: undefined };
       this.#byInstance.set(id, entry);
     }
     return entry;
   }
 }
 
-function push(list: HealthTransition[], transition: HealthTransition): void {
+function push(entry: Entry, transition: HealthTransition): void {
+  const list = entry.transitions;
+  if (list.length === 0) {
+    entry.transitions = [transition];
+    return;
+  }
   list.push(transition);
   if (list.length > HISTORY_TRANSITIONS) list.shift();
 }
