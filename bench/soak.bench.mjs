@@ -82,7 +82,7 @@ for (const k of verdict.checks) {
   console.log(`| ${k.what} | ${v} | ${k.limit} | ${k.ok ? 'yes' : '**no**'} |`);
 }
 console.log(
-  `\nRSS ${mib(verdict.rss.from)} → ${mib(verdict.rss.to)}, descriptors ${verdict.fds.from} → ${verdict.fds.to} over the window (last vs first sample: ${(verdict.rss.endpoints * 100).toFixed(2)} % / ${(verdict.fds.endpoints * 100).toFixed(2)} %).`,
+  `\nPeaks: RSS ${mib(verdict.rss.peakBefore)} before the window, ${mib(verdict.rss.peakWindow)} in it; descriptors ${verdict.fds.peakBefore} and ${verdict.fds.peakWindow}. Over the window: least-squares trend RSS ${(verdict.rss.trend * 100).toFixed(2)} %, descriptors ${(verdict.fds.trend * 100).toFixed(2)} %; last vs first sample RSS ${mib(verdict.rss.from)} → ${mib(verdict.rss.to)}, descriptors ${verdict.fds.from} → ${verdict.fds.to}.`,
 );
 if (svgPath !== 'none') {
   writeFileSync(

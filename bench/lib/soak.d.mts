@@ -52,6 +52,10 @@ export interface SoakOptions {
 }
 
 export interface Growth {
+  /** Highest sample of the window vs the highest between warm-up and the window (the verdict). */
+  readonly peak: number;
+  readonly peakBefore: number;
+  readonly peakWindow: number;
   readonly trend: number;
   readonly endpoints: number;
   readonly from: number;
@@ -74,7 +78,7 @@ export declare const FULL_LOAD: Readonly<
 export declare function rssOf(pid: number): number;
 export declare function fdsOf(pid: number): number;
 export declare function runSoak(options: SoakOptions): Promise<SoakResult>;
-export declare function growth(samples: readonly SoakSample[], key: 'rss' | 'fds' | 'heapUsed', windowS: number): Growth;
+export declare function growth(samples: readonly SoakSample[], key: 'rss' | 'fds' | 'heapUsed', windowS: number, fromS?: number): Growth;
 export declare function judgeSoak(
   result: SoakResult,
   limits?: { warmupS?: number; windowS?: number; maxGrowth?: number; maxLoopP99Ms?: number },

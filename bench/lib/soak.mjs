@@ -277,16 +277,32 @@ function slope(points) {
 }
 
 /**
- * Growth of one sampled series over the last `windowS` seconds, two ways: the least-squares
- * trend across the window relative to its first value (what the verdict uses: one GC spike does
- * not decide it), and last sample vs first sample of the window.
+ * Growth of one sampled series over the last `windowS` seconds. The verdict uses the **peak
+ * envelope**: the highest sample of the window against the highest sample between warm-up
+ * (`fromS`) and the window (the first sample after warm-up when there is none). V8's heap
+ * saws up and down over a minute or two, so a trend or last-vs-first comparison depends on
+ * where the window starts in that cycle; a leak raises the peaks whatever the phase. The
+ * least-squares trend and last-vs-first growth are reported beside it.
  */
-export function growth(samples, key, windowS) {
+export function growth(samples, key, windowS, fromS = 0) {
   const end = samples.at(-1).t;
-  const w = samples.filter((s) => s.t >= end - windowS - 0.5);
+  const start = end - windowS - 0.5;
+  const w = samples.filter((s) => s.t >= start);
+  const before = samples.filter((s) => s.t >= fromS - 0.5 && s.t < start);
+  const peak = Math.max(...w.map((s) => s[key]));
+  const earlier = before.length > 0 ? Math.max(...before.map((s) => s[key])) : w[0][key];
   const first = w[0][key];
   const trend = (slope(w.map((s) => ({ t: s.t, y: s[key] }))) * (end - w[0].t)) / first;
-  return { trend, endpoints: (w.at(-1)[key] - first) / first, from: first, to: w.at(-1)[key], samples: w.length };
+  return {
+    peak: (peak - earlier) / earlier,
+    peakBefore: earlier,
+    peakWindow: peak,
+    trend,
+    endpoints: (w.at(-1)[key] - first) / first,
+    from: first,
+    to: w.at(-1)[key],
+    samples: w.length,
+  };
 }
 
 /**
@@ -298,20 +314,20 @@ export function judgeSoak(result, { warmupS = 60, windowS = 300, maxGrowth = 0.0
   const window = Math.min(windowS, end / 2);
   const warm = Math.min(warmupS, end / 2);
   const afterWarmup = result.samples.filter((s) => s.t >= warm - 0.5 && s.t > 0);
-  const rss = growth(result.samples, 'rss', window);
-  const fds = growth(result.samples, 'fds', window);
+  const rss = growth(result.samples, 'rss', window, warm);
+  const fds = growth(result.samples, 'fds', window, warm);
   const loopP99 = Math.max(...afterWarmup.map((s) => s.loopP99Ms));
   const checks = [
     {
-      what: `RSS growth over the last ${window.toFixed(0)} s (trend)`,
-      value: rss.trend,
-      ok: rss.trend <= maxGrowth,
+      what: `RSS growth over the last ${window.toFixed(0)} s (peak vs peak before)`,
+      value: rss.peak,
+      ok: rss.peak <= maxGrowth,
       limit: `≤ ${maxGrowth * 100} %`,
     },
     {
-      what: `descriptor growth over the last ${window.toFixed(0)} s (trend)`,
-      value: fds.trend,
-      ok: fds.trend <= maxGrowth,
+      what: `descriptor growth over the last ${window.toFixed(0)} s (peak vs peak before)`,
+      value: fds.peak,
+      ok: fds.peak <= maxGrowth,
       limit: `≤ ${maxGrowth * 100} %`,
     },
     {
