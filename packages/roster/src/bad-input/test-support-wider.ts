@@ -65,11 +65,7 @@ export const KNOWN_RAW_TYPE_ERRORS: ReadonlySet<string> = new Set([
   'byId',
   'defaultAddress',
   'diffSnapshots',
-  'CheckAllowList',
-  'Thresholds',
-  'parseTcpTarget',
   'consulHttpFor',
-  'consulToken',
   'encodeRegistration',
   'encodeInstanceValue',
 ]);

@@ -19,6 +19,8 @@ import { mulberry32 } from '../balancer/mulberry32.js';
 import { parseGoDuration } from '../duration.js';
 import { startCriticalReaper } from '../health/critical-reaper.js';
 import { canonicalAddress, normalizeHost, refusedAddress, refusedHost, refusedTarget } from '../health/target-guard.js';
+import { CheckAllowList } from '../health/check-allow-list.js';
+import { Thresholds } from '../health/thresholds.js';
 import { tcpProbe } from '../health/tcp-probe.js';
 import { startTtlTimer, ttlExpiredOutput } from '../health/ttl-timer.js';
 import { selfCheckId } from '../registry/consul/consul-codec.js';
@@ -112,6 +114,8 @@ describe('defects found by the widened bad-input suite', () => {
       [() => parseEtcdUrl(false as never), 'url'],
       [() => mulberry32(sym), 'seed'],
       [() => uniqueService(sym), 'tag'],
+      [() => new CheckAllowList(false as never), 'checkAllow'],
+      [() => new Thresholds(undefined as never, 'passing'), 'options'],
     ];
     for (const [run, name] of cases) expect(await field(run)).toBe(name);
     expect(parseGoDuration(false as never).ok).toBe(false);

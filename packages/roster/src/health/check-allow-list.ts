@@ -23,6 +23,7 @@ export class CheckAllowList {
    * @throws InvalidArgumentError (field `checkAllow[i]`) for an entry that is none of these.
    */
   constructor(entries: readonly string[] = []) {
+    if (!Array.isArray(entries)) throw new InvalidArgumentError('checkAllow', 'must be an array of addresses or CIDR ranges');
     const kept: string[] = [];
     entries.forEach((raw, i) => {
       if (typeof raw !== 'string') throw new InvalidArgumentError(`checkAllow[${i}]`, 'must be a string');

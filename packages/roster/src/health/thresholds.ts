@@ -43,6 +43,7 @@ export class Thresholds {
    *   `failuresBeforeWarning` exceeds `failuresBeforeCritical`.
    */
   constructor(opts: ThresholdOptions, initial: HealthStatus) {
+    if (typeof opts !== 'object' || opts === null) throw new InvalidArgumentError('options', 'must be an object of thresholds');
     for (const key of ['successBeforePassing', 'failuresBeforeWarning', 'failuresBeforeCritical'] as const) {
       const value = opts[key];
       if (!Number.isSafeInteger(value) || value < 0) throw new InvalidArgumentError(key, `must be an integer ≥ 0, got ${String(value)}`);
