@@ -23,6 +23,15 @@ function instance(i: number, over: Partial<InstanceRecord> = {}): InstanceRecord
 }
 
 describe('RecordCompactor', () => {
+  it('keeps a meta key `__proto__` as a key, never as the prototype', () => {
+    const c = new RecordCompactor();
+    const given = instance(1, { meta: JSON.parse('{"__proto__":"p","a":"b"}') as Record<string, string> });
+    const out = c.instance(given);
+    expect(Object.getOwnPropertyDescriptor(out.meta, '__proto__')?.value).toBe('p');
+    expect(Object.getPrototypeOf(out.meta)).toBe(Object.prototype);
+    expect(JSON.stringify(out.meta)).toBe('{"__proto__":"p","a":"b"}');
+  });
+
   it('gives back a record deeply equal to the one given, with the same field order', () => {
     const c = new RecordCompactor();
     const given = instance(1, { weights: { passing: 3, warning: 2 } });

@@ -90,8 +90,8 @@ export class RecordCompactor {
     const key = JSON.stringify(m);
     if (key === '{}') return NO_MAP;
     return this.#maps.intern(key, () => {
-      const out: Record<string, string> = {};
-      for (const [k, v] of Object.entries(m)) out[this.string(k)] = this.string(v);
+      // fromEntries defines own properties, so a user key `__proto__` stays a key, never a prototype.
+      const out: Record<string, string> = Object.fromEntries(Object.entries(m).map(([k, v]) => [this.string(k), this.string(v)]));
       return Object.freeze(out);
     });
   }
