@@ -198,7 +198,7 @@ function startCore(opts: ResolvedOptions, loaded: LoadedCatalog, logger: Logger)
   const waiters = new Waiters(opts.clock, (delta) => metrics.blocking(delta));
   const events = new EventStream((error) => logger.error({ err: error }, 'event listener failed'));
   const watches = new WatchHub({ maxStreams: opts.maxWatchStreams, maxWatchesPerStream: opts.maxWatchesPerStream });
-  const history = new HealthHistory();
+  const history = new HealthHistory(catalog.indexes.current);
   events.subscribe((event) => history.record(event));
   // The committer and the supervisor refer to each other: onCommit runs only after a flush,
   // which never happens before `supervisor` below exists.

@@ -109,9 +109,17 @@ describe('GET /v1/roster/history/<service>', () => {
     ]);
     expect(h.instances.w1!.checks['ttl-w1']).toMatchObject({ status: 'passing', previous: 'critical' });
     expect(h.instances.w1!.checks['_service_maintenance:w1']).toMatchObject({ status: 'passing', previous: 'critical' });
+    // An instance registered passing with no change since: its registration, made from its own record.
+    await t.req('PUT', '/v1/agent/service/register', { Name: 'web', ID: 'w2', Port: 81 });
+    const w2 = (
+      await t.get<{ instances: Record<string, { transitions: { cause: string; health: string; index: number }[] }> }>(
+        '/v1/roster/history/web',
+      )
+    ).instances.w2!;
+    expect(w2.transitions).toEqual([expect.objectContaining({ cause: 'register', health: 'passing' })]);
     // Deregistration drops the instance's history.
     await t.req('PUT', '/v1/agent/service/deregister/w1');
-    expect((await t.get<{ instances: object }>('/v1/roster/history/web')).instances).toEqual({});
+    expect(Object.keys((await t.get<{ instances: object }>('/v1/roster/history/web')).instances)).toEqual(['w2']);
   });
 
   it('needs service:read and says whether the token may write', async () => {

@@ -58,7 +58,7 @@ export function rosterStatusRoutes(ctx: HttpContext, version: string): Route[] {
         const instances: Record<string, unknown> = {};
         for (const instance of ctx.catalog.instancesOf(service)) {
           instances[instance.id] = {
-            transitions: ctx.history.transitionsOf(instance.id),
+            transitions: ctx.history.transitionsOf(instance),
             checks: Object.fromEntries(ctx.history.checkChangesOf(instance.id)),
           };
         }
