@@ -2,6 +2,7 @@
  * The vocabulary of roster (DESIGN.md §3): Instance, Registration, HealthCheck, HealthStatus,
  * Snapshot. Plain immutable data; no behaviour beyond small pure helpers.
  */
+import { InvalidArgumentError } from './errors.js';
 
 /** Health of an instance or a check. Ordered: passing < warning < critical. */
 export type HealthStatus = 'passing' | 'warning' | 'critical';
@@ -169,7 +170,12 @@ export function toInstance(reg: NormalizedRegistration, health: HealthStatus): I
   };
 }
 
-/** Orders instances by id (the order of {@link Snapshot.instances}). */
+/**
+ * Orders instances by id (the order of {@link Snapshot.instances}).
+ * @throws InvalidArgumentError naming `a.id` or `b.id` when one is not an instance with a string id.
+ */
 export function byId(a: Instance, b: Instance): number {
+  if (typeof a?.id !== 'string') throw new InvalidArgumentError('a.id', 'must be an instance with a string id');
+  if (typeof b?.id !== 'string') throw new InvalidArgumentError('b.id', 'must be an instance with a string id');
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }

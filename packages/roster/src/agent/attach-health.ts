@@ -2,6 +2,7 @@
  * attachHealth(): adds `/health` to an existing node:http(s) server without touching its routes.
  */
 import type http from 'node:http';
+import * as v from '../internal/options.js';
 import { type HealthSourceRef, healthHandler } from './health-handler.js';
 import type { HttpServer } from './server-drainer.js';
 
@@ -18,8 +19,15 @@ type RequestListener = (req: http.IncomingMessage, res: http.ServerResponse) => 
  * application's listeners; a listener added later sees health requests too.
  * For Fastify use `fastifyHealth` as a route instead.
  * @returns a function that undoes it (puts the original listeners back).
+ * @throws InvalidArgumentError naming `server` (not an EventEmitter-like http server), `source`
+ *   (neither an announcement nor a function returning one) or `path` (not a string starting with `/`).
  */
 export function attachHealth(server: HttpServer, source: HealthSourceRef, path = '/health'): () => void {
+  v.withMethods<HttpServer>(['listeners', 'on', 'off'], 'a node:http(s) server')(server, 'server');
+  if (typeof source !== 'function' && !(v.isObject(source) && v.isObject(source.health))) {
+    v.fail('source', `must be an announcement (announce()) or a function returning one, got ${v.describe(source)}`);
+  }
+  v.string(1, 2048, /^\//, 'a path starting with /')(path, 'path');
   const health = healthHandler(source, path);
   const originals = server.listeners('request') as RequestListener[];
   const listener: RequestListener = (req, res) => {

@@ -1,6 +1,7 @@
 /**
  * Regression tests for the defects the widened bad-input suite found (test-support-wider.ts; seeds
- * 12345, 777, 99, 31337). Each was a raw TypeError or RangeError (one an uncaught exception that
+ * 12345, 777, 99, 31337). The last nine (RetryBudget … encodeInstanceValue) emptied the list of
+ * exports the sweep tolerated a raw TypeError from (decision D150). Each was a raw TypeError or RangeError (one an uncaught exception that
  * killed the process) where a roster error naming the argument belongs.
  */
 import { describe, expect, it } from 'vitest';
@@ -27,6 +28,17 @@ import { selfCheckId } from '../registry/consul/consul-codec.js';
 import { instanceKey, parseInstanceKey, servicePrefix } from '../registry/etcd/etcd-codec.js';
 import { parseEtcdUrl } from '../registry/etcd/etcd-options.js';
 import { uniqueService } from '../testing/contract-clauses.js';
+import http from 'node:http';
+import { attachHealth } from '../agent/attach-health.js';
+import { defaultAddress } from '../agent/default-address.js';
+import { RetryBudget } from '../fetch/retry-budget.js';
+import { byId, type Instance } from '../model.js';
+import { memoryRegistry } from '../registry/memory.js';
+import { encodeRegistration } from '../registry/consul/consul-codec.js';
+import { consulHttpFor } from '../registry/consul/consul-url.js';
+import { encodeInstanceValue } from '../registry/etcd/etcd-codec.js';
+import { diffSnapshots } from '../resolver/diff.js';
+import { acquireResolver } from '../resolver/shared-resolvers.js';
 
 /** The field of the InvalidArgumentError `run` throws or rejects with. */
 async function field(run: () => unknown): Promise<string> {
@@ -119,5 +131,140 @@ describe('defects found by the widened bad-input suite', () => {
     ];
     for (const [run, name] of cases) expect(await field(run)).toBe(name);
     expect(parseGoDuration(false as never).ok).toBe(false);
+  });
+});
+
+describe('the last nine exports the sweep tolerated a raw TypeError from (seed 12345, D150)', () => {
+  const inst: Instance = {
+    id: 'a-1',
+    service: 'a',
+    address: '127.0.0.1',
+    port: 1,
+    tags: [],
+    meta: {},
+    weight: 1,
+    zone: '',
+    health: 'passing',
+  };
+  const clock = { now: () => 0, setTimeout: () => 0, clearTimeout: () => {} } as never;
+
+  it('new RetryBudget() names ratio, perSecond, windowMs and clock', async () => {
+    expect(await field(() => new RetryBudget(undefined as never, 10, 10_000, clock))).toBe('ratio');
+    expect(await field(() => new RetryBudget(0.2, -1, 10_000, clock))).toBe('perSecond');
+    expect(await field(() => new RetryBudget(0.2, 10, Symbol('w') as never, clock))).toBe('windowMs');
+    expect(await field(() => new RetryBudget(0.2, 10, 10_000, {} as never))).toBe('clock.now');
+    expect(await field(() => new RetryBudget(0.2, 10, 10_000, undefined as never))).toBe('clock');
+    const budget = new RetryBudget(0.5, 0, 10_000, clock);
+    budget.deposit();
+    budget.deposit();
+    expect(budget.available()).toBe(1);
+  });
+
+  it('acquireResolver() names registry, service and options', async () => {
+    expect(await field(() => acquireResolver(undefined as never, 'a'))).toBe('registry');
+    expect(await field(() => acquireResolver(1 as never, 'a'))).toBe('registry');
+    const registry = memoryRegistry();
+    try {
+      expect(await field(() => acquireResolver(registry, Symbol('s') as never))).toBe('service');
+      expect(await field(() => acquireResolver(registry, 'a', null as never))).toBe('options');
+      expect(await field(() => acquireResolver(registry, 'a', { tpyo: 1 } as never))).toBe('tpyo');
+      const one = acquireResolver(registry, 'a');
+      const two = acquireResolver(registry, 'a');
+      expect(two.resolver).toBe(one.resolver);
+      one.release();
+      two.release();
+      expect(one.resolver.closed).toBe(true);
+    } finally {
+      await registry.close();
+    }
+  });
+
+  it('attachHealth() names server, source and path, and still serves /health', async () => {
+    const server = http.createServer((_req, res) => res.end('app'));
+    const source = { health: { status: 'passing' as const, output: '' } };
+    expect(await field(() => attachHealth(undefined as never, source))).toBe('server');
+    expect(await field(() => attachHealth({} as never, source))).toBe('server.listeners');
+    expect(await field(() => attachHealth(server, 1 as never))).toBe('source');
+    expect(await field(() => attachHealth(server, {} as never))).toBe('source');
+    expect(await field(() => attachHealth(server, source, 7 as never))).toBe('path');
+    expect(await field(() => attachHealth(server, source, 'health'))).toBe('path');
+    const undo = attachHealth(server, source as never);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      expect(await (await fetch(`${base}/health`)).text()).toBe('passing\n');
+      expect(await (await fetch(`${base}/x`)).text()).toBe('app');
+    } finally {
+      undo();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('byId() names the argument that is not an instance', async () => {
+    expect(await field(() => byId(undefined as never, inst))).toBe('a.id');
+    expect(await field(() => byId(inst, { id: 1 } as never))).toBe('b.id');
+    expect([{ ...inst, id: 'b' }, inst].sort(byId).map((i) => i.id)).toEqual(['a-1', 'b']);
+  });
+
+  it('defaultAddress() names listening.address, interfaces and the bad interface entry', async () => {
+    expect(await field(() => defaultAddress({ address: 1 } as never, {}))).toBe('listening.address');
+    expect(await field(() => defaultAddress(null, undefined as never))).toBe('interfaces');
+    expect(await field(() => defaultAddress(null, { eth0: 5 } as never))).toBe('interfaces.eth0');
+    expect(await field(() => defaultAddress(null, { eth0: [null] } as never))).toBe('interfaces.eth0[0]');
+    expect(await field(() => defaultAddress(null, { eth0: [{ address: 1, family: 'IPv4', internal: false }] } as never))).toBe(
+      'interfaces.eth0[0].address',
+    );
+    expect(defaultAddress(null, { lo: [{ address: '127.0.0.1', family: 'IPv4', internal: true }] } as never)).toBe('127.0.0.1');
+    expect(defaultAddress({ address: '::ffff:10.0.0.5', family: 'IPv6', port: 1 }, {})).toBe('10.0.0.5');
+  });
+
+  it('diffSnapshots() names before, after and the field of theirs that is wrong', async () => {
+    const snap = { service: 'a', revision: 1, instances: [inst] };
+    expect(await field(() => diffSnapshots(undefined, undefined as never))).toBe('after');
+    expect(await field(() => diffSnapshots(1 as never, snap))).toBe('before');
+    expect(await field(() => diffSnapshots(undefined, { ...snap, instances: [{ ...inst, tags: 'x' }] } as never))).toBe(
+      'after.instances[0].tags',
+    );
+    expect(await field(() => diffSnapshots(undefined, { ...snap, instances: [{ ...inst, health: 'bogus' }] } as never))).toBe(
+      'after.instances[0].health',
+    );
+    const diff = diffSnapshots(snap, { ...snap, revision: 2, instances: [{ ...inst, health: 'critical' }] });
+    expect(diff.changed).toHaveLength(1);
+  });
+
+  it('consulHttpFor() names options and the bad address option, ignores the caller’s other options', async () => {
+    expect(await field(() => consulHttpFor(undefined as never))).toBe('options');
+    expect(await field(() => consulHttpFor({ url: 5 } as never))).toBe('url');
+    expect(await field(() => consulHttpFor({ timeoutMs: 'soon' } as never))).toBe('timeoutMs');
+    expect(await field(() => consulHttpFor({ url: 'http://127.0.0.1:9', tls: {} } as never))).toBe('tls');
+    expect(consulHttpFor({ url: 'http://127.0.0.1:9', clock: 'not read here' } as never)).toBeDefined();
+  });
+
+  it('encodeRegistration() names the field of reg or options with the wrong type', async () => {
+    const reg = validateRegistration({ service: 'a', address: '127.0.0.1', port: 1, ttl: '10s' });
+    const options = { health: 'passing' as const, deregisterAfterMs: 60_000 };
+    expect(await field(() => encodeRegistration(undefined as never, options))).toBe('reg');
+    expect(await field(() => encodeRegistration({ ...reg, checks: undefined } as never, options))).toBe('reg.checks');
+    expect(await field(() => encodeRegistration({ ...reg, checks: [{ kind: 'http' }] } as never, options))).toBe('reg.checks[0].id');
+    expect(await field(() => encodeRegistration({ ...reg, meta: 1 } as never, options))).toBe('reg.meta');
+    expect(await field(() => encodeRegistration(reg, undefined as never))).toBe('options');
+    expect(await field(() => encodeRegistration(reg, { ...options, health: 'bogus' } as never))).toBe('options.health');
+    const body = encodeRegistration(reg, options);
+    expect(body.Name).toBe('a');
+    expect((body.Checks as { CheckID: string }[])[0]!.CheckID).toBe(`roster:${reg.id}`);
+  });
+
+  it('encodeInstanceValue() names instance (or its field), health and output', async () => {
+    expect(await field(() => encodeInstanceValue(undefined as never, 'passing', ''))).toBe('instance');
+    expect(await field(() => encodeInstanceValue({ ...inst, port: 1n } as never, 'passing', ''))).toBe('instance.port');
+    expect(await field(() => encodeInstanceValue(inst, 'bogus' as never, ''))).toBe('health');
+    expect(await field(() => encodeInstanceValue(inst, 'passing', undefined as never))).toBe('output');
+    expect(JSON.parse(encodeInstanceValue(inst, 'warning', 'slow'))).toMatchObject({
+      schema: 1,
+      id: 'a-1',
+      health: 'warning',
+      output: 'slow',
+    });
   });
 });

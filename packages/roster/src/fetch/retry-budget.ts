@@ -45,8 +45,16 @@ export class RetryBudget {
   #requestsInWindow = 0;
   #retriesInWindow = 0;
 
-  /** Use {@link retryBudget}, which validates the options. */
+  /**
+   * Prefer {@link retryBudget} (options by name, durations as strings, defaults).
+   * @throws InvalidArgumentError naming `ratio`, `perSecond`, `windowMs` or `clock` when out of
+   *   range or of the wrong type (the ranges of {@link RetryBudgetOptions}).
+   */
   constructor(ratio: number, perSecond: number, windowMs: number, clock: Clock) {
+    v.number(0, 10)(ratio, 'ratio');
+    v.number(0, 1_000_000)(perSecond, 'perSecond');
+    v.number(1000, 3_600_000)(windowMs, 'windowMs');
+    v.clock(clock, 'clock');
     this.ratio = ratio;
     this.perSecond = perSecond;
     this.windowMs = windowMs;

@@ -13,6 +13,7 @@
 import { type Clock, MAX_TIMER_MS } from '../clock.js';
 import { toMilliseconds } from '../duration.js';
 import { InvalidArgumentError } from '../errors.js';
+import type { HealthStatus, Instance, InstanceFields, Snapshot } from '../model.js';
 import type { BackoffSettings } from './backoff.js';
 
 /** Validates `value` found at `path`; returns the parsed value or throws InvalidArgumentError(path, ...). */
@@ -270,6 +271,49 @@ export function url(schemes: readonly string[]): Check<URL> {
     return parsed;
   };
 }
+
+/** One of the three health statuses. */
+export const health: Check<HealthStatus> = oneOf(['passing', 'warning', 'critical']);
+
+/** A record of string values (an instance's `meta`). */
+export const stringRecord: Check<Readonly<Record<string, string>>> = (value, path) => {
+  if (!isObject(value)) return fail(path, `must be an object of strings, got ${describe(value)}`);
+  for (const [key, item] of Object.entries(value))
+    if (typeof item !== 'string') fail(join(path, key), `must be a string, got ${describe(item)}`);
+  return value as Record<string, string>;
+};
+
+const tags = arrayOf(string());
+const anyNumber = number(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
+/**
+ * The fields every instance and normalized registration has ({@link InstanceFields}), checked for
+ * type only (a value the library built itself always passes); other fields are left to the caller.
+ */
+export const instanceFields: Check<InstanceFields> = (value, path) => {
+  if (!isObject(value)) return fail(path, `must be an instance object, got ${describe(value)}`);
+  for (const key of ['id', 'service', 'address', 'zone'] as const) string()(value[key], join(path, key));
+  anyNumber(value.port, join(path, 'port'));
+  anyNumber(value.weight, join(path, 'weight'));
+  tags(value.tags, join(path, 'tags'));
+  stringRecord(value.meta, join(path, 'meta'));
+  return value as unknown as InstanceFields;
+};
+
+/** An {@link Instance}: {@link instanceFields} and a `health`. */
+export const instance: Check<Instance> = (value, path) => {
+  instanceFields(value, path);
+  health((value as Record<string, unknown>).health, join(path, 'health'));
+  return value as Instance;
+};
+
+/** A {@link Snapshot}: `{ service, instances, revision }` with every instance checked. */
+export const snapshot: Check<Snapshot> = (value, path) => {
+  if (!isObject(value)) return fail(path, `must be a Snapshot, got ${describe(value)}`);
+  string()(value.service, join(path, 'service'));
+  anyNumber(value.revision, join(path, 'revision'));
+  arrayOf(instance)(value.instances, join(path, 'instances'));
+  return value as unknown as Snapshot;
+};
 
 /** Anything (for values checked elsewhere, e.g. by validateRegistration). */
 export const any: Check<unknown> = (value) => value;

@@ -1,4 +1,5 @@
 /** Typed differences between two snapshots of one service, by instance id. */
+import * as v from '../internal/options.js';
 import type { Instance, Snapshot } from '../model.js';
 
 /** What changed from one snapshot to the next. */
@@ -23,8 +24,13 @@ function sameInstance(a: Instance, b: Instance): boolean {
   );
 }
 
-/** The diff from `before` (undefined = nothing known) to `after`. */
+/**
+ * The diff from `before` (undefined = nothing known) to `after`.
+ * @throws InvalidArgumentError naming `before`, `after` or the field of theirs that is not a Snapshot's.
+ */
 export function diffSnapshots(before: Snapshot | undefined, after: Snapshot): SnapshotDiff {
+  v.optional(v.snapshot)(before, 'before');
+  v.snapshot(after, 'after');
   const old = new Map((before?.instances ?? []).map((i) => [i.id, i]));
   const added: Instance[] = [];
   const changed: { before: Instance; after: Instance }[] = [];

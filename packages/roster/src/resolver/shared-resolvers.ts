@@ -2,7 +2,9 @@
  * One Resolver per (registry, service) in a process, shared by everyone who asks: each
  * `acquire` returns a handle; the Resolver stops when the last handle is released.
  */
+import * as v from '../internal/options.js';
 import type { Registry } from '../registry/registry.js';
+import { validateServiceName } from '../validate.js';
 import { Resolver, type ResolverOptions } from './resolver.js';
 
 /** A reference to a shared Resolver. */
@@ -17,12 +19,17 @@ const pools = new WeakMap<Registry, Map<string, { resolver: Resolver; refs: numb
 /**
  * The shared Resolver of `service` on `registry`, created on first use with `options`
  * (later callers share it; their options are ignored).
+ * @throws InvalidArgumentError naming `registry`, `service` or `options` (or an option, when the
+ *   Resolver is created) that is wrong.
  */
 export function acquireResolver(
   registry: Registry,
   service: string,
   options: Omit<ResolverOptions, 'registry' | 'service'> = {},
 ): ResolverHandle {
+  v.withMethods<Registry>(['watch'], 'a Registry (connect(url), consulRegistry(), memoryRegistry())')(registry, 'registry');
+  validateServiceName(service);
+  v.object({}, { open: true })(options, 'options');
   let pool = pools.get(registry);
   if (!pool) {
     pool = new Map();

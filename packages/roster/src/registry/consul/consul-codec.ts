@@ -7,6 +7,7 @@
  * instance reports (`Lease.setHealth`) and, when the registration has a `ttl`, its heartbeat.
  */
 import { InvalidArgumentError } from '../../errors.js';
+import * as v from '../../internal/options.js';
 import { MAX_TIMER_MS } from '../../clock.js';
 import { formatMs } from '../../duration.js';
 import { type HealthStatus, type Instance, isHealthStatus, type NormalizedCheck, type NormalizedRegistration } from '../../model.js';
@@ -58,8 +59,32 @@ export interface EncodeOptions {
   readonly deregisterAfterMs: number;
 }
 
-/** The body of `PUT /v1/agent/service/register` for a registration. */
+const ENCODE_OPTIONS = {
+  health: v.health,
+  output: v.optional(v.string()),
+  deregisterAfterMs: v.number(0, MAX_TIMER_MS),
+};
+
+/** One normalized check, as far as the encoding reads it (the durations are checked by formatMs). */
+const normalizedCheck: v.Check<NormalizedCheck> = (value, path) => {
+  if (!v.isObject(value)) return v.fail(path, `must be a normalized check, got ${v.describe(value)}`);
+  v.oneOf(['http', 'tcp', 'ttl'])(value.kind, v.join(path, 'kind'));
+  for (const key of ['id', 'name'] as const) v.string()(value[key], v.join(path, key));
+  v.health(value.status, v.join(path, 'status'));
+  if (value.kind === 'http') v.object({}, { open: true })(value.headers, v.join(path, 'headers'));
+  return value as unknown as NormalizedCheck;
+};
+
+/**
+ * The body of `PUT /v1/agent/service/register` for a registration (the output of
+ * `validateRegistration`). @throws InvalidArgumentError naming the field of `reg` or `options`
+ * that has the wrong type (`reg.port`, `options.health`).
+ */
 export function encodeRegistration(reg: NormalizedRegistration, options: EncodeOptions): Record<string, unknown> {
+  v.instanceFields(reg, 'reg');
+  v.number(0, MAX_TIMER_MS)(reg.ttlMs, 'reg.ttlMs');
+  v.arrayOf(normalizedCheck)(reg.checks, 'reg.checks');
+  v.object(ENCODE_OPTIONS)(options, 'options');
   const meta: Record<string, string> = { ...reg.meta };
   if (reg.zone !== '') meta[ZONE_META_KEY] = reg.zone;
   const self: ConsulCheck = {

@@ -130,9 +130,15 @@ export function resolveConsulToken(
 
 /**
  * The ConsulHttp for `options` (see the file comment); a token or datacenter from the URL or
- * the environment is checked like the option. @throws InvalidArgumentError naming the bad one.
+ * the environment is checked like the option; keys other than the address options are ignored
+ * (callers pass their whole options). @throws InvalidArgumentError naming the bad one (`options`
+ * when it is not an object).
  */
-export function consulHttpFor(options: ConsulAddressOptions): ConsulHttp {
+export function consulHttpFor(input: ConsulAddressOptions): ConsulHttp {
+  // Callers pass their whole (already validated) options: only the address options are read here.
+  v.object({}, { open: true })(input, '');
+  const address = Object.fromEntries(Object.keys(CONSUL_ADDRESS_OPTIONS).map((key) => [key, (input as Record<string, unknown>)[key]]));
+  const options: ConsulAddressOptions = v.options(address, CONSUL_ADDRESS_OPTIONS);
   const url = options.url ?? 'http://127.0.0.1:8500';
   const baseUrl = consulBaseUrl(url);
   const params = new URL(url).searchParams;

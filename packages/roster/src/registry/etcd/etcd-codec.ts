@@ -10,6 +10,7 @@
  * only look at values. Values that cannot be decoded are skipped by readers, never fatal.
  */
 import { InvalidArgumentError } from '../../errors.js';
+import * as v from '../../internal/options.js';
 import { type HealthStatus, type Instance, type InstanceFields, isHealthStatus } from '../../model.js';
 
 /** The version of the value format written by this code. Readers accept any version ≥ 1. */
@@ -60,8 +61,14 @@ export function parseInstanceKey(prefix: string, key: string): { service: string
   }
 }
 
-/** The value written for `instance` with the given self-reported health and output. */
+/**
+ * The value written for `instance` with the given self-reported health and output.
+ * @throws InvalidArgumentError naming `instance` (or its field), `health` or `output` when of the wrong type.
+ */
 export function encodeInstanceValue(instance: Instance, health: HealthStatus, output: string): string {
+  v.instanceFields(instance, 'instance');
+  v.health(health, 'health');
+  v.string()(output, 'output');
   const value: EtcdInstanceValue = {
     schema: ETCD_VALUE_SCHEMA,
     id: instance.id,
