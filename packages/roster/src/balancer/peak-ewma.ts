@@ -230,12 +230,15 @@ export function peakEwma(options?: PeakEwmaOptions): Strategy {
       // A slow sample confirms the previous ones only when its call started after that one ended:
       // calls that overlapped (a burst opening new connections) share one cause.
       const sequential = now - rtt >= track.end;
-      // Confirmed: this sample and the two before it all slow, none overlapping. Two in a row is
-      // not enough: on a loaded machine a scheduling stall of tens of ms hits a few percent of the
-      // calls, two of one instance's calls in a row often enough (measured, D141) to shut an
-      // equal instance out for hundreds of calls. A really slow instance keeps its slow samples
-      // across the calls it is avoided, so one slow probe re-confirms it at once.
-      const confirmed = last > prev && before > prev && sequential && track.lastSequential;
+      // Confirmed: this sample and the two before it all slow. Two in a row is not enough: on a
+      // loaded machine a scheduling stall of tens of ms hits a few percent of the calls, two of one
+      // instance's calls in a row often enough (measured, D141) to shut an equal instance out for
+      // hundreds of calls. During the warm-up the samples must also not overlap (a burst opening
+      // connections shares one cause); once measured, overlapping slow samples confirm too, or a
+      // slow instance re-tried by several calls at once would never be confirmed (D143). A really
+      // slow instance keeps its slow samples across the calls it is avoided, so one slow probe
+      // re-confirms it at once.
+      const confirmed = last > prev && before > prev && (track.warm >= WARMUP || (sequential && track.lastSequential));
       track.before = last;
       track.lastSequential = sequential;
       track.last = rtt;
