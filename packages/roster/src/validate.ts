@@ -55,7 +55,8 @@ export function validateId(id: unknown, field = 'id'): string {
   return id;
 }
 
-function validateAddress(address: unknown, field: string): string {
+/** An instance address: an IP address or a host name, never the unspecified address. Not part of the public API. */
+export function validateAddress(address: unknown, field: string): string {
   if (typeof address !== 'string') return fail(field, `must be a string, got ${show(address)}`);
   if (address.length === 0) return fail(field, 'must not be empty');
   if (address.length > LIMITS.addressMax) return fail(field, `must be at most ${LIMITS.addressMax} characters`);
@@ -78,7 +79,8 @@ function isUnspecified(address: string): boolean {
   return canonical === '[::]' || canonical === '[::ffff:0:0]';
 }
 
-function validatePort(port: unknown, field: string): number {
+/** A TCP port, 1–65535. Not part of the public API. */
+export function validatePort(port: unknown, field: string): number {
   if (typeof port !== 'number' || !Number.isInteger(port)) return fail(field, `must be an integer, got ${show(port)}`);
   if (port < 1 || port > 65_535) return fail(field, `must be between 1 and 65535, got ${port}`);
   return port;

@@ -10,7 +10,7 @@ import { InvalidArgumentError } from '../errors.js';
 import * as v from '../internal/options.js';
 import type { HttpCheck, NormalizedCheck, Registration } from '../model.js';
 import type { Registry } from '../registry/registry.js';
-import { validateRegistration } from '../validate.js';
+import { validateAddress, validatePort, validateRegistration } from '../validate.js';
 import { ANNOUNCE_DEFAULTS, type AnnounceOptions } from './announce-options.js';
 import { defaultAddress } from './default-address.js';
 import { type GrpcServerLike, isGrpcServer } from './grpc-server-drainer.js';
@@ -130,6 +130,9 @@ export function normalizeAnnounceOptions(options: unknown): AnnounceSettings {
     port = listening.port;
   }
   const address = o.address ?? defaultAddress(listening, os.networkInterfaces());
+  // Checked before the check URL is built from them: a Symbol or an object here must be a named error, not a TypeError.
+  validateAddress(address, 'address');
+  validatePort(port, 'port');
 
   const ttl = o.ttl === undefined ? ANNOUNCE_DEFAULTS.ttl : o.ttl;
   if (ttl === false && o.check === undefined)
@@ -141,7 +144,7 @@ export function normalizeAnnounceOptions(options: unknown): AnnounceSettings {
     const c = o.check;
     check = {
       kind: 'http',
-      url: checkUrl(c.http, String(address), Number(port)),
+      url: checkUrl(c.http, address, port),
       interval: c.interval ?? ANNOUNCE_DEFAULTS.checkInterval,
       ...(c.timeout === undefined ? {} : { timeout: c.timeout }),
       ...(c.deregisterCriticalAfter === undefined ? {} : { deregisterCriticalAfter: c.deregisterCriticalAfter }),

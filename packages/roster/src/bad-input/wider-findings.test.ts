@@ -268,3 +268,19 @@ describe('the last nine exports the sweep tolerated a raw TypeError from (seed 1
     });
   });
 });
+
+describe('defects found by the bad-input suite in CI (seed 1443596271)', () => {
+  it('announce() with a Symbol port and a check names port (was "Cannot convert a Symbol value to a number")', async () => {
+    const { announce } = await import('../agent/announce.js');
+    const registry = memoryRegistry();
+    try {
+      const common = { service: 'fuzz', registry, signals: false, exitOnSignal: false, check: { http: '/health' } };
+      expect(await field(() => announce({ ...common, address: '127.0.0.1', port: Symbol('s') } as never))).toBe('port');
+      expect(await field(() => announce({ ...common, address: Symbol('a'), port: 80 } as never))).toBe('address');
+      expect(await field(() => announce({ ...common, address: {}, port: 80 } as never))).toBe('address');
+      expect(await field(() => announce({ ...common, address: '127.0.0.1', port: 1.5 } as never))).toBe('port');
+    } finally {
+      await registry.close();
+    }
+  });
+});
