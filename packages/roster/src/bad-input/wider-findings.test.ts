@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { systemClock, sleep } from '../clock.js';
 import { formatMs } from '../duration.js';
-import { ClosedError, InvalidArgumentError, NoInstancesError, RetriesExhaustedError, TimeoutError } from '../errors.js';
+import { AccessDeniedError, ClosedError, InvalidArgumentError, NoInstancesError, RetriesExhaustedError, TimeoutError } from '../errors.js';
 import { compose } from '../fetch/compose.js';
 import { undiciTransport } from '../fetch/undici-transport.js';
 import { startCheck } from '../health/check-runner.js';
@@ -282,5 +282,24 @@ describe('defects found by the bad-input suite in CI (seed 1443596271)', () => {
     } finally {
       await registry.close();
     }
+  });
+});
+
+describe('defects found by the bad-input suite (seed 758828703)', () => {
+  it('an error built from an object whose toString is not a function is still that error (was "Cannot convert object to primitive value")', () => {
+    const weird = { toString: ['E', 1] } as never;
+    const made = [
+      new InvalidArgumentError(weird, weird),
+      new AccessDeniedError(weird),
+      new ClosedError(weird),
+      new NoInstancesError(weird, weird),
+      new RetriesExhaustedError(weird),
+      new TimeoutError(weird),
+    ];
+    for (const error of made) {
+      expect(error.code).toMatch(/^ROSTER_ERR_/);
+      expect(error.message).toContain('[object Object]');
+    }
+    expect((made[0] as InvalidArgumentError).field).toBe('[object Object]');
   });
 });
