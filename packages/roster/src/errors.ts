@@ -6,6 +6,8 @@
  * these classes are for calls that cannot do what was asked.
  */
 
+import { safeString } from './internal/safe-string.js';
+
 const BRAND = Symbol.for('roster.error');
 
 /** Stable error codes. Never renamed; new ones may be added. */
@@ -31,18 +33,6 @@ export interface RosterErrorOptions {
   cause?: unknown;
 }
 
-/**
- * `String(value)` that never throws: an object whose `toString` is not a function (or throws)
- * becomes `[object Object]`, so building an error out of bad input cannot raise a TypeError.
- */
-function text(value: unknown): string {
-  try {
-    return String(value);
-  } catch {
-    return Object.prototype.toString.call(value);
-  }
-}
-
 /** Base class of every error roster throws. */
 export class RosterError extends Error {
   /** Stable machine-readable code. */
@@ -52,10 +42,10 @@ export class RosterError extends Error {
   declare readonly [BRAND]: true;
 
   constructor(code: ErrorCode, message: string, retryable: boolean, options: RosterErrorOptions = {}) {
-    // text(): a message or option of the wrong type (a Symbol, null options) must not turn
+    // safeString(): a message or option of the wrong type (a Symbol, null options) must not turn
     // the error being built into a TypeError.
     const cause = typeof options === 'object' && options !== null ? options.cause : undefined;
-    super(text(message), cause === undefined ? undefined : { cause });
+    super(safeString(message), cause === undefined ? undefined : { cause });
     this.name = new.target.name;
     this.code = code;
     this.retryable = retryable;
@@ -76,8 +66,8 @@ export class InvalidArgumentError extends RosterError {
   /** Path of the offending field, e.g. `port` or `checks[1].timeout`. */
   readonly field: string;
   constructor(field: string, problem: string, options?: RosterErrorOptions) {
-    super(ErrorCode.InvalidArgument, `${text(field)}: ${text(problem)}`, false, options);
-    this.field = text(field);
+    super(ErrorCode.InvalidArgument, `${safeString(field)}: ${safeString(problem)}`, false, options);
+    this.field = safeString(field);
   }
 }
 
@@ -92,8 +82,8 @@ export class NotFoundError extends RosterError {
 export class NoInstancesError extends RosterError {
   readonly service: string;
   constructor(service: string, detail = 'no healthy instance', options?: RosterErrorOptions) {
-    super(ErrorCode.NoInstances, `${text(service)}: ${text(detail)}`, true, options);
-    this.service = text(service);
+    super(ErrorCode.NoInstances, `${safeString(service)}: ${safeString(detail)}`, true, options);
+    this.service = safeString(service);
   }
 }
 
@@ -122,7 +112,7 @@ export class TimeoutError extends RosterError {
 export class RetriesExhaustedError extends RosterError {
   readonly attempts: number;
   constructor(attempts: number, options?: RosterErrorOptions) {
-    super(ErrorCode.RetriesExhausted, `all ${text(attempts)} attempts failed`, false, options);
+    super(ErrorCode.RetriesExhausted, `all ${safeString(attempts)} attempts failed`, false, options);
     this.attempts = attempts;
   }
 }
@@ -130,7 +120,7 @@ export class RetriesExhaustedError extends RosterError {
 /** The registry client (or another resource) was closed before or during the call. */
 export class ClosedError extends RosterError {
   constructor(what = 'registry') {
-    super(ErrorCode.Closed, `${text(what)} is closed`, false);
+    super(ErrorCode.Closed, `${safeString(what)} is closed`, false);
   }
 }
 

@@ -4,6 +4,7 @@
  * drain sequence exactly once.
  */
 import os from 'node:os';
+import { describe } from '../internal/options.js';
 import { sleep } from '../clock.js';
 import { InvalidArgumentError } from '../errors.js';
 import { type CheckRunner, startCheck } from '../health/check-runner.js';
@@ -18,6 +19,7 @@ import { type AgentHealth, SelfHealth } from './self-health.js';
 import { GrpcServerDrainer, isGrpcServer } from './grpc-server-drainer.js';
 import { ServerDrainer } from './server-drainer.js';
 import { ServerListening } from './server-listening.js';
+import { safeString } from '../internal/safe-string.js';
 
 /** Longer than any drain: a ref'd timer that keeps the process alive while draining. */
 const HOLD_MS = 2 ** 30;
@@ -120,7 +122,7 @@ export class LiveAnnouncement implements Announcement {
 
   async setHealth(status: HealthStatus, output = ''): Promise<boolean> {
     if (!isHealthStatus(status))
-      throw new InvalidArgumentError('status', `must be "passing", "warning" or "critical", got ${String(status)}`);
+      throw new InvalidArgumentError('status', `must be "passing", "warning" or "critical", got ${describe(status)}`);
     if (typeof output !== 'string') throw new InvalidArgumentError('output', 'must be a string');
     return (await this.#health.set('app', status, output)) === undefined;
   }
@@ -201,7 +203,7 @@ export class LiveAnnouncement implements Announcement {
         await this.lease.deregister();
         deregistered = true;
       } catch (error) {
-        errors.push(error instanceof Error ? error : new Error(String(error)));
+        errors.push(error instanceof Error ? error : new Error(safeString(error)));
       }
       this.#phase('deregistered');
       const result: DrainResult = {

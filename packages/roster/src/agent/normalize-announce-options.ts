@@ -67,7 +67,8 @@ function onlyKeys(value: Record<string, unknown>, allowed: Set<string>, prefix: 
 
 function ms(value: unknown, field: string, fallback: number, min: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value)) return fail(field, `must be a number of milliseconds, got ${String(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    return fail(field, `must be a number of milliseconds, got ${v.describe(value)}`);
   if (value < min || value > MAX_TIMER_MS) return fail(field, `must be between ${min} and ${MAX_TIMER_MS} ms, got ${value}`);
   return value;
 }
@@ -210,7 +211,7 @@ export function normalizeAnnounceOptions(options: unknown): AnnounceSettings {
     onlyKeys(w, LAG_KEYS, 'lagWatchdog.');
     const recoverAfter: unknown = w.recoverAfter ?? ANNOUNCE_DEFAULTS.lagRecoverAfter;
     if (typeof recoverAfter !== 'number' || !Number.isInteger(recoverAfter) || recoverAfter < 1 || recoverAfter > 1000) {
-      return fail('lagWatchdog.recoverAfter', `must be an integer from 1 to 1000, got ${String(recoverAfter)}`);
+      return fail('lagWatchdog.recoverAfter', `must be an integer from 1 to 1000, got ${v.describe(recoverAfter)}`);
     }
     if (w.source !== undefined && (!isObject(w.source) || typeof w.source.sample !== 'function')) {
       fail('lagWatchdog.source', 'must be an object with a sample() method');

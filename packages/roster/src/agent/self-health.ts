@@ -5,6 +5,7 @@
  */
 import type { HealthStatus } from '../model.js';
 import { worstHealth } from '../model.js';
+import { safeString } from '../internal/safe-string.js';
 
 /** The instance's own view of its health, as reported to the registry and served on `/health`. */
 export interface AgentHealth {
@@ -73,7 +74,7 @@ export class SelfHealth {
       return undefined;
     } catch (cause) {
       if (!this.#options.canReport()) return undefined;
-      const error = cause instanceof Error ? cause : new Error(String(cause));
+      const error = cause instanceof Error ? cause : new Error(safeString(cause));
       this.#options.onReportFailed(error);
       return error;
     }

@@ -303,3 +303,30 @@ describe('defects found by the bad-input suite (seed 758828703)', () => {
     expect((made[0] as InvalidArgumentError).field).toBe('[object Object]');
   });
 });
+
+describe('defects found by the bad-input suite (seed 327931984) and their kin', () => {
+  const weird = { toString: -1 } as never;
+  it('tcpProbe() and httpProbe() name timeoutMs when it is an object whose toString is not a function', async () => {
+    expect(await field(() => tcpProbe({ target: '127.0.0.1:9', timeoutMs: weird }))).toBe('timeoutMs');
+    expect(await field(() => httpProbe({ url: 'http://127.0.0.1:9/', timeoutMs: weird } as never))).toBe('timeoutMs');
+    expect(await field(() => startTtlTimer({ ttlMs: weird } as never))).toBe('ttlMs');
+  });
+
+  it('consistentHash picks for a key object whose toString is not a function', async () => {
+    const { consistentHash } = await import('../balancer/consistent-hash.js');
+    const { inputOf, instances } = await import('../balancer/test-support.js');
+    const picker = consistentHash({ boundedLoad: false }).build(inputOf(instances(3)));
+    expect(picker.pick(weird)).toBeDefined();
+  });
+
+  it('a listener that throws such an object is reported, not rethrown to the emitter', () => {
+    const event = new TypedEvent<number>('weird');
+    let reached = false;
+    event.subscribe(() => {
+      throw weird;
+    });
+    event.subscribe(() => (reached = true));
+    expect(() => event.emit(1)).not.toThrow();
+    expect(reached).toBe(true);
+  });
+});

@@ -9,6 +9,7 @@ import type { Instance } from '../model.js';
 import type { InstanceLoad, Picker, PickerInput, PoolLoad, Strategy } from './balancer.js';
 import { hash32, mix32 } from './hash32.js';
 import { integerOption, numberOption, optionsBag, randomOption } from './options.js';
+import { safeString } from '../internal/safe-string.js';
 
 /** Options of {@link consistentHash}. */
 export interface ConsistentHashOptions {
@@ -100,7 +101,11 @@ class RingPicker implements Picker {
     // A number or other non-string key hashes as its text (42 and '42' go to the same instance);
     // null, like undefined, means no key.
     const h =
-      typeof key === 'string' ? hash32(key) : key === undefined || key === null ? (this.#random() * 4294967296) >>> 0 : hash32(String(key));
+      typeof key === 'string'
+        ? hash32(key)
+        : key === undefined || key === null
+          ? (this.#random() * 4294967296) >>> 0
+          : hash32(safeString(key));
     const points = this.#points;
     const size = points.length;
     // First ring position >= h, wrapping to 0.

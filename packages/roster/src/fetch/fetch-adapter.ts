@@ -9,6 +9,7 @@ import { InvalidArgumentError } from '../errors.js';
 import * as v from '../internal/options.js';
 import type { RequestOptions } from './request-options.js';
 import type { TransportResponse } from './transport.js';
+import { safeString } from '../internal/safe-string.js';
 
 /** `RequestInit` plus roster's per-call options. */
 export interface DiscoveryRequestInit extends RequestInit {
@@ -38,7 +39,7 @@ export async function fromFetchArguments(
   try {
     headers = toRecord(init?.headers ?? request?.headers);
   } catch (error) {
-    throw new InvalidArgumentError('headers', error instanceof Error ? error.message : String(error), { cause: error });
+    throw new InvalidArgumentError('headers', error instanceof Error ? error.message : safeString(error), { cause: error });
   }
   let body: RequestOptions['body'];
   if (init?.body !== undefined && init.body !== null) {

@@ -3,12 +3,14 @@
  * check; the server starts one when a check is registered and stops it when it is removed.
  */
 import { type Clock, MAX_TIMER_MS, systemClock, type TimerHandle } from '../clock.js';
+import { describe } from '../internal/options.js';
 import { ClosedError, InvalidArgumentError } from '../errors.js';
 import { type HealthStatus, isHealthStatus, type NormalizedCheck } from '../model.js';
 import { httpProbe } from './http-probe.js';
 import { abortText, errorText, type Probe, type ProbeResult, probeTimeout } from './probe.js';
 import { tcpProbe } from './tcp-probe.js';
 import { Thresholds } from './thresholds.js';
+import { safeString } from '../internal/safe-string.js';
 
 /** The first probe runs after a random delay below `min(interval, FIRST_RUN_SPREAD_MS)`. */
 export const FIRST_RUN_SPREAD_MS = 1000;
@@ -92,7 +94,7 @@ export function startCheck(options: CheckRunnerOptions): CheckRunner {
   for (const key of ['intervalMs', 'timeoutMs'] as const) {
     const value = check[key];
     if (!(Number.isFinite(value) && value > 0 && value <= MAX_TIMER_MS)) {
-      throw new InvalidArgumentError(`check.${key}`, `must be > 0 and ≤ ${MAX_TIMER_MS} ms, got ${String(value)}`);
+      throw new InvalidArgumentError(`check.${key}`, `must be > 0 and ≤ ${MAX_TIMER_MS} ms, got ${describe(value)}`);
     }
   }
   const probe = options.probe ?? probeFor(check);
@@ -210,7 +212,7 @@ async function settled(probe: Probe, signal: AbortSignal): Promise<ProbeResult> 
   try {
     const result: unknown = await probe(signal);
     const { status, output } = (result ?? {}) as Partial<ProbeResult>;
-    if (!isHealthStatus(status)) return { status: 'critical', output: `the probe returned an invalid status: ${String(status)}` };
+    if (!isHealthStatus(status)) return { status: 'critical', output: `the probe returned an invalid status: ${safeString(status)}` };
     return { status, output: typeof output === 'string' ? output : '' };
   } catch (error) {
     return { status: 'critical', output: errorText(error) };

@@ -5,6 +5,7 @@
  * `minIntervalMs` late when many fall due close together).
  */
 import { type Clock, systemClock, type TimerHandle } from '../clock.js';
+import { describe } from '../internal/options.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { HealthStatus } from '../model.js';
 import { CriticalTracker } from './critical-tracker.js';
@@ -52,7 +53,7 @@ export function startCriticalReaper(options: CriticalReaperOptions): CriticalRea
   const clock = options.clock ?? systemClock;
   const minIntervalMs = options.minIntervalMs ?? REAP_MIN_INTERVAL_MS;
   if (!(Number.isFinite(minIntervalMs) && minIntervalMs >= 0)) {
-    throw new InvalidArgumentError('minIntervalMs', `must be ≥ 0 ms, got ${String(minIntervalMs)}`);
+    throw new InvalidArgumentError('minIntervalMs', `must be ≥ 0 ms, got ${describe(minIntervalMs)}`);
   }
   const tracker = new CriticalTracker();
   let armed: { at: number; handle: TimerHandle } | undefined;

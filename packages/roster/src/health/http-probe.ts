@@ -4,6 +4,7 @@
  * and every socket is destroyed when the run ends, whatever way it ends.
  */
 import http from 'node:http';
+import { describe } from '../internal/options.js';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import tls from 'node:tls';
@@ -88,13 +89,14 @@ export function httpProbe(spec: HttpProbeSpec): Probe {
     throw new InvalidArgumentError('method', `not an HTTP method: ${typeof method === 'string' ? JSON.stringify(method) : typeof method}`);
   const timeoutMs = spec.timeoutMs;
   if (!(Number.isFinite(timeoutMs) && timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS)) {
-    throw new InvalidArgumentError('timeoutMs', `must be > 0 and ≤ ${MAX_TIMER_MS} ms, got ${String(timeoutMs)}`);
+    throw new InvalidArgumentError('timeoutMs', `must be > 0 and ≤ ${MAX_TIMER_MS} ms, got ${describe(timeoutMs)}`);
   }
   const cap = spec.outputMaxBytes ?? HTTP_OUTPUT_MAX_BYTES;
-  if (!Number.isSafeInteger(cap) || cap < 0) throw new InvalidArgumentError('outputMaxBytes', `must be an integer ≥ 0, got ${String(cap)}`);
+  if (!Number.isSafeInteger(cap) || cap < 0)
+    throw new InvalidArgumentError('outputMaxBytes', `must be an integer ≥ 0, got ${describe(cap)}`);
   const maxRedirects = spec.maxRedirects ?? HTTP_MAX_REDIRECTS;
   if (!Number.isSafeInteger(maxRedirects) || maxRedirects < 0) {
-    throw new InvalidArgumentError('maxRedirects', `must be an integer ≥ 0, got ${String(maxRedirects)}`);
+    throw new InvalidArgumentError('maxRedirects', `must be an integer ≥ 0, got ${describe(maxRedirects)}`);
   }
   const headers = requestHeaders(spec.headers ?? {});
   const lookup = guardedLookup(spec.lookup, spec.targets);

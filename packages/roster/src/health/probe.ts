@@ -5,6 +5,7 @@
 import { formatMs } from '../duration.js';
 import { TimeoutError } from '../errors.js';
 import type { HealthStatus } from '../model.js';
+import { safeString } from '../internal/safe-string.js';
 
 /** The raw outcome of one probe, before thresholds are applied. */
 export interface ProbeResult {
@@ -49,5 +50,5 @@ export function errorText(error: unknown): string {
     return error.message ? `${error.message}: ${parts.join('; ')}` : parts.join('; ');
   }
   if (error instanceof Error) return error.message || (error as NodeJS.ErrnoException).code || error.name;
-  return String(error);
+  return safeString(error);
 }

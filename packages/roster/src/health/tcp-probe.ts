@@ -2,6 +2,7 @@
  * The TCP probe: connect, then close at once (Consul's CheckTCP). Nothing is sent.
  */
 import net from 'node:net';
+import { describe } from '../internal/options.js';
 import { MAX_TIMER_MS } from '../clock.js';
 import { InvalidArgumentError } from '../errors.js';
 import { abortText, errorText, type Probe, probeTimeout } from './probe.js';
@@ -59,7 +60,7 @@ export function tcpProbe(spec: TcpProbeSpec): Probe {
   const { host, port } = parseTcpTarget(spec.target);
   const timeoutMs = spec.timeoutMs;
   if (!(Number.isFinite(timeoutMs) && timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS)) {
-    throw new InvalidArgumentError('timeoutMs', `must be > 0 and ≤ ${MAX_TIMER_MS} ms, got ${String(timeoutMs)}`);
+    throw new InvalidArgumentError('timeoutMs', `must be > 0 and ≤ ${MAX_TIMER_MS} ms, got ${describe(timeoutMs)}`);
   }
   const label = `TCP connect ${spec.target}`;
   const lookup = guardedLookup(spec.lookup, spec.targets);

@@ -3,6 +3,7 @@
  * `FailuresBeforeWarning`, `FailuresBeforeCritical`). Pure: no time, no I/O.
  */
 import { InvalidArgumentError } from '../errors.js';
+import { describe } from '../internal/options.js';
 import type { HealthStatus } from '../model.js';
 
 /** Threshold settings, as in a `NormalizedCheckBase`. 0 and 1 both mean "at once". */
@@ -46,7 +47,7 @@ export class Thresholds {
     if (typeof opts !== 'object' || opts === null) throw new InvalidArgumentError('options', 'must be an object of thresholds');
     for (const key of ['successBeforePassing', 'failuresBeforeWarning', 'failuresBeforeCritical'] as const) {
       const value = opts[key];
-      if (!Number.isSafeInteger(value) || value < 0) throw new InvalidArgumentError(key, `must be an integer ≥ 0, got ${String(value)}`);
+      if (!Number.isSafeInteger(value) || value < 0) throw new InvalidArgumentError(key, `must be an integer ≥ 0, got ${describe(value)}`);
     }
     if (opts.failuresBeforeWarning > opts.failuresBeforeCritical) {
       throw new InvalidArgumentError(

@@ -4,6 +4,7 @@
  * the one timer re-arms itself lazily when it fires before the current deadline.
  */
 import { type Clock, MAX_TIMER_MS, systemClock, type TimerHandle } from '../clock.js';
+import { describe } from '../internal/options.js';
 import { InvalidArgumentError } from '../errors.js';
 
 /** A running TTL deadline. */
@@ -51,9 +52,9 @@ export function startTtlTimer(options: TtlTimerOptions): TtlTimer {
   const graceMs = options.graceMs ?? 0;
   const clock = options.clock ?? systemClock;
   if (!(Number.isFinite(ttlMs) && ttlMs > 0 && ttlMs <= MAX_TIMER_MS)) {
-    throw new InvalidArgumentError('ttlMs', `must be > 0 and ≤ ${MAX_TIMER_MS} ms, got ${String(ttlMs)}`);
+    throw new InvalidArgumentError('ttlMs', `must be > 0 and ≤ ${MAX_TIMER_MS} ms, got ${describe(ttlMs)}`);
   }
-  if (!(Number.isFinite(graceMs) && graceMs >= 0)) throw new InvalidArgumentError('graceMs', `must be ≥ 0 ms, got ${String(graceMs)}`);
+  if (!(Number.isFinite(graceMs) && graceMs >= 0)) throw new InvalidArgumentError('graceMs', `must be ≥ 0 ms, got ${describe(graceMs)}`);
 
   let deadline = clock.now() + ttlMs + graceMs;
   let timer: TimerHandle | undefined;

@@ -7,6 +7,7 @@
  */
 import { listenerErrorChannel } from '../diagnostics.js';
 import { InvalidArgumentError } from '../errors.js';
+import { safeString } from './safe-string.js';
 
 /** A listener of a {@link TypedEvent}. */
 export type Listener<T> = (value: T) => void;
@@ -95,7 +96,7 @@ export class TypedEvent<T> {
       // A reporter that throws is as isolated as a listener.
     }
     if (!observed) {
-      const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      const text = error instanceof Error ? (error.stack ?? error.message) : safeString(error);
       process.emitWarning(`a ${this.name} listener threw: ${text}`, { type: 'RosterListenerError' });
     }
   }

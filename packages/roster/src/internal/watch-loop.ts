@@ -9,6 +9,7 @@ import { isRosterError } from '../errors.js';
 import { type BackoffSettings, backoffDelay } from './backoff.js';
 import type { Latest } from './latest.js';
 import { TypedEvent } from './typed-event.js';
+import { safeString } from './safe-string.js';
 
 /** Options of {@link runWatchLoop}. */
 export interface WatchLoopOptions {
@@ -60,7 +61,7 @@ export async function runWatchLoop(options: WatchLoopOptions, attempt: WatchAtte
     } catch (error) {
       if (signal.aborted) break;
       if (isFinal(error)) return { error };
-      errors.emit(error instanceof Error ? error : new Error(String(error)));
+      errors.emit(error instanceof Error ? error : new Error(safeString(error)));
       await sleep(options.clock, backoffDelay(failures++, options.backoff, options.random), signal).catch(() => {});
     }
   }

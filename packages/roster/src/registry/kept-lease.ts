@@ -10,6 +10,7 @@ import { TypedEvent } from '../internal/typed-event.js';
 import { LIMITS } from '../limits.js';
 import { type HealthStatus, type Instance, isHealthStatus } from '../model.js';
 import type { CallOptions, Lease, LeaseEvent } from './registry.js';
+import { safeString } from '../internal/safe-string.js';
 
 /** What the registry answered to a renewal or health report. */
 export type RenewOutcome = 'ok' | 'forgotten';
@@ -179,7 +180,7 @@ export class KeptLease implements Lease {
         this.#end('lost', new LeaseLostError(`${this.instance.service}/${this.instance.id}: could not be kept`, { cause: error }));
         return;
       }
-      this.#emit({ type: 'renew-failed', at: this.#clock.now(), error: error instanceof Error ? error : new Error(String(error)) });
+      this.#emit({ type: 'renew-failed', at: this.#clock.now(), error: error instanceof Error ? error : new Error(safeString(error)) });
       this.#schedule(this.#retryAfterMs);
     }
   }

@@ -18,6 +18,7 @@ import { validateServiceName } from '../validate.js';
 import { diffSnapshots, isEmptyDiff, type SnapshotDiff } from './diff.js';
 import { RideThrough, type RideThroughOption, rideThroughOption } from './ride-through.js';
 import { loadSnapshot, saveSnapshot } from './snapshot-file.js';
+import { safeString } from '../internal/safe-string.js';
 
 /** Where a published snapshot came from. */
 export type SnapshotSource = 'registry' | 'disk';
@@ -269,7 +270,7 @@ export class Resolver {
             this.#fileError = undefined;
           },
           (error: unknown) => {
-            this.#fileError = error instanceof Error ? error : new Error(String(error));
+            this.#fileError = error instanceof Error ? error : new Error(safeString(error));
             if (resolverErrorChannel.hasSubscribers) {
               resolverErrorChannel.publish({ service: this.service, error: this.#fileError, staleForMs: 0, snapshotFile: file });
             }

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { ClosedError, InvalidArgumentError, isRosterError, RosterError } from '../errors.js';
 import type { Instance, Registration, Snapshot } from '../model.js';
 import type { LeaseEvent, Registry } from '../registry/registry.js';
+import { safeString } from '../internal/safe-string.js';
 
 /** What a clause gets: clients of the backend under test and a way to let time pass. */
 export interface ClauseContext {
@@ -416,7 +417,7 @@ export const contractClauses: readonly ContractClause[] = [
       let ended: IteratorResult<Snapshot> | Error | undefined;
       const pending = it.next().then(
         (result) => (ended = result),
-        (error: unknown) => (ended = error instanceof Error ? error : new Error(String(error))),
+        (error: unknown) => (ended = error instanceof Error ? error : new Error(safeString(error))),
       );
       for (let waited = 0; errors.length < 2 && ended === undefined && waited < UNREACHABLE_LIMIT_MS; waited += STEP_MS) {
         await realSleep(STEP_MS);

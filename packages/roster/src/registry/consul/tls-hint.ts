@@ -3,6 +3,7 @@
  * RegistryUnavailableError's message (the error stays retryable, decision D112). It names the
  * settings in all three places they can be given: the `tls` option, the CLI flag, Consul's variable.
  */
+import { safeString } from '../../internal/safe-string.js';
 
 /** Node's codes for a server certificate that cannot be verified. */
 const VERIFY_CODES = new Set([
@@ -33,7 +34,7 @@ export function tlsHint(error: unknown, protocol: string, clientCertificate: boo
   if (protocol === 'https:' && codeOf(error) !== undefined) {
     return " (TLS: the registry's certificate cannot be verified; give the CA that signed it: tls.caFile, --ca-file or CONSUL_CACERT)";
   }
-  const closed = /other side closed|ECONNRESET|socket hang up/i.test(error instanceof Error ? error.message : String(error));
+  const closed = /other side closed|ECONNRESET|socket hang up/i.test(error instanceof Error ? error.message : safeString(error));
   if (!closed) return '';
   if (protocol === 'https:' && !clientCertificate) {
     return ' (a registry with TLS verify-incoming closes connections without a client certificate: tls.certFile and tls.keyFile, --cert-file and --key-file, or CONSUL_CLIENT_CERT and CONSUL_CLIENT_KEY)';

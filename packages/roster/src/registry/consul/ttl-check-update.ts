@@ -56,7 +56,7 @@ export interface TtlCheckUpdateOptions extends ConsulAddressOptions {
 export async function updateTtlCheck(checkId: string, status: HealthStatus, options: TtlCheckUpdateOptions = {}): Promise<TtlCheckOutcome> {
   validateId(checkId, 'checkId');
   if (!isHealthStatus(status))
-    throw new InvalidArgumentError('status', `must be "passing", "warning" or "critical", got ${String(status)}`);
+    throw new InvalidArgumentError('status', `must be "passing", "warning" or "critical", got ${v.describe(status)}`);
   const o = v.options(options, UPDATE_OPTIONS);
   const http = consulHttpFor(o);
   try {

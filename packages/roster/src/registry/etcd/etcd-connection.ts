@@ -29,6 +29,7 @@ import {
 } from '../../errors.js';
 import { callOnMembers, skipFailingMember } from './etcd-failover.js';
 import type { EtcdSettings } from './etcd-options.js';
+import { safeString } from '../../internal/safe-string.js';
 
 type Etcd3Lib = typeof Etcd3Module;
 type FaultHandling = Required<NonNullable<IOptions['faultHandling']>>;
@@ -150,7 +151,7 @@ export class EtcdConnection {
   toRosterError(error: unknown, what: string): RosterError {
     if (isRosterError(error)) return error;
     const lib = this.#lib;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = error instanceof Error ? error.message : safeString(error);
     if (this.#closed || error instanceof lib.ClientClosedError) return new ClosedError('etcd registry');
     if (error instanceof lib.EtcdAuthenticationFailedError)
       return new AccessDeniedError(`etcd refused the user name or password (${what})`, { cause: error });
