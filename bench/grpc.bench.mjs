@@ -33,6 +33,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { setBindFix } from './lib/async-resource-bind.mjs';
@@ -170,8 +172,22 @@ async function closed(client, inFlight, count) {
   return results;
 }
 
+/**
+ * A full GC (`npm run bench` starts benchmarks with --expose-gc; run directly, the flag is set
+ * here). Every paced run starts with one, so every run starts from the same heap: without it, a
+ * run inherits the garbage the previous one left in the old generation, and what that garbage
+ * still points to survives young-generation GCs (D170, D171).
+ */
+const fullGc =
+  globalThis.gc ??
+  (() => {
+    v8.setFlagsFromString('--expose-gc');
+    return vm.runInNewContext('gc');
+  })();
+
 /** Part 1: one paced run on a fresh client. */
 async function pacedRun(target, perSecond) {
+  fullGc();
   const client = new Echo(target, grpc.credentials.createInsecure(), {});
   await paced(client, perSecond, WARMUP);
   const stop = record(PACED_CALLS);
