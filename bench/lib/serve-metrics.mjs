@@ -65,7 +65,10 @@ const indexOf = (res) => Number(res.headers['x-consul-index']);
  * instance with a TTL check (`PUT /v1/agent/service/register`) vs etcd lease grant + put with the
  * lease. Each repetition registers fresh IDs and removes them afterwards (untimed).
  */
-export async function measureRegistrations(env, { reps, concurrencies = [1, 64], counts = { 1: 150, 64: 2000 }, timeMs = 6000, log }) {
+export async function measureRegistrations(
+  env,
+  { reps, concurrencies = [1, 64], counts = { 1: 150, 64: 2000 }, warmup = { 64: 3000, 1: 300 }, timeMs = 6000, log },
+) {
   let serial = 0;
   const rosterSide = (name, pool, pid) => ({
     name,
@@ -109,8 +112,10 @@ export async function measureRegistrations(env, { reps, concurrencies = [1, 64],
     },
   };
   const sides = [rosterSide('full', env.full, env.fullPid), rosterSide('normal', env.normal, env.normalPid), etcdSide];
-  // Warm-up (untimed): JIT, connections, SQLite and etcd caches.
-  for (const side of sides) await side.run(64, 300);
+  // Warm-up (untimed): JIT, connections, SQLite and etcd caches. Long enough for V8 to have
+  // optimized the registration path at both concurrencies: after only 300 registrations roster
+  // serve still spent ~2.5x the CPU per 1-client registration it spends once warm (D160).
+  for (const side of sides) for (const [c, n] of Object.entries(warmup)) await side.run(Number(c), n);
   const out = {};
   for (const c of concurrencies) {
     const reps_ = [];
