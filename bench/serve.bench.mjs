@@ -140,6 +140,7 @@ if (['a', 'b', 'c', 'd', 'f'].some((m) => only.has(m))) {
       fastifyPid: fastify?.pid,
       etcd,
       fullUrl: full.url,
+      normalUrl: normal?.url,
       bareUrl: bare.url,
       fullPid: full.pid,
       normalPid: normal?.pid,
@@ -253,6 +254,14 @@ function bigReadRows(b, yes) {
       fmtRatio(b.ratioGzipP50),
       '≤ 0.1×',
       yes(b.ratioGzipP50 <= 0.1),
+    ],
+    [
+      `(floor) bare Node sending as many bytes as the gzip answer (${fmt(b.gzipBytes, 'B')}), p50`,
+      fmt(b.bareGzipP50, 'ms'),
+      `etcd prefix get ${fmt(b.etcdP50, 'ms')}`,
+      fmtRatio(b.ratioBareGzipP50),
+      '(info)',
+      '—',
     ],
     [
       'p50 with gzip, inflated by the client',
@@ -381,6 +390,14 @@ function report(r) {
           '—',
         ],
         [
+          `(floor) bare Node answering them with roster's header list and ${fmt(many.likeBytes, 'B')} bodies, last answered p50`,
+          fmt(many.bareSameLastP50, 'ms'),
+          '—',
+          '—',
+          '(info)',
+          '—',
+        ],
+        [
           `${r.c.holders} waiters, last woken p50`,
           fmt(many.rosterLastP50, 'ms'),
           `etcd ${fmt(many.etcdLastP50, 'ms')}`,
@@ -388,6 +405,34 @@ function report(r) {
           '(info)',
           '—',
         ],
+        [
+          `${r.c.holders} waiters, last woken p50 vs the bare Node floor`,
+          fmt(many.rosterLastP50, 'ms'),
+          `bare ${fmt(many.bareLastP50, 'ms')}`,
+          fmtRatio(many.ratioBareP50),
+          '≤ 1.1×',
+          yes(many.ratioBareP50 <= 1.1),
+        ],
+        [
+          `${r.c.holders} waiters, last woken p50 vs bare Node sending the same bytes`,
+          fmt(many.rosterLastP50, 'ms'),
+          `bare, same bytes ${fmt(many.bareSameLastP50, 'ms')}`,
+          fmtRatio(many.ratioBareSameP50),
+          '(info)',
+          '—',
+        ],
+        ...(Number.isNaN(many.normalLastP50)
+          ? []
+          : [
+              [
+                `${r.c.holders} waiters, last woken p50, roster --sync normal, vs the bare Node floor`,
+                fmt(many.normalLastP50, 'ms'),
+                `bare ${fmt(many.bareLastP50, 'ms')}`,
+                fmtRatio(many.ratioNormalBareP50),
+                '(info)',
+                '—',
+              ],
+            ]),
         [
           `${r.c.holders} waiters, last woken p99`,
           fmt(many.rosterLastP99, 'ms'),

@@ -14,7 +14,7 @@ import { clientErrorHandler } from './client-errors.js';
 import { ConnectionLimit } from './connection-limit.js';
 import { clientKey } from '../limits/client-key.js';
 import { tokenOf } from './query.js';
-import { addIndexHeaders, send, sendError, sendText } from './reply.js';
+import { addIndexHeaders, headPairs, send, sendError, sendText } from './reply.js';
 import type { ApiReply, ApiRequest, Route, Router } from './route.js';
 
 /** Time a client has to send the request head (at most the request timeout). */
@@ -50,7 +50,23 @@ export function buildApp(ctx: HttpContext, router: Router, logger: Logger): Fast
     ctx.metrics.request(request.rosterRoute || 'unknown', request.method, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
+  app.addHook('onReady', (done) => done(payloadHooksError(app) ?? undefined));
   return app;
+}
+
+/**
+ * Cached reads and woken held reads are written straight to the connection (reply.ts,
+ * held-read.ts), so Fastify's payload hooks (onSend, preSerialization) would never see them: an
+ * app that has one is refused when it starts (an Error naming the hook), rather than silently
+ * skipping it on the hottest answers. Returns null when there is none.
+ */
+export function payloadHooksError(app: FastifyInstance): Error | null {
+  const hooks = app.printRoutes({ includeHooks: true });
+  const found = /\((onSend|preSerialization)\) \[([^\]]*)\]/.exec(hooks);
+  if (!found) return null;
+  return new Error(
+    `a Fastify ${found[1]} hook (${found[2]}) is registered, but cached and woken blocking reads are written directly and bypass it (http/reply.ts, http/held-read.ts)`,
+  );
 }
 
 /** Fastify's options: limits, timeouts, and answers to what Fastify refuses itself. */
@@ -246,6 +262,7 @@ function apiRequest(
   token: string,
   acl: AclIdentity,
   aclFiltered: () => void,
+  filteredNow: () => boolean,
   ctx: HttpContext,
   client: string,
 ): ApiRequest {
@@ -263,7 +280,9 @@ function apiRequest(
     acl,
     aclFiltered,
     onAbort(callback) {
-      res.once('close', () => {
+      // `on`, not `once`: a response closes once, and a once-wrapper costs a listener removal
+      // per answer (thousands at once when a change wakes held queries).
+      res.on('close', () => {
         if (!res.writableFinished) callback();
       });
     },
@@ -279,7 +298,17 @@ function apiRequest(
         );
       }
       held = true;
-      res.once('close', release);
+      res.on('close', release);
+    },
+    detach() {
+      // The same headers the reply would have carried (runRoute sets the filtered flag after
+      // the handler returns; a held read is detached before that).
+      if (filteredNow()) reply.header('X-Consul-Results-Filtered-By-ACLs', 'true');
+      reply.hijack();
+      // Consume the (empty) request body now: Node would otherwise dump it when the answer
+      // finishes, per connection, in the loop that answers a whole wake.
+      request.raw.resume();
+      return { res, head: headPairs(reply) };
     },
   };
 }
@@ -319,6 +348,7 @@ async function runRoute(
       () => {
         filtered = true;
       },
+      () => filtered && acl.tokenGiven,
       ctx,
       client,
     ),
