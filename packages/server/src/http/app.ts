@@ -41,7 +41,7 @@ export function buildApp(ctx: HttpContext, router: Router, logger: Logger): Fast
   // logger) would only carry a request ID no line uses. Errors are logged with the route.
   app.setChildLoggerFactory((parent) => parent);
   readEveryBody(app);
-  limitConnections(app, ctx);
+  beforeEveryRequest(app, ctx);
   const handler = (request: FastifyRequest, reply: FastifyReply) => handle(ctx, router, request, reply);
   app.route({ method: METHODS, url: '/', handler });
   app.route({ method: METHODS, url: '/*', handler });
@@ -117,19 +117,24 @@ function setServerTimeouts(app: FastifyInstance, ctx: HttpContext): void {
 function readEveryBody(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-  // A missing, empty or malformed Content-Type must not stop the body from being read (Fastify
-  // would answer 415): drop the header, so every body goes to the catch-all parser above.
-  app.addHook('onRequest', (request, _reply, done) => {
-    delete request.raw.headers['content-type'];
-    done();
-  });
 }
 
-/** A connection opened over the limit gets one answer saying so, then it is closed. */
-function limitConnections(app: FastifyInstance, ctx: HttpContext): void {
+/**
+ * One synchronous onRequest hook (a hook per concern, or an async one, costs a call chain or a
+ * promise per request on every route, D161):
+ * - a missing, empty or malformed Content-Type must not stop the body from being read (Fastify
+ *   would answer 415): the header is dropped, so every body goes to the catch-all parser;
+ * - a connection opened over the limit gets one answer saying so, then it is closed.
+ */
+function beforeEveryRequest(app: FastifyInstance, ctx: HttpContext): void {
   const connections = new ConnectionLimit(app.server, ctx.options.maxConnections);
-  app.addHook('onRequest', async (request, reply) => {
-    if (!connections.isOver(request.raw.socket)) return;
+  app.addHook('onRequest', (request, reply, done) => {
+    delete request.raw.headers['content-type'];
+    if (!connections.isOver(request.raw.socket)) {
+      done();
+      return;
+    }
+    // Answered here: `done` is not called, so no later hook and no handler runs.
     reply.header('X-Consul-Default-ACL-Policy', ctx.acl.defaultPolicy).header('Connection', 'close');
     sendError(
       reply,
@@ -137,7 +142,6 @@ function limitConnections(app: FastifyInstance, ctx: HttpContext): void {
         'Retry-After': '1',
       }),
     );
-    return reply;
   });
 }
 
