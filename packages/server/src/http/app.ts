@@ -8,7 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import type { Logger } from 'pino';
 import { type AclIdentity, OPEN_IDENTITY } from '../acl/acl.js';
 import type { HttpContext } from './http-context.js';
-import { ApiError, ServerErrorCode } from '../errors.js';
+import { ApiError, ServerError, ServerErrorCode } from '../errors.js';
 import { readTls } from '../tls/tls-files.js';
 import { clientErrorHandler } from './client-errors.js';
 import { ConnectionLimit } from './connection-limit.js';
@@ -60,11 +60,12 @@ export function buildApp(ctx: HttpContext, router: Router, logger: Logger): Fast
  * app that has one is refused when it starts (an Error naming the hook), rather than silently
  * skipping it on the hottest answers. Returns null when there is none.
  */
-export function payloadHooksError(app: FastifyInstance): Error | null {
+export function payloadHooksError(app: FastifyInstance): ServerError | null {
   const hooks = app.printRoutes({ includeHooks: true });
   const found = /\((onSend|preSerialization)\) \[([^\]]*)\]/.exec(hooks);
   if (!found) return null;
-  return new Error(
+  return new ServerError(
+    ServerErrorCode.Internal,
     `a Fastify ${found[1]} hook (${found[2]}) is registered, but cached and woken blocking reads are written directly and bypass it (http/reply.ts, http/held-read.ts)`,
   );
 }
