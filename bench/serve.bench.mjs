@@ -24,6 +24,8 @@
 // Options: --reps N (default 5)   --only a,b,c,d,e,f   --quick (small counts, a smoke test)
 //          --big-reps N (repetitions that go on to 100k instances in (e), default 5, as long as
 //          (e)'s time budget of 4 minutes lasts)
+//          --warmup-a N64,N1 (registrations per contender before (a) is timed, at 64 clients and
+//          at 1; default 3000,300)
 //          --base DIR (where data dirs go, default the OS temp dir)   --json FILE (raw results)
 //          --profile a|b|c|d|f (one repetition of that measurement with roster serve under
 //          node --cpu-prof; prints where its CPU time goes; ROSTER_BENCH_KEEP_PROFILE=1 keeps
@@ -54,6 +56,8 @@ const only = new Set((profile ?? opt('only', 'a,b,c,d,e,f')).split(','));
 const bigReps = Number(opt('big-reps', quick ? 0 : 5));
 const base = opt('base', os.tmpdir());
 const jsonFile = opt('json', undefined);
+// (a)'s untimed warm-up per contender, registrations at 64 clients and at 1 (`--warmup-a 300,0`: the old one).
+const warmupA = opt('warmup-a', undefined)?.split(',').map(Number);
 const log = (line) => console.error(line);
 const startedAt = new Date();
 const t0 = performance.now();
@@ -99,7 +103,7 @@ const machine = () => {
 
 const counts = quick
   ? {
-      a: { counts: { 1: 50, 64: 500 } },
+      a: { counts: { 1: 50, 64: 500 }, warmup: { 64: 300, 1: 50 } },
       b: { ops: 60, warmup: 10, afterChangeOps: 20 },
       c: { ops: 15, rounds: 3 },
       d: { count: 3000, warmup: 500 },
@@ -136,6 +140,7 @@ if (['a', 'b', 'c', 'd', 'f'].some((m) => only.has(m))) {
       fastifyPid: fastify?.pid,
       etcd,
       fullUrl: full.url,
+      normalUrl: normal?.url,
       bareUrl: bare.url,
       fullPid: full.pid,
       normalPid: normal?.pid,
@@ -151,7 +156,8 @@ if (['a', 'b', 'c', 'd', 'f'].some((m) => only.has(m))) {
         env.normal = env.full;
         env.normalPid = env.fullPid;
       }
-      results.a = await measureRegistrations(env, { reps, log, ...counts.a });
+      const warmup = warmupA ? { 64: warmupA[0] ?? 0, 1: warmupA[1] ?? 0 } : undefined;
+      results.a = await measureRegistrations(env, { reps, log, ...counts.a, ...(warmup ? { warmup } : {}) });
     }
     if (only.has('b')) results.b = await measureBigRead(env, { reps, log, ...counts.b });
     if (only.has('c')) results.c = await measureWake(env, { reps, log, ...counts.c });
@@ -248,6 +254,14 @@ function bigReadRows(b, yes) {
       fmtRatio(b.ratioGzipP50),
       '≤ 0.1×',
       yes(b.ratioGzipP50 <= 0.1),
+    ],
+    [
+      `(floor) bare Node sending as many bytes as the gzip answer (${fmt(b.gzipBytes, 'B')}), p50`,
+      fmt(b.bareGzipP50, 'ms'),
+      `etcd prefix get ${fmt(b.etcdP50, 'ms')}`,
+      fmtRatio(b.ratioBareGzipP50),
+      '(info)',
+      '—',
     ],
     [
       'p50 with gzip, inflated by the client',
@@ -376,6 +390,14 @@ function report(r) {
           '—',
         ],
         [
+          `(floor) bare Node answering them with roster's header list and ${fmt(many.likeBytes, 'B')} bodies, last answered p50`,
+          fmt(many.bareSameLastP50, 'ms'),
+          '—',
+          '—',
+          '(info)',
+          '—',
+        ],
+        [
           `${r.c.holders} waiters, last woken p50`,
           fmt(many.rosterLastP50, 'ms'),
           `etcd ${fmt(many.etcdLastP50, 'ms')}`,
@@ -383,6 +405,34 @@ function report(r) {
           '(info)',
           '—',
         ],
+        [
+          `${r.c.holders} waiters, last woken p50 vs the bare Node floor`,
+          fmt(many.rosterLastP50, 'ms'),
+          `bare ${fmt(many.bareLastP50, 'ms')}`,
+          fmtRatio(many.ratioBareP50),
+          '≤ 1.1×',
+          yes(many.ratioBareP50 <= 1.1),
+        ],
+        [
+          `${r.c.holders} waiters, last woken p50 vs bare Node sending the same bytes`,
+          fmt(many.rosterLastP50, 'ms'),
+          `bare, same bytes ${fmt(many.bareSameLastP50, 'ms')}`,
+          fmtRatio(many.ratioBareSameP50),
+          '(info)',
+          '—',
+        ],
+        ...(Number.isNaN(many.normalLastP50)
+          ? []
+          : [
+              [
+                `${r.c.holders} waiters, last woken p50, roster --sync normal, vs the bare Node floor`,
+                fmt(many.normalLastP50, 'ms'),
+                `bare ${fmt(many.bareLastP50, 'ms')}`,
+                fmtRatio(many.ratioNormalBareP50),
+                '(info)',
+                '—',
+              ],
+            ]),
         [
           `${r.c.holders} waiters, last woken p99`,
           fmt(many.rosterLastP99, 'ms'),

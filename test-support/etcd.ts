@@ -63,17 +63,33 @@ export async function makeTestCertificates(): Promise<TestCertificates> {
   };
 }
 
-/** A free TCP port on 127.0.0.1 (bound, read, released). */
+/**
+ * A free TCP port on 127.0.0.1 for a child process to listen on (bound, read, released). Ports
+ * come from 20000–32767, below Linux's ephemeral range (32768–60999): a port the kernel hands out
+ * for port 0 is also the kind it gives outgoing connections, so between our release and the
+ * child's bind another test's connection could take it ("address already in use"). Ports handed
+ * out by this process are not handed out again.
+ */
 export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_768);
+    if (handedOut.has(port)) continue;
+    if (await canBind(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('no free port in 20000–32767 after 100 tries');
+}
+
+const handedOut = new Set<number>();
+
+function canBind(port: number): Promise<boolean> {
   const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+  return new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -229,7 +245,8 @@ export class EtcdCluster {
       const running = this.members.filter((m) => m.running);
       const states = await Promise.all(running.map((m) => m.healthy()));
       if (running.length > 0 && states.every(Boolean)) return;
-      if (Date.now() > deadline) {
+      // Every member has exited (a bad flag, a port taken): waiting longer cannot help.
+      if (Date.now() > deadline || running.length === 0) {
         const logs = this.members.map((m) => `--- ${m.name} (running: ${m.running})\n${m.log}`).join('\n');
         throw new Error(`etcd did not become healthy within ${limitMs} ms\n${logs}`);
       }
@@ -267,7 +284,7 @@ export class EtcdCluster {
  * Starts an etcd cluster of `size` members on loopback and waits until it is healthy.
  * On failure everything started is stopped again before the error is thrown.
  */
-export async function startEtcdCluster(size = 1, options: EtcdStartOptions = {}): Promise<EtcdCluster> {
+export async function startEtcdCluster(size = 1, options: EtcdStartOptions = {}, attempt = 1): Promise<EtcdCluster> {
   const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
   const root = await mkdtemp(join(base, 'roster-etcd-'));
   const heartbeat = options.heartbeatMs ?? 50;
@@ -315,6 +332,8 @@ export async function startEtcdCluster(size = 1, options: EtcdStartOptions = {})
     return cluster;
   } catch (error) {
     await cluster.stop();
+    // A port taken by another process between freePort() and etcd's bind: start again on new ports.
+    if (attempt < 3 && members.some((m) => m.log.includes('address already in use'))) return startEtcdCluster(size, options, attempt + 1);
     throw error;
   }
 }

@@ -6,12 +6,45 @@
 //   /bytes?n=N     N bytes from a preallocated buffer (the floor of sending an answer that big)
 //   /hold          held until a POST /release, which answers every held request (the floor of
 //                  answering many held long polls at once); GET /held says how many are held
+//   /hold?like=N   the same, answered with the header list roster serve sends with a woken
+//                  blocking query (X-Consul-Index and friends, Vary, Content-Type) and an N-byte
+//                  body: the floor of sending the same bytes as roster's answer
 import { createServer } from 'node:http';
 
 const hello = Buffer.from('hello world\n');
 const text = { 'Content-Type': 'text/plain; charset=utf-8' };
 const blobs = new Map();
 let held = [];
+/** Per held response: the body size of its `like` answer (undefined: hello world). */
+const likeOf = new WeakMap();
+/** What roster serve sends with a woken query, names and values as it writes them. */
+const consulHead = (n) => [
+  'x-consul-default-acl-policy',
+  'allow',
+  'x-consul-index',
+  '12345',
+  'x-consul-knownleader',
+  'true',
+  'x-consul-lastcontact',
+  '0',
+  'x-consul-effective-consistency',
+  'leader',
+  'vary',
+  'Accept-Encoding',
+  'content-type',
+  'application/json',
+  'content-length',
+  String(n),
+];
+const heads = new Map();
+const blob = (n) => {
+  let b = blobs.get(n);
+  if (!b) {
+    b = Buffer.alloc(n, 'x');
+    blobs.set(n, b);
+  }
+  return b;
+};
 
 const server = createServer((req, res) => {
   if (req.url === '/') {
@@ -26,14 +59,11 @@ const server = createServer((req, res) => {
   const url = new URL(req.url, 'http://x');
   if (url.pathname === '/bytes') {
     const n = Math.min(Number(url.searchParams.get('n')) || 0, 64 * 2 ** 20);
-    let blob = blobs.get(n);
-    if (!blob) {
-      blob = Buffer.alloc(n, 'x');
-      blobs.set(n, blob);
-    }
     res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': n });
-    res.end(blob);
+    res.end(blob(n));
   } else if (url.pathname === '/hold') {
+    const like = url.searchParams.get('like');
+    if (like !== null) likeOf.set(res, Math.min(Number(like) || 0, 2 ** 20));
     held.push(res);
     res.on('close', () => {
       if (!res.writableFinished) held = held.filter((r) => r !== res);
@@ -45,8 +75,19 @@ const server = createServer((req, res) => {
     const all = held;
     held = [];
     for (const r of all) {
-      r.writeHead(200, { ...text, 'Content-Length': hello.length });
-      r.end(hello);
+      const n = likeOf.get(r);
+      if (n === undefined) {
+        r.writeHead(200, { ...text, 'Content-Length': hello.length });
+        r.end(hello);
+      } else {
+        let head = heads.get(n);
+        if (!head) {
+          head = consulHead(n);
+          heads.set(n, head);
+        }
+        r.writeHead(200, head);
+        r.end(blob(n));
+      }
     }
     res.writeHead(200, text);
     res.end(String(all.length));

@@ -65,7 +65,10 @@ const indexOf = (res) => Number(res.headers['x-consul-index']);
  * instance with a TTL check (`PUT /v1/agent/service/register`) vs etcd lease grant + put with the
  * lease. Each repetition registers fresh IDs and removes them afterwards (untimed).
  */
-export async function measureRegistrations(env, { reps, concurrencies = [1, 64], counts = { 1: 150, 64: 2000 }, timeMs = 6000, log }) {
+export async function measureRegistrations(
+  env,
+  { reps, concurrencies = [1, 64], counts = { 1: 150, 64: 2000 }, warmup = { 64: 3000, 1: 300 }, timeMs = 6000, log },
+) {
   let serial = 0;
   const rosterSide = (name, pool, pid) => ({
     name,
@@ -109,8 +112,10 @@ export async function measureRegistrations(env, { reps, concurrencies = [1, 64],
     },
   };
   const sides = [rosterSide('full', env.full, env.fullPid), rosterSide('normal', env.normal, env.normalPid), etcdSide];
-  // Warm-up (untimed): JIT, connections, SQLite and etcd caches.
-  for (const side of sides) await side.run(64, 300);
+  // Warm-up (untimed): JIT, connections, SQLite and etcd caches. Long enough for V8 to have
+  // optimized the registration path at both concurrencies: after only 300 registrations roster
+  // serve still spent ~2.5x the CPU per 1-client registration it spends once warm (D160).
+  for (const side of sides) for (const [c, n] of Object.entries(warmup)) await side.run(Number(c), n);
   const out = {};
   for (const c of concurrencies) {
     const reps_ = [];
@@ -196,21 +201,29 @@ export async function measureBigRead(env, { reps, instances = 1000, ops = 200, w
   if (firstEtcd.count !== instances) throw new Error(`etcd prefix get returned ${firstEtcd.count} keys`);
   const gzipRead = gzipReader(env.full, '/v1/health/service/big');
   const firstGzip = await gzipRead();
+  /** The floor of the gzip read: the bare Node server sending as many bytes as the compressed answer. */
+  const bareGzipRead = async () => {
+    const t0 = performance.now();
+    await send(env.bare, 'GET', `/bytes?n=${firstGzip.bytes}`);
+    return { ms: performance.now() - t0 };
+  };
   for (let i = 0; i < warmup; i++) {
     await rosterRead();
     await etcdRead();
     await bareRead();
     await gzipRead();
+    await bareGzipRead();
   }
   const reps_ = [];
   for (let rep = 0; rep < reps; rep++) {
-    const samples = { roster: [], etcd: [], bare: [], gzip: [] };
+    const samples = { roster: [], etcd: [], bare: [], gzip: [], bareGzip: [] };
     const inflated = [];
     const sides = [
       { name: 'roster', read: rosterRead },
       { name: 'etcd', read: etcdRead },
       { name: 'bare', read: bareRead },
       { name: 'gzip', read: gzipRead },
+      { name: 'bareGzip', read: bareGzipRead },
     ];
     for (let i = 0; i < ops; i++) {
       for (const side of rotate(sides, rep + i)) {
@@ -219,7 +232,7 @@ export async function measureBigRead(env, { reps, instances = 1000, ops = 200, w
         if (r.inflatedMs !== undefined) inflated.push(r.inflatedMs);
       }
     }
-    const { roster: xs, etcd: ys, bare: zs, gzip: gs } = samples;
+    const { roster: xs, etcd: ys, bare: zs, gzip: gs, bareGzip: bgs } = samples;
     const cx = [];
     const cy = [];
     readLabel = '(b) read right after a change';
@@ -242,15 +255,17 @@ export async function measureBigRead(env, { reps, instances = 1000, ops = 200, w
       gzipP50: quantile(gs, 0.5),
       gzipP99: quantile(gs, 0.99),
       gzipInflatedP50: quantile(inflated, 0.5),
+      bareGzipP50: quantile(bgs, 0.5),
     };
     r.ratioP50 = r.rosterP50 / r.etcdP50;
     r.ratioChangedCached = r.changedRosterP50 / r.rosterP50;
     r.ratioGzipP50 = r.gzipP50 / r.etcdP50;
     r.ratioGzipInflatedP50 = r.gzipInflatedP50 / r.etcdP50;
+    r.ratioBareGzipP50 = r.bareGzipP50 / r.etcdP50;
     r.ratioP99 = r.rosterP99 / r.etcdP99;
     r.ratioChanged = r.changedRosterP50 / r.changedEtcdP50;
     log(
-      `(b) rep ${rep + 1}: roster p50 ${r.rosterP50.toFixed(2)} p99 ${r.rosterP99.toFixed(2)} ms, etcd p50 ${r.etcdP50.toFixed(2)} p99 ${r.etcdP99.toFixed(2)} ms; after a change roster ${r.changedRosterP50.toFixed(2)} etcd ${r.changedEtcdP50.toFixed(2)} ms; gzip p50 ${r.gzipP50.toFixed(2)} ms (${r.gzipInflatedP50.toFixed(2)} ms inflated)`,
+      `(b) rep ${rep + 1}: roster p50 ${r.rosterP50.toFixed(2)} p99 ${r.rosterP99.toFixed(2)} ms, etcd p50 ${r.etcdP50.toFixed(2)} p99 ${r.etcdP99.toFixed(2)} ms; after a change roster ${r.changedRosterP50.toFixed(2)} etcd ${r.changedEtcdP50.toFixed(2)} ms; gzip p50 ${r.gzipP50.toFixed(2)} ms (${r.gzipInflatedP50.toFixed(2)} ms inflated; bare Node sending as many bytes ${r.bareGzipP50.toFixed(2)} ms)`,
     );
     reps_.push(r);
   }
@@ -273,6 +288,8 @@ export async function measureBigRead(env, { reps, instances = 1000, ops = 200, w
       'ratioChangedCached',
       'ratioGzipP50',
       'ratioGzipInflatedP50',
+      'bareGzipP50',
+      'ratioBareGzipP50',
     ]),
     gzipBytes: firstGzip.bytes,
     rosterBytes: first.bytes,
@@ -357,28 +374,37 @@ export async function measureWake(env, { reps, ops = 40, holders = 1000, rounds 
 
   // --- 1,000 waiters ---
   const holdPool = httpPool(env.fullUrl, holders + 8);
+  const normalHoldPool = env.normal && env.normal !== env.full ? httpPool(env.normalUrl, holders + 8) : undefined;
   const bareHoldPool = httpPool(env.bareUrl, holders + 8);
   const clients = Array.from({ length: etcdClients }, () => etcdClient(env.etcdEndpoint));
   const watchers = [];
   try {
-    let manyIndex = indexOf(await send(env.full, 'GET', '/v1/health/service/watchmany'));
-    const rosterRound = async () => {
-      const m0 = markStart();
-      const pending = Array.from({ length: holders }, () =>
-        send(holdPool, 'GET', `/v1/health/service/watchmany?index=${manyIndex}&wait=60s`).then((res) => ({ res, at: performance.now() })),
-      );
-      await waitHeld(env.full, holders);
-      markEnd(`(c) ${holders} waiters: sending and holding them`, m0);
-      await sleep(20);
-      const m1 = markStart();
-      const t0 = performance.now();
-      await changeRoster('watchmany');
-      const done = await Promise.all(pending);
-      markEnd(`(c) ${holders} waiters: change → last answer`, m1);
-      const times = done.map((d) => d.at - t0);
-      manyIndex = Math.max(...done.map((d) => indexOf(d.res)));
-      return { last: Math.max(...times), p50: median(times) };
+    /** Rounds of `holders` queries held on one roster server, woken by one change there. */
+    const rosterRounds = async (pool, hold, label) => {
+      await changeOn(pool, 'watchmany');
+      let manyIndex = indexOf(await send(pool, 'GET', '/v1/health/service/watchmany'));
+      return async () => {
+        const m0 = markStart();
+        const pending = Array.from({ length: holders }, () =>
+          send(hold, 'GET', `/v1/health/service/watchmany?index=${manyIndex}&wait=60s`).then((res) => ({ res, at: performance.now() })),
+        );
+        await waitHeld(pool, holders);
+        markEnd(`(c) ${holders} waiters${label}: sending and holding them`, m0);
+        await sleep(20);
+        const m1 = markStart();
+        const t0 = performance.now();
+        await changeOn(pool, 'watchmany');
+        const done = await Promise.all(pending);
+        markEnd(`(c) ${holders} waiters${label}: change → last answer`, m1);
+        const times = done.map((d) => d.at - t0);
+        manyIndex = Math.max(...done.map((d) => indexOf(d.res)));
+        return { last: Math.max(...times), p50: median(times), bytes: done[0].res.body.length };
+      };
     };
+    const rosterRound = await rosterRounds(env.full, holdPool, '');
+    const normalRound = normalHoldPool ? await rosterRounds(env.normal, normalHoldPool, ' (--sync normal)') : undefined;
+    // The size of roster's answer, for the floor that sends the same bytes.
+    const likeBytes = (await send(env.full, 'GET', '/v1/health/service/watchmany')).body.length;
     let arrived = [];
     let onArrive;
     for (let i = 0; i < holders; i++) {
@@ -400,9 +426,13 @@ export async function measureWake(env, { reps, ops = 40, holders = 1000, rounds 
       const times = arrived.map((t) => t - t0);
       return { last: Math.max(...times), p50: median(times) };
     };
-    /** The floor: the bare Node server answering as many held requests at once. */
-    const bareRound = async () => {
-      const pending = Array.from({ length: holders }, () => send(bareHoldPool, 'GET', '/hold').then(() => performance.now()));
+    /**
+     * The floor: the bare Node server answering as many held requests at once — with hello world,
+     * or (`like`) with roster's header list and as many body bytes as roster's answer.
+     */
+    const bareRounds = (like) => async () => {
+      const path = like ? `/hold?like=${likeBytes}` : '/hold';
+      const pending = Array.from({ length: holders }, () => send(bareHoldPool, 'GET', path).then(() => performance.now()));
       const deadline = performance.now() + 15_000;
       while (Number((await send(env.bare, 'GET', '/held')).body.toString()) < holders) {
         if (performance.now() > deadline) throw new Error('the bare server did not hold every request');
@@ -416,15 +446,22 @@ export async function measureWake(env, { reps, ops = 40, holders = 1000, rounds 
     };
     const roundSides = [
       { name: 'roster', round: rosterRound },
+      ...(normalRound ? [{ name: 'normal', round: normalRound }] : []),
       { name: 'etcd', round: etcdRound },
-      { name: 'bare', round: bareRound },
+      { name: 'bare', round: bareRounds(false) },
+      { name: 'bareSame', round: bareRounds(true) },
     ];
     for (const side of roundSides) await side.round();
     const many = [];
     for (let rep = 0; rep < reps; rep++) {
-      const samples = { roster: [], etcd: [], bare: [] };
+      const samples = Object.fromEntries(roundSides.map((side) => [side.name, []]));
       for (let i = 0; i < rounds; i++) for (const side of rotate(roundSides, rep + i)) samples[side.name].push(await side.round());
-      const { roster: xs, etcd: ys, bare: zs } = samples;
+      const { roster: xs, etcd: ys, bare: zs, bareSame: ss, normal: ns = [] } = samples;
+      const p50Of = (rs) =>
+        quantile(
+          rs.map((x) => x.last),
+          0.5,
+        );
       const r = {
         rosterLastP50: quantile(
           xs.map((x) => x.last),
@@ -450,19 +487,39 @@ export async function measureWake(env, { reps, ops = 40, holders = 1000, rounds 
           zs.map((z) => z.last),
           0.99,
         ),
+        bareSameLastP50: p50Of(ss),
+        normalLastP50: ns.length > 0 ? p50Of(ns) : Number.NaN,
         rosterAllLast: xs.map((x) => x.last),
         etcdAllLast: ys.map((y) => y.last),
       };
       r.ratioLastP99 = r.rosterLastP99 / r.etcdLastP99;
+      // The issue's goal: last woken p50 ≤ 1.1× the bare Node floor (per repetition, then the median).
+      r.ratioBareP50 = r.rosterLastP50 / r.bareLastP50;
+      r.ratioBareSameP50 = r.rosterLastP50 / r.bareSameLastP50;
+      r.ratioNormalBareP50 = r.normalLastP50 / r.bareLastP50;
       log(
-        `(c) ${holders} waiters rep ${rep + 1}: last woken roster p50 ${r.rosterLastP50.toFixed(1)} p99 ${r.rosterLastP99.toFixed(1)} ms, etcd p50 ${r.etcdLastP50.toFixed(1)} p99 ${r.etcdLastP99.toFixed(1)} ms, bare p50 ${r.bareLastP50.toFixed(1)} p99 ${r.bareLastP99.toFixed(1)} ms`,
+        `(c) ${holders} waiters rep ${rep + 1}: last woken roster p50 ${r.rosterLastP50.toFixed(1)} p99 ${r.rosterLastP99.toFixed(1)} ms${ns.length > 0 ? ` (--sync normal p50 ${r.normalLastP50.toFixed(1)} ms)` : ''}, etcd p50 ${r.etcdLastP50.toFixed(1)} p99 ${r.etcdLastP99.toFixed(1)} ms, bare p50 ${r.bareLastP50.toFixed(1)} p99 ${r.bareLastP99.toFixed(1)} ms (same bytes as roster: p50 ${r.bareSameLastP50.toFixed(1)} ms)`,
       );
       many.push(r);
     }
     return {
       single: summarize(single, ['roster', 'normal', 'etcd', 'ratio', 'ratioNormal']),
       many: {
-        ...summarize(many, ['rosterLastP50', 'rosterLastP99', 'etcdLastP50', 'etcdLastP99', 'bareLastP50', 'bareLastP99', 'ratioLastP99']),
+        ...summarize(many, [
+          'rosterLastP50',
+          'rosterLastP99',
+          'etcdLastP50',
+          'etcdLastP99',
+          'bareLastP50',
+          'bareLastP99',
+          'bareSameLastP50',
+          'normalLastP50',
+          'ratioLastP99',
+          'ratioBareP50',
+          'ratioBareSameP50',
+          'ratioNormalBareP50',
+        ]),
+        likeBytes,
         rosterPooledP99: quantile(
           many.flatMap((r) => r.rosterAllLast),
           0.99,
@@ -480,6 +537,7 @@ export async function measureWake(env, { reps, ops = 40, holders = 1000, rounds 
     await Promise.allSettled(watchers.map((w) => w.cancel()));
     for (const c of clients) c.close();
     await holdPool.destroy();
+    await normalHoldPool?.destroy();
     await bareHoldPool.destroy();
   }
 }

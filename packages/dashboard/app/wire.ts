@@ -1,7 +1,8 @@
 /**
  * The JSON the dashboard reads: Consul's shapes (the API roster serve speaks) and roster's own
  * extensions under /v1/roster/. Every string in them is untrusted text: it is only ever shown as
- * a text node, never parsed as markup or used as a link.
+ * a text node, never parsed as markup or used as a link. packages/server/src/dashboard/wire-drift.test.ts
+ * fails (at type-check and at run time) when these drift from what the server sends.
  */
 
 /** An instance's or a check's health. */

@@ -330,3 +330,16 @@ describe('defects found by the bad-input suite (seed 327931984) and their kin', 
     expect(reached).toBe(true);
   });
 });
+
+describe('defects found by the bad-input suite (seed 192643760)', () => {
+  it("createFetch()'s fetch with an input whose toString is not a function names url", async () => {
+    const { createFetch } = await import('../fetch/create-fetch.js');
+    const registry = memoryRegistry();
+    const fetch = createFetch({ registry });
+    try {
+      expect(await field(() => fetch({ toString: 1 } as never))).toBe('url');
+    } finally {
+      await registry.close();
+    }
+  });
+});

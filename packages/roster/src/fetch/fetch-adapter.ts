@@ -31,7 +31,7 @@ export async function fromFetchArguments(
     v.fail('init', `must be a RequestInit object, got ${v.describe(init)}`);
   }
   const request = input instanceof Request ? input : undefined;
-  const url = request ? request.url : input instanceof URL ? input : String(input);
+  const url = request ? request.url : input instanceof URL ? input : safeString(input);
   const rawMethod: unknown = init?.method ?? request?.method ?? 'GET';
   if (typeof rawMethod !== 'string') v.fail('method', `must be an HTTP method name like "GET", got ${v.describe(rawMethod)}`);
   const method = rawMethod.toUpperCase();

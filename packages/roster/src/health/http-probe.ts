@@ -189,7 +189,10 @@ function tlsOptionsOf(spec: HttpProbeSpec): https.RequestOptions {
   }
   if (name === undefined || name === '') return out;
   if (typeof name !== 'string' || name.length > 253 || !/^[A-Za-z0-9_.:-]+$/.test(name)) {
-    throw new InvalidArgumentError('tlsServerName', `must be a host name, got ${JSON.stringify(String(name).slice(0, 40))}`);
+    throw new InvalidArgumentError(
+      'tlsServerName',
+      `must be a host name, got ${typeof name === 'string' ? JSON.stringify(name.slice(0, 40)) : describe(name)}`,
+    );
   }
   // SNI carries host names only; an IP address is still the name the certificate must match.
   if (isIP(name) === 0) out.servername = name;

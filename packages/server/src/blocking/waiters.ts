@@ -1,13 +1,20 @@
 /**
  * Held blocking queries, grouped by the index keys they depend on. A commit wakes only the
  * waiters of the keys it touched (no polling, no wake-up by unrelated changes); each woken waiter
- * re-checks its own resource index. One small object and one timer per held query.
+ * re-checks its own resource index. One small object per held query and no timer of its own:
+ * every deadline sits in one min-heap behind a single timer (D166), so waking N queries touches
+ * no timer at all, and a woken waiter is only flagged (the heap drops it lazily).
  */
 import type { Clock, TimerHandle } from '@rosterjs/roster';
 import type { IndexKey } from '../catalog/indexes.js';
 
 /** Why a held query was answered. */
 export type WakeReason = 'changed' | 'timeout' | 'released' | 'cancelled';
+
+/** What a held query does once it is answered: called exactly once, with the reason. */
+export interface HoldTarget {
+  settle(reason: WakeReason): void;
+}
 
 /** A held query: cancel it when the client went away. */
 export interface Hold {
@@ -16,13 +23,35 @@ export interface Hold {
   cancel(): void;
 }
 
-interface Waiter {
-  readonly keys: readonly IndexKey[];
-  readonly minIndex: number;
-  readonly current: () => number;
-  readonly resolve: (reason: WakeReason) => void;
-  timer: TimerHandle | undefined;
-  settled: boolean;
+/** A held query with a target: cancel it when the client went away (idempotent). */
+export interface HeldWaiter {
+  cancel(): void;
+}
+
+class Waiter implements HeldWaiter {
+  settled = false;
+  constructor(
+    readonly owner: Waiters,
+    readonly keys: readonly IndexKey[],
+    readonly minIndex: number,
+    public current: (() => number) | undefined,
+    public target: HoldTarget | undefined,
+    readonly deadline: number,
+  ) {}
+
+  cancel(): void {
+    this.owner.settleOne(this, 'cancelled');
+  }
+}
+
+class PromiseTarget implements HoldTarget {
+  resolve!: (reason: WakeReason) => void;
+  readonly done = new Promise<WakeReason>((r) => {
+    this.resolve = r;
+  });
+  settle(reason: WakeReason): void {
+    this.resolve(reason);
+  }
 }
 
 /** The set of held blocking queries of one server. */
@@ -30,8 +59,13 @@ export class Waiters {
   readonly #clock: Clock;
   readonly #byKey = new Map<IndexKey, Set<Waiter>>();
   #count = 0;
-  /** Called with +1 / -1 as queries are held and answered (metrics). */
+  /** Called with +n / -n as queries are held and answered (metrics). */
   readonly #onCount: ((delta: number) => void) | undefined;
+  /** Deadlines: a binary min-heap; settled waiters stay until popped or compacted away. */
+  #heap: Waiter[] = [];
+  #timer: TimerHandle | undefined;
+  /** The deadline the timer is armed for. */
+  #armedFor = Number.POSITIVE_INFINITY;
 
   constructor(clock: Clock, onCount?: (delta: number) => void) {
     this.#clock = clock;
@@ -48,11 +82,18 @@ export class Waiters {
    * The caller checks beforehand that the resource has not already moved past `minIndex`.
    */
   hold(keys: readonly IndexKey[], minIndex: number, current: () => number, timeoutMs: number): Hold {
-    let resolve!: (reason: WakeReason) => void;
-    const done = new Promise<WakeReason>((r) => {
-      resolve = r;
-    });
-    const waiter: Waiter = { keys, minIndex, current, resolve, timer: undefined, settled: false };
+    const target = new PromiseTarget();
+    const waiter = this.holdFor(keys, minIndex, current, timeoutMs, target);
+    return { done: target.done, cancel: () => waiter.cancel() };
+  }
+
+  /**
+   * As {@link hold}, but `target.settle(reason)` is called (synchronously, in the loop that wakes
+   * it) instead of a promise resolving: a woken query can be answered in the same loop as every
+   * other query the change woke.
+   */
+  holdFor(keys: readonly IndexKey[], minIndex: number, current: () => number, timeoutMs: number, target: HoldTarget): HeldWaiter {
+    const waiter = new Waiter(this, keys, minIndex, current, target, this.#clock.now() + Math.max(0, timeoutMs));
     for (const key of keys) {
       let set = this.#byKey.get(key);
       if (!set) {
@@ -63,42 +104,133 @@ export class Waiters {
     }
     this.#count++;
     this.#onCount?.(1);
-    waiter.timer = this.#clock.setTimeout(() => {
-      waiter.timer = undefined;
-      this.#settle(waiter, 'timeout');
-    }, timeoutMs);
-    return { done, cancel: () => this.#settle(waiter, 'cancelled') };
+    this.#push(waiter);
+    return waiter;
   }
 
   /** Wakes the waiters of the touched keys whose resource moved past their index. */
   wake(keys: Iterable<IndexKey>): void {
+    let woken: Waiter[] | undefined;
     for (const key of keys) {
       const set = this.#byKey.get(key);
       if (!set) continue;
-      for (const waiter of [...set]) {
-        if (waiter.current() > waiter.minIndex) this.#settle(waiter, 'changed');
+      for (const waiter of set) {
+        if (waiter.current!() > waiter.minIndex) (woken ??= []).push(waiter);
       }
     }
+    if (woken) this.#settleAll(woken, 'changed');
   }
 
   /** Answers every held query now (shutdown): each is answered with its current index. */
   releaseAll(): void {
     const all = new Set<Waiter>();
     for (const set of this.#byKey.values()) for (const w of set) all.add(w);
-    for (const w of all) this.#settle(w, 'released');
+    this.#settleAll([...all], 'released');
   }
 
-  #settle(waiter: Waiter, reason: WakeReason): void {
+  /** Settles one waiter (cancel). */
+  settleOne(waiter: Waiter, reason: WakeReason): void {
     if (waiter.settled) return;
+    this.#detach(waiter);
+    this.#onCount?.(-1);
+    this.#finish(waiter, reason);
+  }
+
+  /** Settles many in one pass: bookkeeping first (one metrics update), then every target. */
+  #settleAll(waiters: readonly Waiter[], reason: WakeReason): void {
+    let n = 0;
+    for (const w of waiters) {
+      if (w.settled) continue;
+      this.#detach(w);
+      n++;
+    }
+    if (n === 0) return;
+    this.#onCount?.(-n);
+    for (const w of waiters) if (w.target) this.#finish(w, reason);
+  }
+
+  #detach(waiter: Waiter): void {
     waiter.settled = true;
-    if (waiter.timer !== undefined) this.#clock.clearTimeout(waiter.timer);
+    waiter.current = undefined;
     for (const key of waiter.keys) {
       const set = this.#byKey.get(key);
-      set?.delete(waiter);
-      if (set?.size === 0) this.#byKey.delete(key);
+      if (!set) continue;
+      set.delete(waiter);
+      if (set.size === 0) this.#byKey.delete(key);
     }
     this.#count--;
-    this.#onCount?.(-1);
-    waiter.resolve(reason);
+  }
+
+  #finish(waiter: Waiter, reason: WakeReason): void {
+    const target = waiter.target;
+    // The heap may keep the waiter until its deadline: it must not keep the connection.
+    waiter.target = undefined;
+    target?.settle(reason);
+  }
+
+  // --- the deadline heap ---
+
+  #push(waiter: Waiter): void {
+    const heap = this.#heap;
+    // Woken waiters stay in the heap until their deadline: rebuild it when they are most of it.
+    if (heap.length >= 1024 && heap.length > 2 * this.#count + 1024) this.#compact();
+    heap.push(waiter);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (heap[parent]!.deadline <= waiter.deadline) break;
+      heap[i] = heap[parent]!;
+      i = parent;
+    }
+    heap[i] = waiter;
+    if (waiter.deadline < this.#armedFor) this.#arm(waiter.deadline);
+  }
+
+  #pop(): Waiter {
+    const heap = this.#heap;
+    const top = heap[0]!;
+    const last = heap.pop()!;
+    if (heap.length > 0) {
+      let i = 0;
+      const n = heap.length;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        const c = r < n && heap[r]!.deadline < heap[l]!.deadline ? r : l;
+        if (heap[c]!.deadline >= last.deadline) break;
+        heap[i] = heap[c]!;
+        i = c;
+      }
+      heap[i] = last;
+    }
+    return top;
+  }
+
+  #compact(): void {
+    const live = this.#heap.filter((w) => !w.settled);
+    live.sort((a, b) => a.deadline - b.deadline); // a sorted array is a valid heap
+    this.#heap = live;
+  }
+
+  #arm(deadline: number): void {
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#armedFor = deadline;
+    this.#timer = this.#clock.setTimeout(() => this.#expire(), deadline - this.#clock.now());
+  }
+
+  #expire(): void {
+    this.#timer = undefined;
+    this.#armedFor = Number.POSITIVE_INFINITY;
+    const now = this.#clock.now();
+    const due: Waiter[] = [];
+    while (this.#heap.length > 0 && this.#heap[0]!.deadline <= now) {
+      const w = this.#pop();
+      if (!w.settled) due.push(w);
+    }
+    // Drop settled waiters at the top so the timer is armed for a live deadline.
+    while (this.#heap.length > 0 && this.#heap[0]!.settled) this.#pop();
+    if (this.#heap.length > 0) this.#arm(this.#heap[0]!.deadline);
+    if (due.length > 0) this.#settleAll(due, 'timeout');
   }
 }

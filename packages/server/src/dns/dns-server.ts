@@ -9,7 +9,7 @@ import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dg
 import { isIPv6 } from 'node:net';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { type DnsTransport, handleMessage, type MessageContext } from './handle-message.js';
-import type { RateLimiter } from './rate-limiter.js';
+import type { RateLimiter } from '../limits/rate-limiter.js';
 
 /** Where the DNS interface listens. */
 export interface DnsAddress {
@@ -21,7 +21,8 @@ export interface DnsAddress {
 /** What the listeners need. */
 export interface DnsServerParts {
   readonly context: MessageContext;
-  readonly limiter: RateLimiter;
+  /** Per-address token buckets; undefined = no limit. */
+  readonly limiter: RateLimiter | undefined;
   readonly bind: string;
   readonly port: number;
   readonly maxQueryBytes: number;
@@ -106,7 +107,7 @@ export class DnsServer {
 
   #onDatagram(socket: UdpSocket, message: Buffer, remote: RemoteInfo): void {
     const { limiter, maxQueryBytes, onQuery } = this.#parts;
-    if (!limiter.take(remote.address)) return onQuery?.('udp', 'limited');
+    if (limiter !== undefined && limiter.take(remote.address) > 0) return onQuery?.('udp', 'limited');
     if (message.length > maxQueryBytes) return onQuery?.('udp', 'dropped');
     const reply = handleMessage(message, 'udp', this.#parts.context);
     if (reply === undefined) return onQuery?.('udp', 'dropped');
@@ -154,7 +155,7 @@ export class DnsServer {
         if (pending.length < 2 + length) break;
         const message = pending.subarray(2, 2 + length);
         pending = pending.subarray(2 + length);
-        if (!limiter.take(address)) {
+        if (limiter !== undefined && limiter.take(address) > 0) {
           onQuery?.('tcp', 'limited');
           continue;
         }

@@ -6,7 +6,7 @@ import type { DnsAccess } from './dns-access.js';
 import type { ResolvedDnsOptions } from './dns-options.js';
 import { DnsServer } from './dns-server.js';
 import { PreparedInstances } from './prepared-instances.js';
-import { RateLimiter } from './rate-limiter.js';
+import { RateLimiter } from '../limits/rate-limiter.js';
 
 /** The server parts DNS reads. */
 export interface DnsDependencies {
@@ -18,6 +18,9 @@ export interface DnsDependencies {
   readonly random: () => number;
   readonly log: Logger;
 }
+
+/** Client addresses the DNS rate limit tracks at once (docs/limits.md). */
+export const DNS_TRACKED_ADDRESSES = 10_000;
 
 /** The DNS listeners (not yet listening). */
 export function startDns(options: ResolvedDnsOptions, deps: DnsDependencies): DnsServer {
@@ -33,7 +36,11 @@ export function startDns(options: ResolvedDnsOptions, deps: DnsDependencies): Dn
       prepared: new PreparedInstances(),
       onError: (error) => deps.log.warn({ err: error }, 'dns: query failed'),
     },
-    limiter: new RateLimiter(options.rateLimit, deps.clock),
+    // The HTTP API's token buckets, one per client address; 0 = no limit.
+    limiter:
+      options.rateLimit === 0
+        ? undefined
+        : new RateLimiter({ perSecond: options.rateLimit, burst: options.rateLimit }, deps.clock, DNS_TRACKED_ADDRESSES),
     bind: options.bind,
     port: options.port,
     maxQueryBytes: options.maxQueryBytes,

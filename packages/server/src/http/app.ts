@@ -8,13 +8,13 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import type { Logger } from 'pino';
 import { type AclIdentity, OPEN_IDENTITY } from '../acl/acl.js';
 import type { HttpContext } from './http-context.js';
-import { ApiError, ServerErrorCode } from '../errors.js';
+import { ApiError, ServerError, ServerErrorCode } from '../errors.js';
 import { readTls } from '../tls/tls-files.js';
 import { clientErrorHandler } from './client-errors.js';
 import { ConnectionLimit } from './connection-limit.js';
 import { clientKey } from '../limits/client-key.js';
 import { tokenOf } from './query.js';
-import { addIndexHeaders, send, sendError, sendText } from './reply.js';
+import { addIndexHeaders, headPairs, send, sendError, sendText } from './reply.js';
 import type { ApiReply, ApiRequest, Route, Router } from './route.js';
 
 /** Time a client has to send the request head (at most the request timeout). */
@@ -41,7 +41,7 @@ export function buildApp(ctx: HttpContext, router: Router, logger: Logger): Fast
   // logger) would only carry a request ID no line uses. Errors are logged with the route.
   app.setChildLoggerFactory((parent) => parent);
   readEveryBody(app);
-  limitConnections(app, ctx);
+  beforeEveryRequest(app, ctx);
   const handler = (request: FastifyRequest, reply: FastifyReply) => handle(ctx, router, request, reply);
   app.route({ method: METHODS, url: '/', handler });
   app.route({ method: METHODS, url: '/*', handler });
@@ -50,7 +50,24 @@ export function buildApp(ctx: HttpContext, router: Router, logger: Logger): Fast
     ctx.metrics.request(request.rosterRoute || 'unknown', request.method, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
+  app.addHook('onReady', (done) => done(payloadHooksError(app) ?? undefined));
   return app;
+}
+
+/**
+ * Cached reads and woken held reads are written straight to the connection (reply.ts,
+ * held-read.ts), so Fastify's payload hooks (onSend, preSerialization) would never see them: an
+ * app that has one is refused when it starts (an Error naming the hook), rather than silently
+ * skipping it on the hottest answers. Returns null when there is none.
+ */
+export function payloadHooksError(app: FastifyInstance): ServerError | null {
+  const hooks = app.printRoutes({ includeHooks: true });
+  const found = /\((onSend|preSerialization)\) \[([^\]]*)\]/.exec(hooks);
+  if (!found) return null;
+  return new ServerError(
+    ServerErrorCode.Internal,
+    `a Fastify ${found[1]} hook (${found[2]}) is registered, but cached and woken blocking reads are written directly and bypass it (http/reply.ts, http/held-read.ts)`,
+  );
 }
 
 /** Fastify's options: limits, timeouts, and answers to what Fastify refuses itself. */
@@ -101,19 +118,24 @@ function setServerTimeouts(app: FastifyInstance, ctx: HttpContext): void {
 function readEveryBody(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-  // A missing, empty or malformed Content-Type must not stop the body from being read (Fastify
-  // would answer 415): drop the header, so every body goes to the catch-all parser above.
-  app.addHook('onRequest', (request, _reply, done) => {
-    delete request.raw.headers['content-type'];
-    done();
-  });
 }
 
-/** A connection opened over the limit gets one answer saying so, then it is closed. */
-function limitConnections(app: FastifyInstance, ctx: HttpContext): void {
+/**
+ * One synchronous onRequest hook (a hook per concern, or an async one, costs a call chain or a
+ * promise per request on every route, D161):
+ * - a missing, empty or malformed Content-Type must not stop the body from being read (Fastify
+ *   would answer 415): the header is dropped, so every body goes to the catch-all parser;
+ * - a connection opened over the limit gets one answer saying so, then it is closed.
+ */
+function beforeEveryRequest(app: FastifyInstance, ctx: HttpContext): void {
   const connections = new ConnectionLimit(app.server, ctx.options.maxConnections);
-  app.addHook('onRequest', async (request, reply) => {
-    if (!connections.isOver(request.raw.socket)) return;
+  app.addHook('onRequest', (request, reply, done) => {
+    delete request.raw.headers['content-type'];
+    if (!connections.isOver(request.raw.socket)) {
+      done();
+      return;
+    }
+    // Answered here: `done` is not called, so no later hook and no handler runs.
     reply.header('X-Consul-Default-ACL-Policy', ctx.acl.defaultPolicy).header('Connection', 'close');
     sendError(
       reply,
@@ -121,7 +143,6 @@ function limitConnections(app: FastifyInstance, ctx: HttpContext): void {
         'Retry-After': '1',
       }),
     );
-    return reply;
   });
 }
 
@@ -242,6 +263,7 @@ function apiRequest(
   token: string,
   acl: AclIdentity,
   aclFiltered: () => void,
+  filteredNow: () => boolean,
   ctx: HttpContext,
   client: string,
 ): ApiRequest {
@@ -259,7 +281,9 @@ function apiRequest(
     acl,
     aclFiltered,
     onAbort(callback) {
-      res.once('close', () => {
+      // `on`, not `once`: a response closes once, and a once-wrapper costs a listener removal
+      // per answer (thousands at once when a change wakes held queries).
+      res.on('close', () => {
         if (!res.writableFinished) callback();
       });
     },
@@ -275,7 +299,17 @@ function apiRequest(
         );
       }
       held = true;
-      res.once('close', release);
+      res.on('close', release);
+    },
+    detach() {
+      // The same headers the reply would have carried (runRoute sets the filtered flag after
+      // the handler returns; a held read is detached before that).
+      if (filteredNow()) reply.header('X-Consul-Results-Filtered-By-ACLs', 'true');
+      reply.hijack();
+      // Consume the (empty) request body now: Node would otherwise dump it when the answer
+      // finishes, per connection, in the loop that answers a whole wake.
+      request.raw.resume();
+      return { res, head: headPairs(reply) };
     },
   };
 }
@@ -315,6 +349,7 @@ async function runRoute(
       () => {
         filtered = true;
       },
+      () => filtered && acl.tokenGiven,
       ctx,
       client,
     ),

@@ -3,6 +3,7 @@ import type { ServerContext } from '../context.js';
 import { ClientHolds } from '../limits/client-holds.js';
 import { RateLimiter } from '../limits/rate-limiter.js';
 import { ResponseCache } from './response-cache.js';
+import { HeldAnswers } from './held-read.js';
 
 /** The server's parts plus the HTTP edge's own state, shared by the routes. */
 export interface HttpContext extends ServerContext {
@@ -14,16 +15,23 @@ export interface HttpContext extends ServerContext {
   readonly rate: RateLimiter | undefined;
   /** Held blocking queries and event streams per client. */
   readonly holds: ClientHolds;
+  /** Writes the answers of woken held reads (held-read.ts). */
+  readonly heldAnswers: HeldAnswers;
 }
 
 /** The HTTP edge's context over the server's parts (a fresh, empty response cache; fresh limits). */
 export function httpContext(ctx: ServerContext): HttpContext {
   const { rateLimit, maxHeldQueriesPerClient, clock } = ctx.options;
-  return {
+  const http: HttpContext = {
     ...ctx,
     responses: new ResponseCache(),
     rate: rateLimit === undefined ? undefined : new RateLimiter(rateLimit, clock),
     holds: new ClientHolds(maxHeldQueriesPerClient),
     streams: { open: 0 },
+    get heldAnswers() {
+      return answers;
+    },
   };
+  const answers = new HeldAnswers(http);
+  return http;
 }

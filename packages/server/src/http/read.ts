@@ -11,6 +11,8 @@ import { compileFilter, type FilterPredicate } from '../filter/compile-filter.js
 import { acceptsGzip } from './accept-encoding.js';
 import { type EncodedBody, encodedLength, encodeJson } from './encode-json.js';
 import { parseConsistency } from './query.js';
+import { GZIP_HEADERS, GZIP_MIN_BYTES, VARY_HEADERS } from './reply.js';
+import { HeldRead } from './held-read.js';
 import { cacheQueryKey } from './response-cache.js';
 import type { ApiReply, ApiRequest } from './route.js';
 
@@ -85,6 +87,26 @@ export async function blockingRead(ctx: HttpContext, req: ApiRequest, spec: Read
   const key = spec.cache ? `${spec.cache.key}\u0000${cacheQueryKey(req.query)}` : '';
   if (params.index > 0 && !ctx.closing() && params.index <= ctx.catalog.indexes.current && spec.index() <= params.index) {
     checkHoldCapacity(ctx, req);
+    if (spec.cache && req.detach) {
+      // Answered by the wake itself, in the loop that wakes it (D165).
+      const pretty = req.query.has('pretty');
+      const cached = spec.cache;
+      const held = new HeldRead(
+        ctx.heldAnswers,
+        {
+          index: spec.index,
+          key,
+          contentKey: cached.contentKey,
+          encode: () => (pretty ? undefined : spec.encode?.()) ?? encodeJson(spec.render(), pretty),
+        },
+        req.detach(),
+        parseConsistency(req.query),
+        acceptsGzip(req.headers['accept-encoding']),
+      );
+      const waiter = ctx.waiters.holdFor(spec.keys, params.index, spec.index, params.waitMs, held);
+      req.onAbort(() => waiter.cancel());
+      return HELD;
+    }
     const hold = ctx.waiters.hold(spec.keys, params.index, spec.index, params.waitMs);
     req.onAbort(() => hold.cancel());
     const reason = await hold.done;
@@ -100,15 +122,13 @@ export async function blockingRead(ctx: HttpContext, req: ApiRequest, spec: Read
     ctx.responses.set(key, version, encoded);
   }
   // gzip when asked (Go clients, Prometheus and the Consul CLI ask): compressed once per
-  // version on the libuv pool, shared by every reader of that version (D82).
+  // version on the libuv pool, shared by every reader of that version (D82); once compressed,
+  // served without waiting on a promise.
   if (encodedLength(encoded) >= GZIP_MIN_BYTES && acceptsGzip(req.headers['accept-encoding'])) {
-    const compressed = await ctx.responses.gzip(key, version, encoded);
+    const compressed = ctx.responses.gzipReady(key, version, encoded) ?? (await ctx.responses.gzip(key, version, encoded));
     return { kind: 'json', body: undefined, encoded: compressed, index, headers: GZIP_HEADERS };
   }
   return { kind: 'json', body: undefined, encoded, index, headers: VARY_HEADERS };
 }
 
-/** Smaller answers go out as they are (compressing them costs more than it saves). */
-export const GZIP_MIN_BYTES = 1024;
-const VARY_HEADERS: Record<string, string> = { Vary: 'Accept-Encoding' };
-const GZIP_HEADERS: Record<string, string> = { Vary: 'Accept-Encoding', 'Content-Encoding': 'gzip' };
+const HELD: ApiReply = { kind: 'held' };

@@ -2,7 +2,7 @@
  * Writing answers: JSON with Consul's index headers, text, streams, and refusals (text/plain with
  * the ApiError's status and headers). Route handlers never call these; the app does.
  */
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import type { ApiError } from '../errors.js';
 import { type EncodedBody, encodedLength, encodeJson } from './encode-json.js';
@@ -12,18 +12,73 @@ import type { ApiReply } from './route.js';
 const JSON_TYPE = 'application/json';
 const TEXT_TYPE = 'text/plain; charset=utf-8';
 
-/** Adds the blocking-query headers (X-Consul-Index and friends). */
-export function addIndexHeaders(reply: FastifyReply, index: number, query: URLSearchParams): void {
-  let consistency = 'leader';
+/** The consistency echoed in X-Consul-Effective-Consistency (`leader` when the query is invalid). */
+export function consistencyOf(query: URLSearchParams): string {
   try {
-    consistency = parseConsistency(query);
+    return parseConsistency(query);
   } catch {
     // The error answer itself says what is wrong; keep the default here.
+    return 'leader';
   }
+}
+
+/** Adds the blocking-query headers (X-Consul-Index and friends). */
+export function addIndexHeaders(reply: FastifyReply, index: number, query: URLSearchParams): void {
   reply.header('X-Consul-Index', String(Math.max(1, index)));
   reply.header('X-Consul-KnownLeader', 'true');
   reply.header('X-Consul-LastContact', '0');
-  reply.header('X-Consul-Effective-Consistency', consistency);
+  reply.header('X-Consul-Effective-Consistency', consistencyOf(query));
+}
+
+/** `Vary` of a cached read that could have been compressed; with `Content-Encoding` when it was. */
+export const VARY_HEADERS: Readonly<Record<string, string>> = { Vary: 'Accept-Encoding' };
+export const GZIP_HEADERS: Readonly<Record<string, string>> = { Vary: 'Accept-Encoding', 'Content-Encoding': 'gzip' };
+/** Smaller answers go out as they are (compressing them costs more than it saves). */
+export const GZIP_MIN_BYTES = 1024;
+
+/**
+ * The whole header list of an already-encoded JSON answer, as flat name/value pairs (names
+ * lower-case, as Fastify writes them): `prefix` (headers set earlier: the ACL policy, the
+ * filtered-by-ACLs flag), the index headers, `extra`, Content-Type and Content-Length. The same
+ * list, in the same order, whether the answer goes out on a request's own path or to the queries
+ * one commit wakes (held-read.ts).
+ */
+export function encodedHead(
+  prefix: readonly string[],
+  index: number | undefined,
+  consistency: string,
+  extra: Readonly<Record<string, string>> | undefined,
+  length: number,
+): string[] {
+  const head = [...prefix];
+  if (index !== undefined) {
+    head.push(
+      'x-consul-index',
+      String(Math.max(1, index)),
+      'x-consul-knownleader',
+      'true',
+      'x-consul-lastcontact',
+      '0',
+      'x-consul-effective-consistency',
+      consistency,
+    );
+  }
+  if (extra) for (const k of Object.keys(extra)) head.push(k.toLowerCase(), extra[k]!);
+  head.push('content-type', JSON_TYPE, 'content-length', String(length));
+  return head;
+}
+
+/** The headers already set on a Fastify reply, as flat pairs. */
+export function headPairs(reply: FastifyReply): string[] {
+  const out: string[] = [];
+  const headers = reply.getHeaders();
+  for (const k of Object.keys(headers)) {
+    const v = headers[k];
+    if (v === undefined) continue;
+    if (Array.isArray(v)) for (const item of v) out.push(k, String(item));
+    else out.push(k, String(v));
+  }
+  return out;
 }
 
 /** Writes a handler's answer. */
@@ -47,28 +102,42 @@ export function send(reply: FastifyReply, result: ApiReply, query: URLSearchPara
       startStream(reply, result.start);
       return;
     case 'json': {
+      if (result.encoded) {
+        sendEncoded(reply, result.status ?? 200, result, query);
+        return;
+      }
       if (result.index !== undefined) addIndexHeaders(reply, result.index, query);
       for (const [k, v] of Object.entries(result.headers ?? {})) reply.header(k, v);
       reply.code(result.status ?? 200).header('Content-Type', JSON_TYPE);
-      if (result.encoded) sendEncoded(reply, result.encoded);
-      else reply.send(encodeJson(result.body, query.has('pretty')));
+      reply.send(encodeJson(result.body, query.has('pretty')));
       return;
     }
+    case 'held':
+      // Hijacked when held: the wake writes the answer (held-read.ts).
+      return;
   }
 }
 
 /**
- * Writes an answer that is already encoded (a cached read, e.g. each of the queries one commit
- * wakes) straight to the connection, without Fastify's send path (serializers, onSend hooks,
- * payload checks) per connection: a single buffer with the head in one write; chunks (cached
- * pieces, not copied into one buffer) corked, in one writev with the end of the answer. The reply's listeners (metrics)
+ * Writes an answer that is already encoded (a cached read) straight to the connection, without
+ * Fastify's send path (serializers, onSend hooks — the app registers none, app.test.ts checks —
+ * payload checks) and without setting its headers one by one on the reply: one header list
+ * (encodedHead) to writeHead, then a single buffer with the head in one write, or chunks (cached
+ * pieces, not copied into one buffer) corked, in one writev with the end of the answer. The
+ * reply's listeners (metrics)
  * still see the response finish.
  */
-function sendEncoded(reply: FastifyReply, body: EncodedBody): void {
-  reply.header('Content-Length', String(encodedLength(body)));
+function sendEncoded(
+  reply: FastifyReply,
+  status: number,
+  result: { readonly encoded?: EncodedBody; readonly index?: number; readonly headers?: Record<string, string> },
+  query: URLSearchParams,
+): void {
+  const body = result.encoded!;
+  const head = encodedHead(headPairs(reply), result.index, consistencyOf(query), result.headers, encodedLength(body));
   reply.hijack();
   const res = reply.raw;
-  res.writeHead(reply.statusCode, reply.getHeaders() as OutgoingHttpHeaders);
+  res.writeHead(status, head);
   if (Buffer.isBuffer(body)) {
     res.end(body);
     return;

@@ -15,6 +15,8 @@ interface Entry {
   readonly length: number;
   /** The body gzipped, once, when a client first asked for it (D82). */
   gzip?: Promise<Buffer>;
+  /** The same, once compressed (read without waiting on the promise). */
+  gzipped?: Buffer;
   /** Bytes of the settled gzip counted in the cache's total. */
   gzipBytes: number;
 }
@@ -106,6 +108,7 @@ export class ResponseCache {
         (out) => {
           // Counted while it is still the entry held.
           if (this.#entries.get(key) !== entry) return;
+          entry.gzipped = out;
           entry.gzipBytes = out.length;
           this.#bytes += out.length;
         },
@@ -118,6 +121,13 @@ export class ResponseCache {
     return entry.gzip;
   }
 
+  /** The gzip of `body` when it is cached for `key` at `version` and already compressed. */
+  gzipReady(key: string, version: string, body: EncodedBody): Buffer | undefined {
+    const entry = this.#entries.get(key);
+    if (!entry || entry.version !== version || entry.body !== body) return undefined;
+    return entry.gzipped;
+  }
+
   /** Bytes held. */
   get bytes(): number {
     return this.#bytes;
@@ -127,5 +137,6 @@ export class ResponseCache {
     this.#entries.delete(key);
     this.#bytes -= entry.length + entry.gzipBytes;
     entry.gzipBytes = 0;
+    entry.gzipped = undefined;
   }
 }

@@ -10,6 +10,17 @@ import type { EncodedBody } from './encode-json.js';
 /** Methods the API uses. */
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
 
+/** The connection side of a held read that answers itself when woken (held-read.ts). */
+export interface DetachedReply {
+  readonly res: ServerResponse;
+  /**
+   * The headers set before the answer, as flat name/value pairs (the ACL policy; the
+   * filtered-by-ACLs flag): known when the read is held, since a cached answer does not depend on
+   * who reads it.
+   */
+  readonly head: readonly string[];
+}
+
 /** What a handler sees of a request. */
 export interface ApiRequest {
   readonly method: string;
@@ -39,6 +50,12 @@ export interface ApiRequest {
    * streams). @throws ApiError 429 `ROSTER_SERVER_CLIENT_HELD_QUERIES` when the client holds its maximum.
    */
   holdSlot(): void;
+  /**
+   * Takes the connection out of the framework's reply path for a held read that answers itself
+   * when woken (held-read.ts), with the headers set so far; the handler then returns
+   * `{ kind: 'held' }`. Absent when the request cannot be detached.
+   */
+  detach?(): DetachedReply;
 }
 
 /** What a handler answers. */
@@ -66,7 +83,9 @@ export type ApiReply =
   /** The handler takes over the raw response (server-sent events). */
   | { readonly kind: 'stream'; readonly start: (res: ServerResponse) => void }
   /** Nothing to send: the client already went away. */
-  | { readonly kind: 'none' };
+  | { readonly kind: 'none' }
+  /** Held, detached (ApiRequest.detach): the wake writes the answer. */
+  | { readonly kind: 'held' };
 
 /** One endpoint (or endpoint family for a prefix). */
 export interface Route {

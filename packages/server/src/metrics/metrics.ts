@@ -5,6 +5,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Catalog } from '../catalog/catalog.js';
 import { RateMeter } from './rate-meter.js';
+import { RequestHistogram } from './request-histogram.js';
 
 /** Routes that renew or set a TTL check (counted by {@link Metrics.ttlRenewals}). */
 const TTL_ROUTES = new Set(['agent/check/pass', 'agent/check/warn', 'agent/check/fail', 'agent/check/update']);
@@ -15,9 +16,8 @@ export class Metrics {
   readonly #checkRuns: Counter<'type' | 'status'>;
   readonly #checkFailures: Counter<'type'>;
   readonly #blockingHeld: Gauge;
-  readonly #requests: Histogram<'route' | 'method' | 'status'>;
-  /** Children of #requests by `route method status` (bounded: routes × methods × statuses). */
-  readonly #requestChildren = new Map<string, { observe(value: number): void }>();
+  /** By route, method and status (bounded: routes × methods × statuses). */
+  readonly #requests: RequestHistogram;
   readonly #commit: Histogram;
   readonly #commitOps: Histogram;
   /** Accepted TTL updates (pass/warn/fail/update) per second, for the dashboard's registry view. */
@@ -63,7 +63,7 @@ export class Metrics {
       registers,
     });
     this.#blockingHeld = new Gauge({ name: 'roster_blocking_queries_held', help: 'Blocking queries currently held', registers });
-    this.#requests = new Histogram({
+    this.#requests = new RequestHistogram({
       name: 'roster_http_request_duration_seconds',
       help: 'HTTP request latency by route (held blocking queries included)',
       labelNames: ['route', 'method', 'status'],
@@ -97,14 +97,7 @@ export class Metrics {
 
   /** One answered request. */
   request(route: string, method: string, status: number, seconds: number): void {
-    // Pre-bound children: labels() hashes the label set on every call (a hot-path cost).
-    const key = `${route} ${method} ${status}`;
-    let child = this.#requestChildren.get(key);
-    if (!child) {
-      child = this.#requests.labels(route, method, String(status));
-      this.#requestChildren.set(key, child);
-    }
-    child.observe(seconds);
+    this.#requests.observe(`${route} ${method} ${status}`, () => [route, method, String(status)], seconds);
     if (status === 200 && TTL_ROUTES.has(route)) this.ttlRenewals.mark();
   }
 

@@ -39,6 +39,8 @@ const UNSUPPORTED: readonly (readonly [string[], string])[] = [
   [['AliasNode', 'AliasService', 'alias_node', 'alias_service'], 'alias checks are not supported'],
   [['OSService', 'os_service'], 'OSService checks are not supported'],
 ];
+/** {@link UNSUPPORTED} split once into the field name and its aliases. */
+const UNSUPPORTED_FIELDS = UNSUPPORTED.map(([[name, ...aliases], reason]) => ({ name: name!, aliases, reason }));
 
 /**
  * True when a check object carries nothing (Consul skips those in `Checks`). Its durations are
@@ -66,8 +68,8 @@ export function isEmptyCheck(f: Fields): boolean {
  * @throws ApiError 400 (decode errors, `Invalid check: ...`, bad status).
  */
 export function decodeCheck(f: Fields, id: string | undefined, statusError: string, options: CheckDecodeOptions): DecodedCheck {
-  for (const [keys, reason] of UNSUPPORTED) {
-    const v = f.raw(keys[0]!, ...keys.slice(1));
+  for (const { name, aliases, reason } of UNSUPPORTED_FIELDS) {
+    const v = f.first(name, aliases);
     if (v !== undefined && v !== '' && v !== false && !(Array.isArray(v) && v.length === 0)) throw invalidCheck(reason);
   }
   if (f.bool('TCPUseTLS', 'tcp_use_tls') === true) throw invalidCheck('TCP checks over TLS are not supported');

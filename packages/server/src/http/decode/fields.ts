@@ -14,6 +14,30 @@ function jsonType(value: unknown): string {
   return typeof value;
 }
 
+const NO_ALIASES: readonly string[] = [];
+
+/** Field names the decoders ask for (constants of the code), lower-cased once. */
+const LOWER_NAMES = new Map<string, string>();
+
+function lowerCase(name: string): string {
+  let lower = LOWER_NAMES.get(name);
+  if (lower === undefined) {
+    lower = name.toLowerCase();
+    // Bounded: only the decoders' own field names are looked up here, never a body's keys.
+    if (LOWER_NAMES.size < 1024) LOWER_NAMES.set(name, lower);
+  }
+  return lower;
+}
+
+function lowerKeys(obj: Record<string, unknown>): Map<string, string> {
+  const lower = new Map<string, string>();
+  for (const key of Object.keys(obj)) {
+    const l = key.toLowerCase();
+    if (!lower.has(l)) lower.set(l, key);
+  }
+  return lower;
+}
+
 /** Parses a body as a JSON object. @throws ApiError 400 for an empty body, bad JSON or a non-object. */
 export function parseJsonObject(body: Buffer | string | undefined, typeName: string): Fields {
   const text = body === undefined ? '' : body.toString();
@@ -34,31 +58,34 @@ export function parseJsonObject(body: Buffer | string | undefined, typeName: str
 /** Case-insensitive typed access to one JSON object. */
 export class Fields {
   readonly #obj: Record<string, unknown>;
-  readonly #lower = new Map<string, string>();
+  /** Lower-cased key → the object's first key spelled that way; built at the first inexact lookup. */
+  #lower: Map<string, string> | undefined;
   readonly #type: string;
 
   /** @param typeName the Go type name used in error messages (e.g. `structs.ServiceDefinition`). */
   constructor(obj: Record<string, unknown>, typeName: string) {
     this.#obj = obj;
     this.#type = typeName;
-    for (const key of Object.keys(obj)) {
-      const lower = key.toLowerCase();
-      if (!this.#lower.has(lower)) this.#lower.set(lower, key);
-    }
   }
 
   /** The raw value of a field (undefined when absent or null). */
   raw(name: string, ...aliases: string[]): unknown {
+    return this.first(name, aliases);
+  }
+
+  /**
+   * The raw value of the first of `name` and `aliases` present (undefined when none is, or null):
+   * `name` spelled exactly, else each of them case-insensitively, in order.
+   */
+  first(name: string, aliases: readonly string[] = NO_ALIASES): unknown {
+    const obj = this.#obj;
     let value: unknown;
-    if (Object.hasOwn(this.#obj, name)) value = this.#obj[name];
+    if (Object.hasOwn(obj, name)) value = obj[name];
     else {
-      for (const candidate of [name, ...aliases]) {
-        const key = this.#lower.get(candidate.toLowerCase());
-        if (key !== undefined) {
-          value = this.#obj[key];
-          break;
-        }
-      }
+      const lower = (this.#lower ??= lowerKeys(obj));
+      let key = lower.get(lowerCase(name));
+      for (let i = 0; key === undefined && i < aliases.length; i++) key = lower.get(lowerCase(aliases[i]!));
+      if (key !== undefined) value = obj[key];
     }
     return value === null ? undefined : value;
   }
