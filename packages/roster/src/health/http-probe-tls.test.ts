@@ -92,11 +92,11 @@ describe.runIf(available)('httpProbe over TLS', () => {
 
   it('secureContext: the store is asked for at every run, so a swapped store applies to the next run', async () => {
     const url = await serve(shop.issue('store', { san: 'IP:127.0.0.1', ca: 'ca' }));
-    let store: tls.SecureContext | undefined;
-    const probe = httpProbe({ url, timeoutMs: 10_000, secureContext: () => store });
+    const trust: { store?: tls.SecureContext } = {};
+    const probe = httpProbe({ url, timeoutMs: 10_000, secureContext: () => trust.store });
     // Undefined: Node's default roots, which do not hold the test CA.
     expect((await probe(new AbortController().signal)).status).toBe('critical');
-    store = tls.createSecureContext({ ca: ca.cert });
+    trust.store = tls.createSecureContext({ ca: ca.cert });
     expect(await probe(new AbortController().signal)).toEqual({ status: 'passing', output: `HTTP GET ${url}: 200 OK Output: ok` });
   });
 });
