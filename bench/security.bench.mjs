@@ -236,6 +236,7 @@ try {
       // µs TLS adds: to roster (over the ACLs-only server) and to bare Node (over bare http).
       r[`tls us ${path}`] = r[`secure ${path}`] - r[`acl ${path}`];
       r[`floor tls us ${path}`] = r[`bareTls ${path}`] - r[`bare ${path}`];
+      r[`tls vs floor ${path}`] = r[`tls us ${path}`] / r[`floor tls us ${path}`];
       // The best secure ÷ plain Node's TLS allows: the plain server plus the floor's TLS µs.
       r[`reachable ${path}`] = (r[`plain ${path}`] + r[`floor tls us ${path}`]) / r[`plain ${path}`];
     }
@@ -269,6 +270,7 @@ try {
         tlsUs: m(`tls us ${p}`),
         floorTlsUs: m(`floor tls us ${p}`),
         reachable: m(`reachable ${p}`),
+        tlsVsFloor: m(`tls vs floor ${p}`),
       },
     ]),
   );
@@ -280,6 +282,7 @@ try {
     fmtRatio(m(`floor ratio ${p}`)),
     `${m(`tls us ${p}`).toFixed(1)} µs`,
     `${m(`floor tls us ${p}`).toFixed(1)} µs`,
+    fmtRatio(m(`tls vs floor ${p}`)),
     fmtRatio(m(`reachable ${p}`)),
   ]);
   console.log(
@@ -304,6 +307,7 @@ try {
           'bare https ÷ http',
           'µs TLS adds to roster (ACLs + mTLS − ACLs only)',
           'µs TLS adds to bare Node',
+          'roster ÷ floor (TLS µs)',
           'best secure ÷ plain Node allows (plain + floor µs)',
         ],
         floorRows,
