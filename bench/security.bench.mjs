@@ -6,7 +6,12 @@
 // load client is this process: undici pools with keep-alive, as real clients run (the TLS
 // client also keeps its sessions for resumption), 16 in flight.
 //
-// A third server with ACLs only (plain HTTP) separates the two costs.
+// A third server with ACLs only (plain HTTP) separates the two costs. The floor: a bare Node
+// `http` and a bare Node `https` server (mutual TLS, same certificates; bench/lib/bare-tls-server.mjs)
+// answering each read with the exact bytes the plain roster answered it with, read the same way
+// in the same run: bare https ÷ bare http is what Node's own TLS stream costs per small read, and
+// the µs TLS adds to roster (ACLs + mTLS − ACLs only) is compared with the µs it adds there.
+// New connections made during the measured loops are counted per side (must be 0: kept alive).
 // Measured: server CPU time per small read (from /proc/<pid>/task/*/schedstat), for
 //   GET /v1/health/service/small  (one instance; with ACLs: token resolved, node and service read checked)
 //   GET /v1/catalog/services       (with ACLs: filtered per service)
@@ -27,7 +32,7 @@ import { join } from 'node:path';
 import { Pool } from 'undici';
 import { closedLoop } from './lib/load.mjs';
 import { profileTables, summarizeProfile } from './lib/cpuprofile.mjs';
-import { cpuPreciseMs, startRoster } from './lib/procs.mjs';
+import { cpuPreciseMs, spawnTracked, startRoster } from './lib/procs.mjs';
 import { fmtRatio, median, table } from './lib/stats.mjs';
 
 const argv = process.argv.slice(2);
@@ -45,6 +50,20 @@ const log = (line) => console.error(line);
 const TOKEN = 'bench-read-token-0123456789';
 const MANAGEMENT = 'bench-management-token-0123456789';
 const PATHS = ['/v1/health/service/small', '/v1/catalog/services', '/v1/status/leader'];
+const BARE_SERVER = new URL('./lib/bare-tls-server.mjs', import.meta.url).pathname;
+
+/** Starts the bare floor server (`http`, or `https` with mutual TLS); stopped through `procs`. */
+async function startBareFloor(answersFile, mode, certs) {
+  const tlsArgs = mode === 'https' ? [certs.server.cert, certs.server.key, certs.ca.cert] : [];
+  const p = spawnTracked(`bare node ${mode}`, process.execPath, [BARE_SERVER, answersFile, mode, ...tlsArgs], /listening on (\S+)/);
+  try {
+    const [, url] = await p.started;
+    return { url, pid: p.child.pid, stop: () => p.stop() };
+  } catch (error) {
+    await p.stop();
+    throw error;
+  }
+}
 
 /** CA, server (IP:127.0.0.1) and client certificates, made with openssl. */
 function certificates(dir) {
@@ -134,6 +153,12 @@ try {
   });
   procs.push(aclOnly);
   const poolOptions = { connections: 32, pipelining: 1, keepAliveTimeout: 120_000, keepAliveMaxTimeout: 600_000 };
+  const clientTls = {
+    ca: readFileSync(certs.ca.cert),
+    cert: readFileSync(certs.client.cert),
+    key: readFileSync(certs.client.key),
+    servername: undefined,
+  };
   const sides = [
     { name: 'plain', pid: plain.pid, pool: new Pool(plain.url, poolOptions), headers: {} },
     {
@@ -141,12 +166,7 @@ try {
       pid: secure.pid,
       pool: new Pool(secure.url, {
         ...poolOptions,
-        connect: {
-          ca: readFileSync(certs.ca.cert),
-          cert: readFileSync(certs.client.cert),
-          key: readFileSync(certs.client.key),
-          servername: undefined,
-        },
+        connect: clientTls,
       }),
       headers: { 'x-consul-token': TOKEN },
     },
@@ -168,12 +188,38 @@ try {
   // The reader sees the instance through ACLs (not an empty, filtered answer).
   if (!(await request(sides[1], 'GET', '/v1/health/service/small')).includes('small-0')) throw new Error('the read token sees nothing');
 
+  // The floor servers answer with the plain roster's own bytes (headers but the per-connection ones).
+  const answers = {};
+  for (const path of PATHS) {
+    const res = await sides[0].pool.request({ method: 'GET', path });
+    const headers = Object.fromEntries(
+      Object.entries(res.headers).filter(([k]) => !['date', 'connection', 'keep-alive', 'content-length'].includes(k)),
+    );
+    answers[path] = { headers, body: await res.body.text() };
+  }
+  const answersFile = join(dir, 'answers.json');
+  writeFileSync(answersFile, JSON.stringify(answers));
+  const bare = await startBareFloor(answersFile, 'http', certs);
+  procs.push(bare);
+  const bareTls = await startBareFloor(answersFile, 'https', certs);
+  procs.push(bareTls);
+  sides.push(
+    { name: 'bare', pid: bare.pid, pool: new Pool(bare.url, poolOptions), headers: {} },
+    { name: 'bareTls', pid: bareTls.pid, pool: new Pool(bareTls.url, { ...poolOptions, connect: clientTls }), headers: {} },
+  );
+  pools.push(sides[3].pool, sides[4].pool);
+  for (const side of sides) {
+    side.connects = 0;
+    side.pool.on('connect', () => side.connects++);
+  }
+
   const run = async (side, path, n) => {
     const before = cpuPreciseMs(side.pid);
     const r = await closedLoop({ concurrency: 16, count: n, timeMs: 8000, op: () => request(side, 'GET', path) });
     return { usPerReq: ((cpuPreciseMs(side.pid) - before) * 1000) / r.done, perSecond: r.perSecond };
   };
   for (const side of sides) for (const path of PATHS) await run(side, path, Math.min(2000, count));
+  for (const side of sides) side.connects = 0; // from here on, every request rides a kept-alive connection
   const perRep = [];
   for (let rep = 0; rep < reps; rep++) {
     const r = {};
@@ -186,9 +232,16 @@ try {
       }
       r[`ratio ${path}`] = r[`secure ${path}`] / r[`plain ${path}`];
       r[`acl ratio ${path}`] = r[`acl ${path}`] / r[`plain ${path}`];
+      r[`floor ratio ${path}`] = r[`bareTls ${path}`] / r[`bare ${path}`];
+      // µs TLS adds: to roster (over the ACLs-only server) and to bare Node (over bare http).
+      r[`tls us ${path}`] = r[`secure ${path}`] - r[`acl ${path}`];
+      r[`floor tls us ${path}`] = r[`bareTls ${path}`] - r[`bare ${path}`];
+      r[`tls vs floor ${path}`] = r[`tls us ${path}`] / r[`floor tls us ${path}`];
+      // The best secure ÷ plain Node's TLS allows: the plain server plus the floor's TLS µs.
+      r[`reachable ${path}`] = (r[`plain ${path}`] + r[`floor tls us ${path}`]) / r[`plain ${path}`];
     }
     log(
-      `rep ${rep + 1}: ${PATHS.map((p) => `${p} ${r[`plain ${p}`].toFixed(1)} → ${r[`secure ${p}`].toFixed(1)} µs (${fmtRatio(r[`ratio ${p}`])})`).join('; ')}`,
+      `rep ${rep + 1}: ${PATHS.map((p) => `${p} ${r[`plain ${p}`].toFixed(1)} → ${r[`secure ${p}`].toFixed(1)} µs (${fmtRatio(r[`ratio ${p}`])}), bare ${r[`bare ${p}`].toFixed(1)} → ${r[`bareTls ${p}`].toFixed(1)} µs (${fmtRatio(r[`floor ratio ${p}`])})`).join('; ')}`,
     );
     perRep.push(r);
   }
@@ -207,7 +260,31 @@ try {
     '≤ 1.1×',
     m(`ratio ${p}`) <= 1.1 ? 'yes' : '**no**',
   ]);
-  results.ratios = Object.fromEntries(PATHS.map((p) => [p, { secure: m(`ratio ${p}`), aclOnly: m(`acl ratio ${p}`) }]));
+  results.ratios = Object.fromEntries(
+    PATHS.map((p) => [
+      p,
+      {
+        secure: m(`ratio ${p}`),
+        aclOnly: m(`acl ratio ${p}`),
+        floor: m(`floor ratio ${p}`),
+        tlsUs: m(`tls us ${p}`),
+        floorTlsUs: m(`floor tls us ${p}`),
+        reachable: m(`reachable ${p}`),
+        tlsVsFloor: m(`tls vs floor ${p}`),
+      },
+    ]),
+  );
+  results.newConnections = Object.fromEntries(sides.map((s) => [s.name, s.connects]));
+  const floorRows = PATHS.map((p) => [
+    `GET ${p}`,
+    `${m(`bare ${p}`).toFixed(1)} µs`,
+    `${m(`bareTls ${p}`).toFixed(1)} µs`,
+    fmtRatio(m(`floor ratio ${p}`)),
+    `${m(`tls us ${p}`).toFixed(1)} µs`,
+    `${m(`floor tls us ${p}`).toFixed(1)} µs`,
+    fmtRatio(m(`tls vs floor ${p}`)),
+    fmtRatio(m(`reachable ${p}`)),
+  ]);
   console.log(
     [
       `### Server CPU per small read: ACLs + mutual TLS vs the plain server (${reps} repetitions × ${count.toLocaleString('en-US')} requests per side and read, 16 in flight, keep-alive)`,
@@ -220,6 +297,24 @@ try {
         rows,
       ),
       '',
+      'The floor, same run: bare Node http vs bare Node https (mutual TLS, same certificates) sending the same bytes:',
+      '',
+      table(
+        [
+          'read',
+          'bare http',
+          'bare https (mTLS)',
+          'bare https ÷ http',
+          'µs TLS adds to roster (ACLs + mTLS − ACLs only)',
+          'µs TLS adds to bare Node',
+          'roster ÷ floor (TLS µs)',
+          'best secure ÷ plain Node allows (plain + floor µs)',
+        ],
+        floorRows,
+      ),
+      '',
+      `New connections during the measured loops (kept-alive: all 0): ${sides.map((s) => `${s.name} ${s.connects}`).join(', ')}`,
+      '',
     ].join('\n'),
   );
   if (jsonFile) writeFileSync(jsonFile, JSON.stringify(results, null, 2));
@@ -227,7 +322,7 @@ try {
   await Promise.allSettled(pools.map((p) => p.destroy()));
   for (const p of procs.reverse()) await p.stop();
   if (profile) {
-    for (const name of ['plain', 'acl', 'secure']) {
+    for (const name of ['plain', 'acl', 'secure'].filter((n) => readdirSync(dir).includes(`prof-${n}`))) {
       const d = join(dir, `prof-${name}`);
       for (const f of readdirSync(d).filter((x) => x.endsWith('.cpuprofile'))) {
         console.log(

@@ -2,7 +2,8 @@
  * The options every command that talks to a registry has: `--registry URL` (or
  * `ROSTER_REGISTRY`), the credentials (`--token-file`; ROSTER_TOKEN, CONSUL_HTTP_TOKEN,
  * CONSUL_HTTP_TOKEN_FILE as the library reads them), TLS (`--ca-file`, `--cert-file`,
- * `--key-file`; CONSUL_CACERT, CONSUL_CLIENT_CERT, CONSUL_CLIENT_KEY for Consul-API registries,
+ * `--key-file`, `--tls-server-name`; CONSUL_CACERT, CONSUL_CLIENT_CERT, CONSUL_CLIENT_KEY,
+ * CONSUL_TLS_SERVER_NAME for Consul-API registries,
  * ETCDCTL_CACERT, ETCDCTL_CERT, ETCDCTL_KEY for etcd) and `--debug`; and the one way commands
  * open the registry: `connect()`, so every backend `connect()` knows works in every command.
  *
@@ -27,6 +28,8 @@ export interface RegistryOptions {
   readonly caFile?: string;
   readonly certFile?: string;
   readonly keyFile?: string;
+  /** The name the registry's certificate is verified against (Consul-API registries). */
+  readonly tlsServerName?: string;
   /** Only ever set to refuse it (a token on the command line). */
   readonly token?: string;
   /** Where `--registry` came from (`cli`, `env`, `default`), set before the action runs. */
@@ -55,6 +58,12 @@ export function withRegistryOptions(command: Command): Command {
     .addOption(new Option('--ca-file <file>', 'PEM CA that signed the registry certificate (or CONSUL_CACERT / ETCDCTL_CACERT)'))
     .addOption(new Option('--cert-file <file>', 'PEM client certificate for mutual TLS (or CONSUL_CLIENT_CERT / ETCDCTL_CERT)'))
     .addOption(new Option('--key-file <file>', 'PEM key of --cert-file (or CONSUL_CLIENT_KEY / ETCDCTL_KEY)'))
+    .addOption(
+      new Option(
+        '--tls-server-name <name>',
+        "name the registry's certificate is verified against, and sent as SNI, instead of the URL's host (or CONSUL_TLS_SERVER_NAME)",
+      ),
+    )
     .addOption(new Option('--token <secret>').hideHelp())
     .addOption(new Option('--debug', 'on failure, print the stack trace too'))
     .hook('preAction', (cmd) => {
@@ -67,6 +76,7 @@ const TLS_FLAGS: Record<string, string> = {
   certFile: '--cert-file',
   keyFile: '--key-file',
   tokenFile: '--token-file',
+  serverName: '--tls-server-name',
 };
 
 /**
@@ -91,7 +101,7 @@ export function registryTarget(options: RegistryOptions): RegistryTarget {
         'Give the token with --token-file <file> or ROSTER_TOKEN, or put the whole URL in the ROSTER_REGISTRY environment variable',
     );
   }
-  const files = { caFile: options.caFile, certFile: options.certFile, keyFile: options.keyFile };
+  const files = { caFile: options.caFile, certFile: options.certFile, keyFile: options.keyFile, serverName: options.tlsServerName };
   const given = Object.entries(files).filter(([, v]) => v !== undefined);
   const tls = given.length === 0 ? undefined : Object.fromEntries(given);
   const etcd = /^etcd(\+https?)?:/i.test(url);
@@ -101,6 +111,9 @@ export function registryTarget(options: RegistryOptions): RegistryTarget {
       ExitCode.Usage,
       `${flags}: need an https registry URL (consul+https://, https:// or etcd+https://), got --registry ${url.split('//')[0]}//…`,
     );
+  }
+  if (etcd && options.tlsServerName !== undefined) {
+    throw new CliError(ExitCode.Usage, '--tls-server-name: for Consul-API registries only (etcd verifies the host of its URL)');
   }
   if (etcd && options.tokenFile !== undefined) {
     throw new CliError(
@@ -119,7 +132,7 @@ export function registryTarget(options: RegistryOptions): RegistryTarget {
 
 /** `consul.tls.caFile: cannot read …` → `--ca-file: cannot read …`; other fields after `--registry`. */
 function usageMessage(message: string): string {
-  const flag = /^(?:consul\.|etcd\.)?(?:tls\.)?(caFile|certFile|keyFile|tokenFile)\b/.exec(message);
+  const flag = /^(?:consul\.|etcd\.)?(?:tls\.)?(caFile|certFile|keyFile|tokenFile|serverName)\b/.exec(message);
   if (flag) return `${TLS_FLAGS[flag[1] as string]}${message.slice(flag[0].length)}`;
   if (/^[A-Z][A-Z0-9_]+: /.test(message)) return message; // an environment variable (CONSUL_CACERT: …)
   return `--registry ${message.replace(/^url: /, '')}`;

@@ -87,6 +87,13 @@ export interface ServerOptions {
    */
   readonly checkAllow?: readonly string[];
   /**
+   * PEM CA certificates an https HTTP check trusts besides Node's default roots (re-read on
+   * `reload({ tls: true })`). Default: `tls.caFile` when TLS is on with a CA, so that instances
+   * with certificates from the server's private CA can be checked (D177); `false`: Node's default
+   * roots only.
+   */
+  readonly checkCaFile?: string | false;
+  /**
    * Requests per client (a valid token's accessor with ACLs on, else the client address): a
    * token bucket of `burst` refilled at `perSecond`; over it → 429 with Retry-After. Default
    * {@link DEFAULT_RATE_LIMIT}; `false` turns it off.
@@ -128,6 +135,8 @@ export interface ResolvedOptions {
   /** Undefined when DNS is off. */
   readonly dns: ResolvedDnsOptions | undefined;
   readonly checkAllow: CheckAllowList;
+  /** The check CA file; undefined: Node's default roots only. */
+  readonly checkCaFile: string | undefined;
   /** Undefined when off. */
   readonly rateLimit: RateLimit | undefined;
   readonly maxHeldQueriesPerClient: number;
@@ -237,6 +246,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     tls: options.tls,
     dns: resolveDns(options, insecure),
     checkAllow: checkAllowOf(options.checkAllow),
+    checkCaFile: checkCaFileOf(options),
     rateLimit: rateLimitOf(options.rateLimit),
     maxHeldQueriesPerClient: intAtLeast(
       'maxHeldQueriesPerClient',
@@ -244,6 +254,15 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
       0,
     ),
   };
+}
+
+function checkCaFileOf(options: ServerOptions): string | undefined {
+  const file = options.checkCaFile;
+  if (file === false) return undefined;
+  if (file === undefined) return options.tls?.caFile;
+  if (typeof file !== 'string' || file === '')
+    throw new InvalidArgumentError('checkCaFile', `must be a file path or false, got ${JSON.stringify(file)}`);
+  return file;
 }
 
 function rateLimitOf(limit: RateLimit | false | undefined): RateLimit | undefined {

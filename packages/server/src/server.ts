@@ -16,6 +16,7 @@ import { bootstrapCatalog, type NodeIdentity } from './store/bootstrap-catalog.j
 import { Catalog, type CatalogState } from './catalog/catalog.js';
 import { CheckTargets } from './checks/check-targets.js';
 import { CheckSupervisor } from './checks/check-supervisor.js';
+import { CheckTrust } from './checks/check-trust.js';
 import { Committer } from './commit/committer.js';
 import type { ServerContext } from './context.js';
 import { ServerError, ServerErrorCode } from './errors.js';
@@ -83,7 +84,8 @@ export interface RosterServer {
   /**
    * Swaps in new settings without dropping a connection (SIGHUP): the ACL tables (ACLs must
    * have been on at start); with `tls: true`, the certificate, key and CA files are read again
-   * and served to the next connection. Requests already resolved keep the identity they had.
+   * and served to the next connection, and the check CA file (`checkCaFile`) is read again for
+   * the next check runs. Requests already resolved keep the identity they had.
    * @throws InvalidArgumentError naming a TLS file that cannot be read (the old pair stays).
    * @throws InvalidArgumentError when ACLs were off at start (they cannot be turned on live).
    */
@@ -113,10 +115,12 @@ export function createServer(options: ServerOptions = {}): RosterServer {
   const acl = new Acl(opts.acl, opts.nodeName);
   // Before anything is opened: an unknown DNS token is a bad option.
   const dnsAccess = opts.dns === undefined ? undefined : aclAccess(acl, opts.dns.token);
+  // Likewise an unreadable check CA file (D177).
+  const checkTrust = new CheckTrust(opts.checkCaFile);
   // Tokens never reach a log line: the places a request's token can be are redacted.
   const logger = createLogger(opts.logLevel, opts.logFormat, process.stdout, REDACTED);
   const loaded = openCatalog(opts);
-  const core = startCore(opts, loaded, logger);
+  const core = startCore(opts, loaded, logger, checkTrust);
   logEvents(core.events, logger);
   const shutdown = shutdownSignal();
   const ctx: ServerContext = {
@@ -178,6 +182,8 @@ function openCatalog(opts: ResolvedOptions): LoadedCatalog {
 interface Core extends LoadedCatalog {
   readonly committer: Committer;
   readonly supervisor: CheckSupervisor;
+  /** What https checks trust (reloaded with the TLS files). */
+  readonly trust: CheckTrust;
   readonly waiters: Waiters;
   readonly watches: WatchHub;
   readonly events: EventStream;
@@ -189,7 +195,7 @@ interface Core extends LoadedCatalog {
  * Wires the committer to what follows a commit (waiters, checks, events, metrics) and starts the
  * checks of the loaded catalog.
  */
-function startCore(opts: ResolvedOptions, loaded: LoadedCatalog, logger: Logger): Core {
+function startCore(opts: ResolvedOptions, loaded: LoadedCatalog, logger: Logger, trust: CheckTrust): Core {
   const { store, catalog, reload } = loaded;
   const metrics = new Metrics(
     () => catalog,
@@ -226,11 +232,12 @@ function startCore(opts: ResolvedOptions, loaded: LoadedCatalog, logger: Logger)
     clock: opts.clock,
     random: opts.random,
     targets: new CheckTargets(catalog, opts.checkAllow),
+    trust,
     onRun: (type, status) => metrics.checkRun(type, status),
     onError: (error, context) => logger.warn({ err: error }, `check supervisor: ${context}`),
   });
   supervisor.startAll();
-  return { ...loaded, committer, supervisor, waiters, watches, events, history, metrics };
+  return { ...loaded, committer, supervisor, trust, waiters, watches, events, history, metrics };
 }
 
 /** The shutdown flag and the functions to run when shutdown begins. */
@@ -397,6 +404,10 @@ function rosterServer(parts: ServerParts): RosterServer {
       if (changes.tls === true && opts.tls !== undefined) {
         (app.server as unknown as TlsServer).setSecureContext(readTls(opts.tls));
         logger.info('TLS certificate and key reloaded');
+      }
+      if (changes.tls === true && core.trust.file !== undefined) {
+        core.trust.reload();
+        logger.info({ checkCaFile: core.trust.file }, 'check CA reloaded');
       }
     },
   };

@@ -4,12 +4,16 @@
  * a secret on the command line is refused (saying where to put it), and an ACL file turns ACLs
  * on and is re-read on SIGHUP without dropping connections. Only 127.0.0.1 is ever contacted:
  * the non-loopback bind is refused before any socket exists, and the --insecure run binds
- * 0.0.0.0 but is only ever reached through 127.0.0.1.
+ * 0.0.0.0 but is only ever reached through 127.0.0.1. `--check-ca-file`: an https check of an
+ * instance whose certificate comes from the operator's CA (openssl-made) passes.
  */
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { certificateWorkshop } from '../../../../test-support/certificates.js';
 import { runCli, startCli, type BackgroundCli } from '../test-support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'roster-serve-sec-'));
@@ -133,5 +137,54 @@ describe('roster serve safe defaults', () => {
     expect(cli.stderr() + cli.stdout()).not.toMatch(/first-secret|second-secret/);
     cli.child.kill('SIGTERM');
     expect((await cli.done).code).toBe(0);
+  }, 60_000);
+
+  it('--check-ca-file: an https check of a target with a certificate from that CA passes; a bad file is refused', async () => {
+    const shop = certificateWorkshop();
+    const target = https.createServer();
+    try {
+      const caFile = shop.issue('ca', { isCa: true }).certFile;
+      const pair = shop.issue('instance', { ca: 'ca', san: 'IP:127.0.0.1' });
+      target.setSecureContext({ cert: pair.cert, key: pair.key });
+      target.on('request', (_req, res) => res.end('ok'));
+      await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+      const checkUrl = `https://127.0.0.1:${(target.address() as AddressInfo).port}/health`;
+
+      const refused = await runCli([
+        'serve',
+        '--port',
+        '0',
+        '--data-dir',
+        dataDir('bad-check-ca'),
+        '--check-ca-file',
+        join(dir, 'nope.crt'),
+      ]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/checkCaFile: cannot read .*nope\.crt/);
+
+      const cli = start(['--data-dir', dataDir('check-ca'), '--check-ca-file', caFile]);
+      await cli.waitForOutput(/listening on/);
+      const url = urlOf(cli);
+      const reg = await fetch(`${url}/v1/agent/service/register`, {
+        method: 'PUT',
+        body: JSON.stringify({ Name: 'web', ID: 'web-1', Address: '127.0.0.1', Port: 1, Check: { HTTP: checkUrl, Interval: '1s' } }),
+      });
+      expect(reg.status).toBe(200);
+      let check: { Status?: string; Output?: string } = {};
+      const end = Date.now() + 15_000;
+      while (check.Status !== 'passing' && Date.now() < end) {
+        await new Promise((r) => setTimeout(r, 100));
+        check = ((await (await fetch(`${url}/v1/agent/checks`)).json()) as Record<string, typeof check>)['service:web-1'] ?? {};
+      }
+      expect(check).toMatchObject({ Status: 'passing', Output: `HTTP GET ${checkUrl}: 200 OK Output: ok` });
+      cli.child.kill('SIGHUP');
+      await until(() => /reloaded the check CA/.test(cli.stderr()));
+      expect(cli.stderr()).toContain(`SIGHUP: reloaded the check CA (${caFile})`);
+      cli.child.kill('SIGTERM');
+      expect((await cli.done).code).toBe(0);
+    } finally {
+      target.close();
+      rmSync(shop.dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });

@@ -112,6 +112,12 @@ export function serveCommand(): Command {
     )
     .addOption(
       new Option(
+        '--check-ca-file <file>',
+        'PEM CA certificates https checks trust besides the public roots (default: --tls-ca-file when TLS is on; "none": public roots only); re-read on SIGHUP',
+      ).env('ROSTER_CHECK_CA_FILE'),
+    )
+    .addOption(
+      new Option(
         '--rate-limit <perSecond[,burst]>',
         'requests per second per client (per token with ACLs, else per address), bursts of 2× unless given; "off" turns it off (default 20000,40000)',
       )
@@ -168,6 +174,7 @@ export function serveCommand(): Command {
       ...(acl === undefined ? {} : { acl }),
       ...(opts.insecure === true ? { insecure: true } : {}),
       ...(opts.checkAllow === undefined ? {} : { checkAllow: opts.checkAllow as string[] }),
+      ...(opts.checkCaFile === undefined ? {} : { checkCaFile: opts.checkCaFile === 'none' ? false : (opts.checkCaFile as string) }),
       ...(opts.rateLimit === undefined ? {} : { rateLimit: opts.rateLimit as { perSecond: number; burst: number } | false }),
       ...(opts.maxHeldQueriesPerClient === undefined ? {} : { maxHeldQueriesPerClient: opts.maxHeldQueriesPerClient as number }),
       ...(opts.tlsCertFile === undefined && opts.tlsKeyFile === undefined
@@ -206,13 +213,17 @@ export function serveCommand(): Command {
     process.on('SIGINT', () => stop('SIGINT'));
     // SIGHUP re-reads the ACL file; a broken file keeps the tables in force and says why.
     process.on('SIGHUP', () => {
-      if (server.options.tls !== undefined) {
+      if (server.options.tls !== undefined || server.options.checkCaFile !== undefined) {
         try {
           server.reload({ tls: true });
-          process.stderr.write('roster serve: SIGHUP: reloaded the TLS certificate and key\n');
+          const what = [
+            ...(server.options.tls === undefined ? [] : ['the TLS certificate and key']),
+            ...(server.options.checkCaFile === undefined ? [] : [`the check CA (${server.options.checkCaFile})`]),
+          ];
+          process.stderr.write(`roster serve: SIGHUP: reloaded ${what.join(' and ')}\n`);
         } catch (error) {
           process.stderr.write(
-            `roster serve: SIGHUP: kept the TLS pair in force: ${error instanceof Error ? error.message : String(error)}\n`,
+            `roster serve: SIGHUP: kept the files in force that could not be read again: ${error instanceof Error ? error.message : String(error)}\n`,
           );
         }
       }

@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import tls, { type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificateWorkshop, type CertificateWorkshop, type IssuedCertificate } from '../../../../test-support/certificates.js';
 import { requireBinary } from '../../../../test-support/system.js';
@@ -85,5 +85,18 @@ describe.runIf(available)('httpProbe over TLS', () => {
     expect(() => httpProbe({ url, timeoutMs: 1000, tlsSkipVerify: 'yes' as never })).toThrow(/tlsSkipVerify: must be true or false/);
     expect(() => httpProbe({ url, timeoutMs: 1000, tlsServerName: 'a\r\nb' })).toThrow(/tlsServerName: must be a host name/);
     expect(() => httpProbe({ url, timeoutMs: 1000, ca: 42 as never })).toThrow(/ca: must be PEM text/);
+    expect(() => httpProbe({ url, timeoutMs: 1000, secureContext: {} as never })).toThrow(/secureContext: must be a function/);
+    const both = { url, timeoutMs: 1000, ca: ca.cert, secureContext: () => undefined };
+    expect(() => httpProbe(both)).toThrow(/secureContext: give ca or secureContext, not both/);
+  });
+
+  it('secureContext: the store is asked for at every run, so a swapped store applies to the next run', async () => {
+    const url = await serve(shop.issue('store', { san: 'IP:127.0.0.1', ca: 'ca' }));
+    const trust: { store?: tls.SecureContext } = {};
+    const probe = httpProbe({ url, timeoutMs: 10_000, secureContext: () => trust.store });
+    // Undefined: Node's default roots, which do not hold the test CA.
+    expect((await probe(new AbortController().signal)).status).toBe('critical');
+    trust.store = tls.createSecureContext({ ca: ca.cert });
+    expect(await probe(new AbortController().signal)).toEqual({ status: 'passing', output: `HTTP GET ${url}: 200 OK Output: ok` });
   });
 });

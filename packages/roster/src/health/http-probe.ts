@@ -54,9 +54,16 @@ export interface HttpProbeSpec {
   readonly tlsServerName?: string;
   /**
    * CA certificates (PEM) an https target's certificate must chain to, instead of the system
-   * roots (Consul's `enable_agent_tls_for_checks`; roster serve passes none today).
+   * roots (Consul's `enable_agent_tls_for_checks`). Not with `secureContext`.
    */
   readonly ca?: string | Buffer;
+  /**
+   * The trust store of https targets, built once by the caller (`tls.createSecureContext({ ca })`,
+   * so its certificates are not parsed again for every probe) and asked for at every run: a
+   * store swapped in later (a reload) applies from the next run. Undefined from the function:
+   * Node's default roots. Not with `ca`. roster serve: Node's roots plus its check CA (D177).
+   */
+  readonly secureContext?: () => tls.SecureContext | undefined;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -120,7 +127,9 @@ export function httpProbe(spec: HttpProbeSpec): Probe {
         if (controller.signal.aborted) return failed(abortText(controller.signal.reason));
         let res: http.IncomingMessage;
         try {
-          res = await send(current, currentMethod, currentHeaders, controller.signal, lookup, tlsOptions, spec.targets);
+          const trust = spec.secureContext?.();
+          const hopTls = trust === undefined ? tlsOptions : { ...tlsOptions, secureContext: trust };
+          res = await send(current, currentMethod, currentHeaders, controller.signal, lookup, hopTls, spec.targets);
         } catch (error) {
           return failed(controller.signal.aborted ? abortText(controller.signal.reason) : errorText(error));
         }
@@ -168,6 +177,11 @@ function tlsOptionsOf(spec: HttpProbeSpec): https.RequestOptions {
   }
   const name = spec.tlsServerName;
   const out: https.RequestOptions = { rejectUnauthorized: spec.tlsSkipVerify !== true };
+  if (spec.secureContext !== undefined) {
+    if (typeof spec.secureContext !== 'function')
+      throw new InvalidArgumentError('secureContext', `must be a function returning a tls.SecureContext, got ${typeof spec.secureContext}`);
+    if (spec.ca !== undefined) throw new InvalidArgumentError('secureContext', 'give ca or secureContext, not both');
+  }
   if (spec.ca !== undefined) {
     if (typeof spec.ca !== 'string' && !Buffer.isBuffer(spec.ca))
       throw new InvalidArgumentError('ca', 'must be PEM text (a string or a Buffer)');

@@ -80,12 +80,15 @@ export function connect(url: string, options: ConnectOptions = {}): Registry {
   }
 }
 
-/** Runs a backend's constructor; an error naming one of its options is renamed `consul.<option>`. */
+/**
+ * Runs a backend's constructor; an error naming one of its options is renamed `consul.<option>`
+ * (not one naming the URL or an environment variable such as CONSUL_CACERT: it is no option).
+ */
 function within<T>(prefix: string, make: () => T): T {
   try {
     return make();
   } catch (error) {
-    if (error instanceof InvalidArgumentError && !/^url\b/.test(error.field)) {
+    if (error instanceof InvalidArgumentError && !/^url\b/.test(error.field) && !/^[A-Z][A-Z0-9_]*$/.test(error.field)) {
       throw new InvalidArgumentError(`${prefix}.${error.field}`, error.message.slice(error.field.length + 2), { cause: error });
     }
     throw error;

@@ -7,6 +7,8 @@
  * PEM block is an InvalidArgumentError naming the option (or variable) and the path.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import tls from 'node:tls';
 import { InvalidArgumentError } from '../errors.js';
 import * as v from '../internal/options.js';
 
@@ -54,8 +56,26 @@ const pem = v.optional(
 );
 const path = v.optional(v.string(1, 4096, /^[^\0]*$/, 'a file path'));
 
+/** The checks of the fields of {@link RegistryTlsOptions}. */
+export const TLS_FIELDS = { ca: pem, caFile: path, cert: pem, certFile: path, key: pem, keyFile: path };
+
 /** The check of {@link RegistryTlsOptions}. */
-export const TLS_OPTIONS = v.object({ ca: pem, caFile: path, cert: pem, certFile: path, key: pem, keyFile: path });
+export const TLS_OPTIONS = v.object(TLS_FIELDS);
+
+/** A name a server certificate is verified against: a DNS name or an IP address. */
+export const serverNameCheck: v.Check<string> = v.string(1, 253, /^[A-Za-z0-9_.:-]+$/, 'a host name or IP address');
+
+/**
+ * The TLS connect options that verify the server's certificate against `name` instead of the
+ * URL's host, and send it as SNI (an IP address is verified but not sent: SNI carries host names
+ * only, RFC 6066), as Go's `tls.Config.ServerName` does for Consul's `tls_server_name`.
+ */
+export function serverNameConnect(name: string): Pick<tls.ConnectionOptions, 'servername' | 'checkServerIdentity'> {
+  return {
+    ...(isIP(name) === 0 ? { servername: name } : {}),
+    checkServerIdentity: (_host, cert) => tls.checkServerIdentity(name, cert),
+  };
+}
 
 /**
  * Reads a PEM file named by `source` (an option path like `tls.caFile`, or a variable name).

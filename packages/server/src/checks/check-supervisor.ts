@@ -4,6 +4,7 @@
  * DeregisterCriticalServiceAfter. It follows the catalog through committed changes only, and
  * feeds results back as operations through the committer (so they are durable like any write).
  */
+import type { SecureContext } from 'node:tls';
 import type { Clock, HealthStatus } from '@rosterjs/roster';
 import {
   type ActiveCheck,
@@ -22,6 +23,7 @@ import type { CatalogChange } from '../catalog/change.js';
 import type { CheckDefinition, CheckRecord } from '../catalog/types.js';
 import type { Committer } from '../commit/committer.js';
 import type { CheckTargets } from './check-targets.js';
+import type { CheckTrust } from './check-trust.js';
 import { deregisterInstance } from '../operations/deregister-instance.js';
 import { recordResult } from '../operations/update-check.js';
 
@@ -33,6 +35,8 @@ export interface CheckSupervisorOptions {
   readonly random: () => number;
   /** Where HTTP/TCP checks may connect (the own-address rule and the allow-list). */
   readonly targets: CheckTargets;
+  /** What https HTTP checks trust (Node's default roots when absent or without a file). */
+  readonly trust?: CheckTrust;
   /** Observes each probe result (metrics). */
   readonly onRun?: (type: 'http' | 'tcp', status: HealthStatus) => void;
   /** Reports an unexpected failure (logging). */
@@ -50,10 +54,13 @@ export class CheckSupervisor {
   readonly #opts: CheckSupervisorOptions;
   readonly #running = new Map<string, Running>();
   readonly #reaper: CriticalReaper;
+  readonly #trust: (() => SecureContext | undefined) | undefined;
   #stopped = false;
 
   constructor(options: CheckSupervisorOptions) {
     this.#opts = options;
+    const trust = options.trust;
+    this.#trust = trust?.file === undefined ? undefined : () => trust.context();
     this.#reaper = startCriticalReaper({
       clock: options.clock,
       onDue: (checkIds) => this.#reap(checkIds),
@@ -137,6 +144,7 @@ export class CheckSupervisor {
                   targets,
                   ...(d.tlsSkipVerify ? { tlsSkipVerify: true } : {}),
                   ...(d.tlsServerName === undefined ? {} : { tlsServerName: d.tlsServerName }),
+                  ...(this.#trust === undefined ? {} : { secureContext: this.#trust }),
                 })
               : tcpProbe({ target: d.tcp ?? '', timeoutMs: d.timeoutMs, targets }),
           initialStatus: check.status,

@@ -6,6 +6,7 @@
  */
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
 
 /** Tracks the connections of one HTTP server. */
 export class ConnectionLimit {
@@ -13,10 +14,15 @@ export class ConnectionLimit {
   readonly #over = new WeakSet<Socket>();
   #open = 0;
 
-  /** Starts counting the connections of `server`. */
+  /**
+   * Starts counting the connections of `server`. Over TLS the sockets counted are the TLS
+   * sockets, once their handshake is done: those are the sockets requests arrive on (the raw
+   * TCP socket of 'connection' never is, so a TLS connection over the limit was not refused);
+   * a connection still in its handshake is bounded by Node's handshake timeout instead.
+   */
   constructor(server: Server, max: number) {
     this.#max = max;
-    server.on('connection', (socket: Socket) => {
+    server.on(server instanceof TlsServer ? 'secureConnection' : 'connection', (socket: Socket) => {
       this.#open++;
       if (this.#open > this.#max) this.#over.add(socket);
       socket.once('close', () => {

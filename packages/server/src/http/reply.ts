@@ -123,7 +123,8 @@ export function send(reply: FastifyReply, result: ApiReply, query: URLSearchPara
  * Fastify's send path (serializers, onSend hooks — the app registers none, app.test.ts checks —
  * payload checks) and without setting its headers one by one on the reply: one header list
  * (encodedHead) to writeHead, then a single buffer with the head in one write, or chunks (cached
- * pieces, not copied into one buffer) corked, in one writev. The reply's listeners (metrics)
+ * pieces, not copied into one buffer) corked, in one writev with the end of the answer. The
+ * reply's listeners (metrics)
  * still see the response finish.
  */
 function sendEncoded(
@@ -141,10 +142,13 @@ function sendEncoded(
     res.end(body);
     return;
   }
+  // The last chunk goes through end(): Node then flushes head, chunks and end in one writev. An
+  // end() after uncork() would be a write of its own whenever the socket's write completes later
+  // (always over TLS: one more TLS write, syscall and completion callback per answer, D175).
   res.cork();
-  for (const chunk of body) res.write(chunk);
-  res.uncork();
-  res.end();
+  const last = body.length - 1;
+  for (let i = 0; i < last; i++) res.write(body[i]);
+  res.end(last >= 0 ? body[last] : undefined);
 }
 
 function startStream(reply: FastifyReply, start: (res: ServerResponse) => void): void {

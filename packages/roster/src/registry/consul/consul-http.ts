@@ -12,6 +12,7 @@ import {
   RegistryUnavailableError,
   type RosterError,
 } from '../../errors.js';
+import { serverNameConnect } from '../tls-material.js';
 import { tlsHint } from './tls-hint.js';
 
 /** One answer from Consul. */
@@ -35,8 +36,16 @@ export interface ConsulHttpOptions {
   readonly timeoutMs?: number;
   /** An undici dispatcher to use instead of the backend's own keep-alive Agent. */
   readonly dispatcher?: Dispatcher;
-  /** TLS material (PEM) of the backend's own Agent: CA, client certificate and key. Not with `dispatcher`. */
-  readonly tls?: { readonly ca?: Buffer | string; readonly cert?: Buffer | string; readonly key?: Buffer | string };
+  /**
+   * TLS of the backend's own Agent: CA, client certificate and key (PEM), and the server name the
+   * registry's certificate is verified against (default the URL's host). Not with `dispatcher`.
+   */
+  readonly tls?: {
+    readonly ca?: Buffer | string;
+    readonly cert?: Buffer | string;
+    readonly key?: Buffer | string;
+    readonly serverName?: string;
+  };
 }
 
 /** Query parameters: a value, or several for repeated keys; `''` sends `key=`. */
@@ -95,7 +104,12 @@ export class ConsulHttp {
     this.#clientCertificate = options.tls?.cert !== undefined || options.dispatcher !== undefined;
     this.#dispatcher =
       options.dispatcher ??
-      new Agent({ keepAliveTimeout: 30_000, connections: 64, pipelining: 1, ...(options.tls ? { connect: { ...options.tls } } : {}) });
+      new Agent({
+        keepAliveTimeout: 30_000,
+        connections: 64,
+        pipelining: 1,
+        ...(options.tls ? { connect: connectOptions(options.tls) } : {}),
+      });
   }
 
   /** Sends one request. Network failures and timeouts become RegistryUnavailableError. */
@@ -187,4 +201,10 @@ export class ConsulHttp {
   async close(): Promise<void> {
     if (this.#ownsDispatcher) await this.#dispatcher.close();
   }
+}
+
+/** undici's connect options for `tls`: the PEM material, and the server name's SNI and identity check. */
+function connectOptions(tls: NonNullable<ConsulHttpOptions['tls']>) {
+  const { serverName, ...material } = tls;
+  return { ...material, ...(serverName === undefined ? {} : serverNameConnect(serverName)) };
 }

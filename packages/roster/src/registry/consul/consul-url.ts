@@ -7,14 +7,15 @@
  * `ROSTER_TOKEN`, `CONSUL_HTTP_TOKEN`, the file named by `CONSUL_HTTP_TOKEN_FILE` (decision
  * D110). It is sent only as the `X-Consul-Token` header, never in a URL, and no error message
  * quotes it. TLS (https:// and consul+https:// only): the `tls` option, else Consul's variables
- * `CONSUL_CACERT`, `CONSUL_CLIENT_CERT`, `CONSUL_CLIENT_KEY` (file paths).
+ * `CONSUL_CACERT`, `CONSUL_CLIENT_CERT`, `CONSUL_CLIENT_KEY` (file paths) and
+ * `CONSUL_TLS_SERVER_NAME` (the name the registry's certificate is verified against).
  */
 import { readFileSync } from 'node:fs';
 import type { Dispatcher } from 'undici';
 import { InvalidArgumentError } from '../../errors.js';
 import * as v from '../../internal/options.js';
 import { redactSecrets } from '../../internal/redact.js';
-import { CONSUL_TLS_ENV, type RegistryTlsOptions, TLS_OPTIONS, tlsMaterial } from '../tls-material.js';
+import { CONSUL_TLS_ENV, type RegistryTlsOptions, serverNameCheck, TLS_FIELDS, tlsMaterial } from '../tls-material.js';
 import { ConsulHttp, type ConsulHttpOptions } from './consul-http.js';
 
 /** URL query parameters the Consul backend reads (`?token=…&dc=…`). */
@@ -74,7 +75,7 @@ export const CONSUL_ADDRESS_OPTIONS = {
   url: v.withDefault(v.string(1, 2048), 'http://127.0.0.1:8500'),
   token: v.optional(consulToken),
   tokenFile: v.optional(filePath),
-  tls: v.optional(TLS_OPTIONS),
+  tls: v.optional(v.object({ ...TLS_FIELDS, serverName: v.optional(serverNameCheck) })),
   datacenter: v.optional(datacenter),
   timeoutMs: v.withDefault(v.duration(1), 10_000),
   dispatcher: v.optional(v.withMethods<Dispatcher>(['request', 'dispatch', 'close', 'destroy'], 'an undici Dispatcher (Agent, Pool, ...)')),
@@ -86,8 +87,19 @@ export interface ConsulAddressOptions extends Partial<Pick<ConsulHttpOptions, 't
   readonly url?: string;
   /** A file holding the ACL token (surrounding white space ignored), read once at construction. Not with `token`. */
   readonly tokenFile?: string;
-  /** TLS for an https registry: CA, client certificate and key (PEM or files). Default: Consul's CONSUL_CACERT / CONSUL_CLIENT_CERT / CONSUL_CLIENT_KEY, else the system roots and no client certificate. */
-  readonly tls?: RegistryTlsOptions;
+  /** TLS for an https registry: CA, client certificate and key (PEM or files), server name. Default: Consul's CONSUL_CACERT / CONSUL_CLIENT_CERT / CONSUL_CLIENT_KEY / CONSUL_TLS_SERVER_NAME, else the system roots, no client certificate and the URL's host. */
+  readonly tls?: ConsulTlsOptions;
+}
+
+/** TLS settings of a Consul-API registry. */
+export interface ConsulTlsOptions extends RegistryTlsOptions {
+  /**
+   * The name the registry's certificate is verified against, and sent as SNI, instead of the
+   * URL's host (Consul's `tls_server_name`; default: CONSUL_TLS_SERVER_NAME, else the URL's
+   * host). For a registry reached by an address its certificate does not name (an IP, a load
+   * balancer): the certificate is still verified, against this name.
+   */
+  readonly serverName?: string;
 }
 
 /** Reads a token file. @throws InvalidArgumentError naming `source` and the path. */
@@ -150,7 +162,10 @@ export function consulHttpFor(input: ConsulAddressOptions): ConsulHttp {
   }
   // Consul's variables apply to https URLs only, as the consul CLI applies them.
   const material = secure ? tlsMaterial(options.tls, 'tls', CONSUL_TLS_ENV) : undefined;
-  if (material !== undefined && options.dispatcher !== undefined) {
+  const serverName = secure ? serverNameOf(options.tls?.serverName) : undefined;
+  const tls =
+    material === undefined && serverName === undefined ? undefined : { ...material, ...(serverName === undefined ? {} : { serverName }) };
+  if (tls !== undefined && options.dispatcher !== undefined) {
     throw new InvalidArgumentError(
       'dispatcher',
       'give TLS settings either to your own dispatcher (undici Agent connect options) or through tls / CONSUL_CACERT…, not both',
@@ -162,6 +177,13 @@ export function consulHttpFor(input: ConsulAddressOptions): ConsulHttp {
     datacenter: options.datacenter ?? (dc === null ? undefined : datacenter(dc, 'url?dc')),
     timeoutMs: options.timeoutMs,
     dispatcher: options.dispatcher,
-    tls: material,
+    tls,
   });
+}
+
+/** The `tls.serverName` option, else CONSUL_TLS_SERVER_NAME (checked like the option), else undefined. */
+function serverNameOf(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (option !== undefined) return option;
+  const value = env.CONSUL_TLS_SERVER_NAME;
+  return value === undefined || value === '' ? undefined : serverNameCheck(value, 'CONSUL_TLS_SERVER_NAME');
 }

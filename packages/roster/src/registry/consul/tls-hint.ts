@@ -31,7 +31,11 @@ function codeOf(error: unknown): string | undefined {
  * `https:`); `clientCertificate`: whether one was configured.
  */
 export function tlsHint(error: unknown, protocol: string, clientCertificate: boolean): string {
-  if (protocol === 'https:' && codeOf(error) !== undefined) {
+  const code = protocol === 'https:' ? codeOf(error) : undefined;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return " (TLS: the registry's certificate does not name the host of the URL; give the name it holds: tls.serverName, --tls-server-name or CONSUL_TLS_SERVER_NAME)";
+  }
+  if (code !== undefined) {
     return " (TLS: the registry's certificate cannot be verified; give the CA that signed it: tls.caFile, --ca-file or CONSUL_CACERT)";
   }
   const closed = /other side closed|ECONNRESET|socket hang up/i.test(error instanceof Error ? error.message : safeString(error));
