@@ -8,12 +8,11 @@
  * client-certificate auth.
  */
 import { writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createServer, parseAclConfig, type RosterServer } from '@rosterjs/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EtcdCluster, makeTestCertificates, startEtcdCluster, type TestCertificates } from '../../../test-support/etcd.js';
+import { CLEAN_CONSUL_ENV, ordersAcl, type SecureRegistry, startSecureRegistry } from '../../../test-support/secure-registry.js';
 import { requireBinary } from '../../../test-support/system.js';
 import { ExitCode } from './exit-code.js';
 import { runCli } from './test-support.js';
@@ -21,56 +20,30 @@ import { runCli } from './test-support.js';
 const available = requireBinary('openssl', 'openssl', 'CLI TLS + ACL suite');
 const WRITE = 'cli-secret-write-4b1e';
 const READ = 'cli-secret-read-77d0';
-/** Variables the CLI (through the library) reads; cleared for every run unless a case sets them. */
-const CLEAN = {
-  ROSTER_TOKEN: undefined,
-  CONSUL_HTTP_TOKEN: undefined,
-  CONSUL_HTTP_TOKEN_FILE: undefined,
-  CONSUL_CACERT: undefined,
-  CONSUL_CLIENT_CERT: undefined,
-  CONSUL_CLIENT_KEY: undefined,
-};
-
 describe.runIf(available)('roster commands with TLS and ACL tokens', () => {
   let certs: TestCertificates;
   let dir = '';
-  let server: RosterServer;
+  let registry: SecureRegistry | undefined;
   let url = '';
   let tlsFlags: string[] = [];
   let writeFile = '';
   const roster = (args: readonly string[], env: Record<string, string | undefined> = {}) =>
-    runCli([...args, '--registry', url], { ...CLEAN, ...env });
+    runCli([...args, '--registry', url], { ...CLEAN_CONSUL_ENV, ...env });
 
   beforeAll(async () => {
     certs = await makeTestCertificates();
-    dir = await mkdtemp(join(tmpdir(), 'roster-cli-security-'));
-    writeFile = join(dir, 'write.token');
-    writeFileSync(writeFile, `${WRITE}\n`, { mode: 0o600 });
-    server = createServer({
-      port: 0,
-      dataDir: join(dir, 'data'),
-      logLevel: 'silent',
-      sync: 'normal',
-      acl: parseAclConfig({
-        default_policy: 'deny',
-        policies: {
-          'orders-read': { service_prefix: { orders: { policy: 'read' } }, node_prefix: { '': { policy: 'read' } } },
-          'orders-write': { service: { orders: { policy: 'write' } }, node_prefix: { '': { policy: 'read' } } },
-        },
-        tokens: [
-          { secret_id: WRITE, policies: ['orders-write'] },
-          { secret_id: READ, policies: ['orders-read'] },
-        ],
-      }),
+    registry = await startSecureRegistry('cli-security', {
+      acl: ordersAcl({ write: WRITE, read: READ }),
       tls: { certFile: certs.certFile, keyFile: certs.keyFile, caFile: certs.caFile, verifyIncoming: true },
     });
-    url = `consul+https://127.0.0.1:${(await server.listen()).port}`;
+    ({ url, dir } = registry);
+    writeFile = join(dir, 'write.token');
+    writeFileSync(writeFile, `${WRITE}\n`, { mode: 0o600 });
     tlsFlags = ['--ca-file', certs.caFile, '--cert-file', certs.clientCertFile, '--key-file', certs.clientKeyFile];
   }, 60_000);
   afterAll(async () => {
-    await server?.close();
+    await registry?.close();
     if (certs) await rm(certs.dir, { recursive: true, force: true });
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('register, instances, pass, deregister with --token-file and the TLS flags', async () => {
@@ -131,12 +104,12 @@ describe.runIf(available)('roster commands with TLS and ACL tokens', () => {
     expect(flag.code).toBe(ExitCode.Usage);
     expect(flag.stderr).toMatch(/--token puts a secret on the command line.*--token-file <file>.*ROSTER_TOKEN/);
     expect(flag.stderr + flag.stdout).not.toContain(WRITE);
-    const inUrl = await runCli(['services', '--registry', `${url}?token=${WRITE}`, ...tlsFlags], CLEAN);
+    const inUrl = await runCli(['services', '--registry', `${url}?token=${WRITE}`, ...tlsFlags], CLEAN_CONSUL_ENV);
     expect(inUrl.code).toBe(ExitCode.Usage);
     expect(inUrl.stderr).toMatch(/--registry carries a secret .*ROSTER_REGISTRY/);
     expect(inUrl.stderr + inUrl.stdout).not.toContain(WRITE);
     // The same URL from the environment is taken.
-    const fromEnv = await runCli(['services', ...tlsFlags], { ...CLEAN, ROSTER_REGISTRY: `${url}?token=${WRITE}` });
+    const fromEnv = await runCli(['services', ...tlsFlags], { ...CLEAN_CONSUL_ENV, ROSTER_REGISTRY: `${url}?token=${WRITE}` });
     expect(fromEnv.code, fromEnv.stderr).toBe(ExitCode.Ok);
   });
 
@@ -155,14 +128,14 @@ describe.runIf(available)('roster commands with TLS and ACL tokens', () => {
     const token = await roster(['services', '--token-file', missing, ...tlsFlags]);
     expect(token.code).toBe(ExitCode.Usage);
     expect(token.stderr).toContain(`--token-file: cannot read the token file ${JSON.stringify(missing)} (ENOENT)`);
-    const http = await runCli(['services', '--registry', 'consul://127.0.0.1:1', '--ca-file', certs.caFile], CLEAN);
+    const http = await runCli(['services', '--registry', 'consul://127.0.0.1:1', '--ca-file', certs.caFile], CLEAN_CONSUL_ENV);
     expect(http.code).toBe(ExitCode.Usage);
     expect(http.stderr).toMatch(/--ca-file: need an https registry URL/);
-    const etcdPassword = await runCli(['services', '--registry', `etcd://app:${WRITE}@127.0.0.1:1`], CLEAN);
+    const etcdPassword = await runCli(['services', '--registry', `etcd://app:${WRITE}@127.0.0.1:1`], CLEAN_CONSUL_ENV);
     expect(etcdPassword.code).toBe(ExitCode.Usage);
     expect(etcdPassword.stderr).toMatch(/--registry carries a secret/);
     expect(etcdPassword.stderr).not.toContain(WRITE);
-    const etcd = await runCli(['services', '--registry', 'etcd://127.0.0.1:1', '--token-file', writeFile], CLEAN);
+    const etcd = await runCli(['services', '--registry', 'etcd://127.0.0.1:1', '--token-file', writeFile], CLEAN_CONSUL_ENV);
     expect(etcd.code).toBe(ExitCode.Usage);
     expect(etcd.stderr).toMatch(/--token-file: etcd takes a user name and password/);
     const envCa = await roster(['services'], { CONSUL_CACERT: missing });
@@ -188,10 +161,13 @@ describe.runIf(available && requireBinary('etcd', 'etcd-server', 'CLI etcd TLS s
 
   it('register, instances and deregister with --ca-file / --cert-file / --key-file, and with ETCDCTL_CACERT / _CERT / _KEY', async () => {
     const flags = ['--registry', url, '--ca-file', certs.caFile, '--cert-file', certs.clientCertFile, '--key-file', certs.clientKeyFile];
-    const reg = await runCli(['register', 'inventory', '--port', '9000', '--address', '127.0.0.1', '--id', 'inv-1', ...flags], CLEAN);
+    const reg = await runCli(
+      ['register', 'inventory', '--port', '9000', '--address', '127.0.0.1', '--id', 'inv-1', ...flags],
+      CLEAN_CONSUL_ENV,
+    );
     expect(reg, reg.stderr).toMatchObject({ code: ExitCode.Ok, stdout: 'registered inventory/inv-1 at 127.0.0.1:9000\n' });
     const env = {
-      ...CLEAN,
+      ...CLEAN_CONSUL_ENV,
       ROSTER_REGISTRY: url,
       ETCDCTL_CACERT: certs.caFile,
       ETCDCTL_CERT: certs.clientCertFile,
@@ -200,12 +176,12 @@ describe.runIf(available && requireBinary('etcd', 'etcd-server', 'CLI etcd TLS s
     const list = await runCli(['instances', 'inventory', '--json'], env);
     expect(list.code, list.stderr).toBe(ExitCode.Ok);
     expect((JSON.parse(list.stdout) as { instances: { id: string }[] }).instances.map((i) => i.id)).toEqual(['inv-1']);
-    const dereg = await runCli(['deregister', 'inventory', 'inv-1', ...flags], CLEAN);
+    const dereg = await runCli(['deregister', 'inventory', 'inv-1', ...flags], CLEAN_CONSUL_ENV);
     expect(dereg, dereg.stderr).toMatchObject({ code: ExitCode.Ok });
   });
 
   it('without the client certificate etcd refuses: exit 4', async () => {
-    const r = await runCli(['instances', 'inventory', '--registry', url, '--ca-file', certs.caFile], CLEAN);
+    const r = await runCli(['instances', 'inventory', '--registry', url, '--ca-file', certs.caFile], CLEAN_CONSUL_ENV);
     expect(r.code, r.stderr).toBe(ExitCode.Unavailable);
   });
 });

@@ -5,55 +5,33 @@
  * variable; with the name from the flag or the variable it answers; a wrong name stays refused;
  * the flag needs an https Consul-API URL (not http, not etcd).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createServer, type RosterServer } from '@rosterjs/server';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificateWorkshop, type CertificateWorkshop } from '../../../test-support/certificates.js';
+import { CLEAN_CONSUL_ENV, type SecureRegistry, startSecureRegistry } from '../../../test-support/secure-registry.js';
 import { requireBinary } from '../../../test-support/system.js';
 import { ExitCode } from './exit-code.js';
 import { runCli } from './test-support.js';
 
 const available = requireBinary('openssl', 'openssl', 'CLI server-name suite');
-/** Variables the CLI (through the library) reads; cleared for every run unless a case sets them. */
-const CLEAN = {
-  ROSTER_TOKEN: undefined,
-  CONSUL_HTTP_TOKEN: undefined,
-  CONSUL_HTTP_TOKEN_FILE: undefined,
-  CONSUL_CACERT: undefined,
-  CONSUL_CLIENT_CERT: undefined,
-  CONSUL_CLIENT_KEY: undefined,
-  CONSUL_TLS_SERVER_NAME: undefined,
-};
-
 describe.runIf(available)('roster commands with a registry certificate that names another host', () => {
   let shop: CertificateWorkshop;
-  let dir = '';
-  let server: RosterServer;
+  let registry: SecureRegistry | undefined;
   let url = '';
   let caFile = '';
   const roster = (args: readonly string[], env: Record<string, string | undefined> = {}) =>
-    runCli([...args, '--registry', url], { ...CLEAN, ...env });
+    runCli([...args, '--registry', url], { ...CLEAN_CONSUL_ENV, ...env });
 
   beforeAll(async () => {
     shop = certificateWorkshop();
     caFile = shop.issue('ca', { isCa: true }).certFile;
     const pair = shop.issue('registry', { ca: 'ca', san: 'DNS:registry.internal' });
-    dir = await mkdtemp(join(tmpdir(), 'roster-cli-server-name-'));
-    server = createServer({
-      port: 0,
-      dataDir: join(dir, 'data'),
-      logLevel: 'silent',
-      sync: 'normal',
-      tls: { certFile: pair.certFile, keyFile: pair.keyFile },
-    });
-    url = `consul+https://127.0.0.1:${(await server.listen()).port}`;
+    registry = await startSecureRegistry('cli-server-name', { tls: { certFile: pair.certFile, keyFile: pair.keyFile } });
+    url = registry.url;
   }, 60_000);
   afterAll(async () => {
-    await server?.close();
+    await registry?.close();
     if (shop) await rm(shop.dir, { recursive: true, force: true });
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('without the name: exit 4, and the hint names --tls-server-name and CONSUL_TLS_SERVER_NAME', async () => {
@@ -78,10 +56,16 @@ describe.runIf(available)('roster commands with a registry certificate that name
     const badEnv = await roster(['services', '--ca-file', caFile], { CONSUL_TLS_SERVER_NAME: 'a b' });
     expect(badEnv.code).toBe(ExitCode.Usage);
     expect(badEnv.stderr).toMatch(/CONSUL_TLS_SERVER_NAME: must be a host name or IP address/);
-    const http = await runCli(['services', '--registry', 'consul://127.0.0.1:1', '--tls-server-name', 'registry.internal'], CLEAN);
+    const http = await runCli(
+      ['services', '--registry', 'consul://127.0.0.1:1', '--tls-server-name', 'registry.internal'],
+      CLEAN_CONSUL_ENV,
+    );
     expect(http.code).toBe(ExitCode.Usage);
     expect(http.stderr).toMatch(/--tls-server-name: need an https registry URL/);
-    const etcd = await runCli(['services', '--registry', 'etcd+https://127.0.0.1:1', '--tls-server-name', 'registry.internal'], CLEAN);
+    const etcd = await runCli(
+      ['services', '--registry', 'etcd+https://127.0.0.1:1', '--tls-server-name', 'registry.internal'],
+      CLEAN_CONSUL_ENV,
+    );
     expect(etcd.code).toBe(ExitCode.Usage);
     expect(etcd.stderr).toMatch(/--tls-server-name: for Consul-API registries only/);
   });

@@ -7,14 +7,18 @@
  * retried); the token never shows in an error message.
  */
 import { writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, parseAclConfig, type RosterServer } from '@rosterjs/server';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeTestCertificates, type TestCertificates } from '../../../../../test-support/etcd.js';
+import {
+  CONSUL_CLIENT_VARIABLES,
+  ordersAcl,
+  type SecureRegistry,
+  startSecureRegistry,
+} from '../../../../../test-support/secure-registry.js';
 import { requireBinary } from '../../../../../test-support/system.js';
 import { announce } from '../../agent/announce.js';
 import { ErrorCode, isRosterError } from '../../errors.js';
@@ -29,37 +33,17 @@ const available = requireBinary('openssl', 'openssl', 'Consul backend TLS + ACL 
 const WRITE = 'secret-orders-write-7f3a';
 const READ = 'secret-orders-read-91c2';
 const MANAGEMENT = 'secret-management-55aa';
-const acl = parseAclConfig({
-  default_policy: 'deny',
-  policies: {
-    'orders-read': { service_prefix: { orders: { policy: 'read' } }, node_prefix: { '': { policy: 'read' } } },
-    'orders-write': { service: { orders: { policy: 'write' } }, node_prefix: { '': { policy: 'read' } } },
-  },
-  tokens: [
-    { secret_id: WRITE, policies: ['orders-write'] },
-    { secret_id: READ, policies: ['orders-read'] },
-    { secret_id: MANAGEMENT, policies: ['global-management'] },
-  ],
-});
+const acl = ordersAcl({ write: WRITE, read: READ, management: MANAGEMENT });
 
 /** Clears every variable the backend reads, so the host's environment cannot leak into a case. */
 function clearEnv(): void {
-  for (const name of [
-    'ROSTER_TOKEN',
-    'CONSUL_HTTP_TOKEN',
-    'CONSUL_HTTP_TOKEN_FILE',
-    'CONSUL_CACERT',
-    'CONSUL_CLIENT_CERT',
-    'CONSUL_CLIENT_KEY',
-  ]) {
-    vi.stubEnv(name, '');
-  }
+  for (const name of CONSUL_CLIENT_VARIABLES) vi.stubEnv(name, '');
 }
 
 describe.runIf(available)('Consul backend against roster serve with mutual TLS and ACLs', () => {
   let certs: TestCertificates;
-  let dir: string;
-  let server: RosterServer;
+  let registry: SecureRegistry | undefined;
+  let dir = '';
   let url = '';
   let tls: { caFile: string; certFile: string; keyFile: string };
   const clients: Registry[] = [];
@@ -71,27 +55,20 @@ describe.runIf(available)('Consul backend against roster serve with mutual TLS a
 
   beforeAll(async () => {
     certs = await makeTestCertificates();
-    dir = await mkdtemp(join(tmpdir(), 'roster-consul-security-'));
     tls = { caFile: certs.caFile, certFile: certs.clientCertFile, keyFile: certs.clientKeyFile };
-    server = createServer({
-      port: 0,
-      dataDir: dir,
-      logLevel: 'silent',
-      sync: 'normal',
+    registry = await startSecureRegistry('consul-security', {
       acl,
       tls: { certFile: certs.certFile, keyFile: certs.keyFile, caFile: certs.caFile, verifyIncoming: true },
     });
-    const address = await server.listen();
-    url = `consul+https://127.0.0.1:${address.port}`;
+    ({ url, dir } = registry);
   }, 60_000);
   afterEach(async () => {
     vi.unstubAllEnvs();
     await Promise.allSettled(clients.splice(0).map((c) => c.close()));
   });
   afterAll(async () => {
-    await server?.close();
+    await registry?.close();
     if (certs) await rm(certs.dir, { recursive: true, force: true });
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('registers, lists, renews and deregisters with a write token and client certificate files', async () => {

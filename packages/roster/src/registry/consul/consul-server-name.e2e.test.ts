@@ -7,13 +7,11 @@
  * certificate is verified, never skipped); the option wins over the variable; a bad value names
  * the variable.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import type { TLSSocket } from 'node:tls';
-import { createServer, type RosterServer } from '@rosterjs/server';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { certificateWorkshop, type CertificateWorkshop } from '../../../../../test-support/certificates.js';
+import { CONSUL_CLIENT_VARIABLES, type SecureRegistry, startSecureRegistry } from '../../../../../test-support/secure-registry.js';
 import { requireBinary } from '../../../../../test-support/system.js';
 import { ErrorCode, isRosterError } from '../../errors.js';
 import { connect } from '../connect.js';
@@ -23,8 +21,7 @@ const available = requireBinary('openssl', 'openssl', 'Consul backend server-nam
 
 describe.runIf(available)('the name the registry certificate is verified against', () => {
   let shop: CertificateWorkshop;
-  let dir = '';
-  let server: RosterServer;
+  let registry: SecureRegistry | undefined;
   let url = '';
   let caFile = '';
   /** SNI names roster serve saw, in order (`-` for none). */
@@ -48,31 +45,22 @@ describe.runIf(available)('the name the registry certificate is verified against
     shop = certificateWorkshop();
     caFile = shop.issue('ca', { isCa: true }).certFile;
     const pair = shop.issue('registry', { ca: 'ca', san: 'DNS:registry.internal' });
-    dir = await mkdtemp(join(tmpdir(), 'roster-server-name-'));
-    server = createServer({
-      port: 0,
-      dataDir: dir,
-      logLevel: 'silent',
-      sync: 'normal',
-      tls: { certFile: pair.certFile, keyFile: pair.keyFile },
-    });
-    const address = await server.listen();
-    server.httpServer.on('secureConnection', (socket: TLSSocket) => {
+    registry = await startSecureRegistry('server-name', { tls: { certFile: pair.certFile, keyFile: pair.keyFile } });
+    registry.server.httpServer.on('secureConnection', (socket: TLSSocket) => {
       seen.push(socket.servername || '-');
     });
-    url = `consul+https://127.0.0.1:${address.port}`;
+    url = registry.url;
   }, 60_000);
   afterEach(async () => {
     vi.unstubAllEnvs();
     await Promise.allSettled(clients.splice(0).map((c) => c.close()));
   });
   afterAll(async () => {
-    await server?.close();
+    await registry?.close();
     if (shop) await rm(shop.dir, { recursive: true, force: true });
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
   const clear = () => {
-    for (const name of ['CONSUL_CACERT', 'CONSUL_CLIENT_CERT', 'CONSUL_CLIENT_KEY', 'CONSUL_TLS_SERVER_NAME']) vi.stubEnv(name, '');
+    for (const name of CONSUL_CLIENT_VARIABLES) vi.stubEnv(name, '');
   };
 
   it("without a server name: the URL's host does not match, and the error names the three places to give it", async () => {
