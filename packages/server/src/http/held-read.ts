@@ -70,8 +70,13 @@ export interface HeldAnswersDeps {
 /** Writes the answers of woken held reads (one per HTTP context). */
 export class HeldAnswers {
   readonly #ctx: HeldAnswersDeps;
-  /** Answers prepared for the current wake (a handful: one per variant of each woken read). */
+  /**
+   * Answers prepared for the current wake (a handful: one per variant of each woken read). Emptied
+   * once the loop that woke them is done, so no answer's bytes are kept past its wake (a pending
+   * gzip keeps its own reference).
+   */
   readonly #prepared = new Map<string, Prepared>();
+  #clearScheduled = false;
 
   constructor(ctx: HeldAnswersDeps) {
     this.#ctx = ctx;
@@ -110,6 +115,13 @@ export class HeldAnswers {
       ctx.responses.set(spec.key, version, encoded);
     }
     if (this.#prepared.size >= 256) this.#prepared.clear();
+    if (!this.#clearScheduled) {
+      this.#clearScheduled = true;
+      setImmediate(() => {
+        this.#clearScheduled = false;
+        this.#prepared.clear();
+      });
+    }
     const prepared: Prepared = { key: spec.key, version, index, variant, head: undefined, body: undefined, waiting: undefined };
     this.#prepared.set(variant, prepared);
     const base = [...read.reply.head];
