@@ -7,12 +7,12 @@
  * after a run of changes.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { type IncomingHttpHeaders, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type RosterServer } from '../index.js';
+import { getBytes } from '../testing/get-bytes.test-helper.js';
 
 let server: RosterServer;
 let dataDir = '';
@@ -38,19 +38,8 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-/** A GET with raw bytes (no transparent decompression). */
-function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${url}${path}`, { headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+/** A GET of `path` on the server under test, body bytes as sent. */
+const get = (path: string, headers: Record<string, string> = {}) => getBytes(`${url}${path}`, headers);
 
 describe('gzip answers', () => {
   it('compresses for a client that asks, with Vary; the bytes inflate to the identity answer', async () => {

@@ -6,7 +6,7 @@
  * with a Fastify payload hook (which direct writes would bypass) is refused.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { type IncomingHttpHeaders, request } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -14,13 +14,8 @@ import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAclConfig } from '../acl/acl-config.js';
 import { createServer, type RosterServer } from '../index.js';
+import { getBytes } from '../testing/get-bytes.test-helper.js';
 import { payloadHooksError } from './app.js';
-
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
 
 const servers: RosterServer[] = [];
 const dirs: string[] = [];
@@ -38,19 +33,7 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-/** A GET with raw bytes (no transparent decompression); `signal` aborts it. */
-function get(url: string, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { headers, signal }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = getBytes;
 
 async function put(url: string, path: string, body: unknown, token?: string): Promise<void> {
   const r = await fetch(`${url}${path}`, {
