@@ -9,7 +9,14 @@
 //   /hold?like=N   the same, answered with the header list roster serve sends with a woken
 //                  blocking query (X-Consul-Index and friends, Vary, Content-Type) and an N-byte
 //                  body: the floor of sending the same bytes as roster's answer
+//   PUT /durable   reads the body, writes it to a log file and answers once an fdatasync on the
+//                  libuv pool that started after the write has completed (group commit: one sync
+//                  in flight, the writes made meanwhile share the next): the floor of a durable
+//                  acknowledgement that keeps the event loop free (DURABLE_DIR: where the log goes)
+import { closeSync, fdatasync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const hello = Buffer.from('hello world\n');
 const text = { 'Content-Type': 'text/plain; charset=utf-8' };
@@ -46,7 +53,46 @@ const blob = (n) => {
   return b;
 };
 
+// The durable floor's log: preallocated (an overwrite syncs faster than an append), written round.
+const logDir = mkdtempSync(join(process.env.DURABLE_DIR ?? tmpdir(), 'bare-durable-'));
+const logFd = openSync(join(logDir, 'log'), 'w+');
+const LOG_BYTES = 8 * 2 ** 20;
+for (let at = 0; at < LOG_BYTES; at += 2 ** 20) writeSync(logFd, Buffer.alloc(2 ** 20), 0, 2 ** 20, at);
+let logAt = 0;
+let syncing = false;
+/** Answers waiting for a sync that starts after their write. */
+let unsynced = [];
+const startSync = () => {
+  if (syncing || unsynced.length === 0) return;
+  syncing = true;
+  const covered = unsynced;
+  unsynced = [];
+  fdatasync(logFd, (error) => {
+    syncing = false;
+    for (const res of covered) {
+      res.writeHead(error ? 500 : 200, { 'Content-Type': 'application/json', 'Content-Length': 4 });
+      res.end(error ? 'fail' : 'true');
+    }
+    startSync();
+  });
+};
+const durable = (req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const body = Buffer.concat(chunks);
+    if (logAt + body.length > LOG_BYTES) logAt = 0;
+    logAt += writeSync(logFd, body, 0, body.length, logAt);
+    unsynced.push(res);
+    startSync();
+  });
+};
+
 const server = createServer((req, res) => {
+  if (req.url === '/durable') {
+    durable(req, res);
+    return;
+  }
   if (req.url === '/') {
     req.resume();
     req.on('end', () => {
@@ -104,7 +150,11 @@ server.listen(0, '127.0.0.1', () => {
 const stop = () => {
   for (const r of held) r.destroy();
   server.closeAllConnections();
-  server.close(() => process.exit(0));
+  server.close(() => {
+    closeSync(logFd);
+    rmSync(logDir, { recursive: true, force: true });
+    process.exit(0);
+  });
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

@@ -20,12 +20,30 @@ const MAX_INT64 = (1n << 63n) - 1n;
 /** The result of parsing: nanoseconds, or the reason it is not a duration (Go's wording). */
 export type DurationParse = { ok: true; ns: bigint } | { ok: false; error: string };
 
+/** Results of recent parses: registrations repeat a handful of durations (`10s`, `1m`). Bounded. */
+const PARSED = new Map<string, DurationParse>();
+const PARSED_MAX = 256;
+const PARSED_INPUT_MAX = 32;
+
 /**
  * Parses a Go duration string exactly as Go's `time.ParseDuration` does: an optional sign, then
  * one or more `<number>[.<fraction>]<unit>` groups; the bare `0` is valid, the empty string not.
+ * The result is frozen (it may be shared by every caller that parsed the same string).
  */
 export function parseGoDuration(input: string): DurationParse {
   if (typeof input !== 'string') return { ok: false, error: `time: invalid duration: not a string but ${typeof input}` };
+  let parsed = PARSED.get(input);
+  if (parsed === undefined) {
+    parsed = Object.freeze(parseUncached(input));
+    if (input.length <= PARSED_INPUT_MAX) {
+      if (PARSED.size >= PARSED_MAX) PARSED.clear();
+      PARSED.set(input, parsed);
+    }
+  }
+  return parsed;
+}
+
+function parseUncached(input: string): DurationParse {
   const invalid = (): DurationParse => ({ ok: false, error: `time: invalid duration "${input}"` });
   let s = input;
   let negative = false;

@@ -90,6 +90,13 @@ export class Fields {
     return value === null ? undefined : value;
   }
 
+  /** True when some key of the object, lower-cased, is in `lowerNames` (whatever its value). */
+  hasKeyIn(lowerNames: ReadonlySet<string>): boolean {
+    const lower = (this.#lower ??= lowerKeys(this.#obj));
+    for (const key of lower.keys()) if (lowerNames.has(key)) return true;
+    return false;
+  }
+
   /** True when the field is present with a non-null value. */
   has(name: string, ...aliases: string[]): boolean {
     return this.raw(name, ...aliases) !== undefined;
