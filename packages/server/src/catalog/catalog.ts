@@ -150,12 +150,16 @@ export class Catalog {
     return this.#nodeChecks;
   }
 
-  /** Checks of one service instance, sorted by ID. */
-  checksOf(serviceId: string): CheckRecord[] {
-    if (serviceId === '') return [];
+  /** Checks of one service instance, sorted by ID (a new array, or a shared empty one). */
+  checksOf(serviceId: string): readonly CheckRecord[] {
+    if (serviceId === '') return NO_CHECKS;
+    const ids = this.#checksOf.get(serviceId);
+    // Read on every entry of a big read: no iterator and no second array for the usual 0 or 1 check.
+    if (ids === undefined) return NO_CHECKS;
+    if (typeof ids === 'string') return [this.#checks.get(ids)!];
     const out: CheckRecord[] = [];
-    for (const id of idsOf(this.#checksOf, serviceId)) out.push(this.#checks.get(id)!);
-    return out.length > 1 ? out.sort((a, b) => compare(a.id, b.id)) : out;
+    for (const id of ids) out.push(this.#checks.get(id)!);
+    return out.sort((a, b) => compare(a.id, b.id));
   }
 
   /**
@@ -265,6 +269,7 @@ export function worse(a: HealthStatus, b: HealthStatus): HealthStatus {
 }
 
 const NO_INSTANCES: readonly InstanceRecord[] = Object.freeze([]);
+const NO_CHECKS: readonly CheckRecord[] = Object.freeze([]);
 
 /** Position of `id` in a list sorted by ID, -1 when absent. */
 function indexById(list: readonly InstanceRecord[], id: string): number {

@@ -49,6 +49,9 @@ interface InstancePiece {
 
 interface Block {
   readonly node: NodePiece;
+  /** The entries it was built from: a block whose entries are the same records is reused as is. */
+  readonly instances: readonly InstanceRecord[];
+  readonly owns: readonly (readonly CheckRecord[])[];
   readonly pieces: readonly InstancePiece[];
   readonly bytes: Buffer;
 }
@@ -85,10 +88,15 @@ export class HealthEntries {
     const blocks: Block[] = [];
     for (let start = 0, b = 0; start < entries.length; start += this.#block, b++) {
       const end = Math.min(start + this.#block, entries.length);
+      const old = previous[b];
+      // Same node and same records as last time: the block as it was, without a piece lookup.
+      if (old && old.node === node && sameEntries(old, entries, start, end)) {
+        blocks.push(old);
+        continue;
+      }
       const pieces: InstancePiece[] = [];
       for (let i = start; i < end; i++) pieces.push(this.#instancePiece(entries[i]!));
-      const old = previous[b];
-      blocks.push(old && old.node === node && samePieces(old.pieces, pieces) ? old : this.#join(node, pieces));
+      blocks.push(old && old.node === node && samePieces(old.pieces, pieces) ? old : this.#join(node, entries, start, end, pieces));
     }
     this.#selections.delete(selection);
     this.#selections.set(selection, blocks);
@@ -132,13 +140,29 @@ export class HealthEntries {
     return piece;
   }
 
-  #join(node: NodePiece, pieces: readonly InstancePiece[]): Block {
+  #join(node: NodePiece, entries: readonly SelectedEntry[], start: number, end: number, pieces: readonly InstancePiece[]): Block {
     this.stats.blockJoins++;
     const text = pieces
       .map((p) => `${node.head}${p.service}${node.checks}${p.checks !== '' && node.hasNodeChecks ? ',' : ''}${p.checks}]}`)
       .join(',');
-    return { node, pieces, bytes: Buffer.from(text) };
+    const instances: InstanceRecord[] = [];
+    const owns: (readonly CheckRecord[])[] = [];
+    for (let i = start; i < end; i++) {
+      instances.push(entries[i]!.instance);
+      owns.push(entries[i]!.own);
+    }
+    return { node, instances, owns, pieces, bytes: Buffer.from(text) };
   }
+}
+
+/** True when `entries[start..end)` are the block's instance and check records, in order. */
+function sameEntries(block: Block, entries: readonly SelectedEntry[], start: number, end: number): boolean {
+  if (block.instances.length !== end - start) return false;
+  for (let i = start; i < end; i++) {
+    const e = entries[i]!;
+    if (e.instance !== block.instances[i - start] || !sameRecords(e.own, block.owns[i - start]!)) return false;
+  }
+  return true;
 }
 
 function samePieces(a: readonly InstancePiece[], b: readonly InstancePiece[]): boolean {
