@@ -5,6 +5,7 @@
  * headers and content types.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { type AclIdentity, OPEN_IDENTITY } from '../acl/acl.js';
 import type { HttpContext } from './http-context.js';
@@ -175,7 +176,7 @@ async function handle(ctx: HttpContext, router: Router, request: FastifyRequest,
   const target = parseTarget(request.raw.url ?? '/');
   if (target instanceof ApiError) return sendError(reply, target);
   const token = tokenOf(target.query, request.headers);
-  const client = clientKey(ctx.acl.accessorOf(token), request.raw.socket.remoteAddress);
+  const client = clientOf(ctx, token, request.raw.socket);
   const overLimit = rateLimited(ctx, client);
   if (overLimit !== undefined) return sendError(reply, overLimit);
   const route = router.match(target.path);
@@ -192,6 +193,22 @@ async function handle(ctx: HttpContext, router: Router, request: FastifyRequest,
     return sendError(reply, error);
   }
   send(reply, result, target.query);
+}
+
+/** A connection's client key when its requests carry no valid token (its address never changes). */
+const addressKeys = new WeakMap<Socket, string>();
+
+/** The key the request's client is counted under (see clientKey); per connection when by address. */
+function clientOf(ctx: HttpContext, token: string, socket: Socket): string {
+  const accessor = ctx.acl.accessorOf(token);
+  if (accessor !== undefined) return clientKey(accessor, socket.remoteAddress);
+  let key = addressKeys.get(socket);
+  if (key === undefined) {
+    key = clientKey(undefined, socket.remoteAddress);
+    // A closed socket has no address: not cached, so that nothing keeps an empty key.
+    if (socket.remoteAddress !== undefined) addressKeys.set(socket, key);
+  }
+  return key;
 }
 
 /**
@@ -241,14 +258,16 @@ function answerUnrouted(request: FastifyRequest, reply: FastifyReply, path: stri
 
 /** Answers OPTIONS (200 with Allow) and a method the route does not take (405); true when answered. */
 function answerMethod(route: Route, request: FastifyRequest, reply: FastifyReply, legacyGet: boolean): boolean {
+  const method = request.method;
+  if (method !== 'OPTIONS' && (route.methods as readonly string[]).includes(method)) return false;
   const allow = ['OPTIONS', ...route.methods].join(',');
-  if (request.method === 'OPTIONS') {
+  if (method === 'OPTIONS') {
     reply.header('Allow', allow);
     reply.code(200).send();
     return true;
   }
-  if (!allowedMethods(route, legacyGet).includes(request.method)) {
-    sendError(reply, new ApiError(ServerErrorCode.MethodNotAllowed, `method ${request.method} not allowed`, { Allow: allow }));
+  if (!allowedMethods(route, legacyGet).includes(method)) {
+    sendError(reply, new ApiError(ServerErrorCode.MethodNotAllowed, `method ${method} not allowed`, { Allow: allow }));
     return true;
   }
   return false;
