@@ -5,6 +5,7 @@
 //   (a) registrations/s with a durable ack, 1 and 64 concurrent clients: PUT
 //       /v1/agent/service/register (instance + TTL check; --sync full, and --sync normal) vs etcd
 //       lease grant + put with the lease (etcd3)                              target ≥ 5× etcd at 64
+//       (and, for reference, the bare Node server's durable ack: bench/lib/bare-server.mjs PUT /durable)
 //   (b) p50/p99 of GET /v1/health/service/<1,000 instances> vs etcd prefix get of 1,000 keys
 //                                                                            target ≤ 0.1× etcd
 //   (c) change → woken blocked query p50 vs etcd watch delivery; with 1,000 held queries (1,000
@@ -301,11 +302,21 @@ function report(r) {
         target ? '(≥ 5×)' : '—',
         target ? `(${a.ratioNormal >= 5 ? 'yes' : 'no'})` : '—',
       ]);
+      if (a.floor !== undefined) {
+        rows.push([
+          `(floor) bare Node durable ack (write + fdatasync on the pool, group commit), ${c} client${c === '1' ? '' : 's'}`,
+          fmt(a.floor, '/s'),
+          `etcd ${fmt(a.etcd, '/s')}`,
+          fmtRatio(a.ratioFloor),
+          '(info)',
+          '—',
+        ]);
+      }
     }
     const cpu = Object.keys(r.a)
       .map(
         (c) =>
-          `${c} client${c === '1' ? '' : 's'}: roster full ${fmt(r.a[c].fullCpu, 'µs')}, normal ${fmt(r.a[c].normalCpu, 'µs')}, etcd ${fmt(r.a[c].etcdCpu, 'µs')}`,
+          `${c} client${c === '1' ? '' : 's'}: roster full ${fmt(r.a[c].fullCpu, 'µs')}, normal ${fmt(r.a[c].normalCpu, 'µs')}, etcd ${fmt(r.a[c].etcdCpu, 'µs')}, bare durable floor ${fmt(r.a[c].floorCpu, 'µs')}`,
       )
       .join('; ');
     out.push(

@@ -111,7 +111,22 @@ export async function measureRegistrations(
       return r;
     },
   };
-  const sides = [rosterSide('full', env.full, env.fullPid), rosterSide('normal', env.normal, env.normalPid), etcdSide];
+  /** The floor: the bare Node server's durable ack (write + fdatasync on the pool, group commit). */
+  const floorSide = {
+    name: 'floor',
+    async run(c, n) {
+      const cpu0 = cpuPreciseMs(env.barePid);
+      const r = await closedLoop({
+        concurrency: c,
+        count: n,
+        timeMs,
+        op: () => send(env.bare, 'PUT', '/durable', registration('bench-reg', `reg-${serial++}`, 2000 + (serial % 50_000), '10m')),
+      });
+      r.cpuUs = ((cpuPreciseMs(env.barePid) - cpu0) * 1000) / r.done;
+      return r;
+    },
+  };
+  const sides = [rosterSide('full', env.full, env.fullPid), rosterSide('normal', env.normal, env.normalPid), etcdSide, floorSide];
   // Warm-up (untimed): JIT, connections, SQLite and etcd caches. Long enough for V8 to have
   // optimized the registration path at both concurrencies: after only 300 registrations roster
   // serve still spent ~2.5x the CPU per 1-client registration it spends once warm (D160).
@@ -129,12 +144,25 @@ export async function measureRegistrations(
       }
       r.ratioFull = r.full / r.etcd;
       r.ratioNormal = r.normal / r.etcd;
+      r.ratioFloor = r.floor / r.etcd;
       log(
-        `(a) c=${c} rep ${rep + 1}: full ${r.full.toFixed(0)}/s, normal ${r.normal.toFixed(0)}/s, etcd ${r.etcd.toFixed(0)}/s; server CPU/op ${r.fullCpu.toFixed(0)}, ${r.normalCpu.toFixed(0)}, ${r.etcdCpu.toFixed(0)} µs`,
+        `(a) c=${c} rep ${rep + 1}: full ${r.full.toFixed(0)}/s, normal ${r.normal.toFixed(0)}/s, etcd ${r.etcd.toFixed(0)}/s, bare durable floor ${r.floor.toFixed(0)}/s; server CPU/op ${r.fullCpu.toFixed(0)}, ${r.normalCpu.toFixed(0)}, ${r.etcdCpu.toFixed(0)}, ${r.floorCpu.toFixed(0)} µs`,
       );
       reps_.push(r);
     }
-    out[c] = summarize(reps_, ['full', 'normal', 'etcd', 'ratioFull', 'ratioNormal', 'fullCpu', 'normalCpu', 'etcdCpu']);
+    out[c] = summarize(reps_, [
+      'full',
+      'normal',
+      'etcd',
+      'floor',
+      'ratioFull',
+      'ratioNormal',
+      'ratioFloor',
+      'fullCpu',
+      'normalCpu',
+      'etcdCpu',
+      'floorCpu',
+    ]);
   }
   return out;
 }
