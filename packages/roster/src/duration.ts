@@ -18,7 +18,7 @@ const UNIT_NS: Record<string, bigint> = {
 const MAX_INT64 = (1n << 63n) - 1n;
 
 /** The result of parsing: nanoseconds, or the reason it is not a duration (Go's wording). */
-export type DurationParse = { ok: true; ns: bigint } | { ok: false; error: string };
+export type DurationParse = { readonly ok: true; readonly ns: bigint } | { readonly ok: false; readonly error: string };
 
 /** Results of recent parses: registrations repeat a handful of durations (`10s`, `1m`). Bounded. */
 const PARSED = new Map<string, DurationParse>();
