@@ -58,3 +58,26 @@ describe('Catalog.instancesOf', () => {
     );
   });
 });
+
+describe('Catalog.contentVersion', () => {
+  it('moves with its own key and with a reset, never with another key (D184)', () => {
+    const state = { node: NODE, instances: [], checks: [], indexes: { current: 1, tables: {} } };
+    const catalog = new Catalog(state);
+    const seen = new Set<string>();
+    const a0 = catalog.contentVersion('service:a');
+    seen.add(a0);
+    catalog.bumpContent('service:b');
+    expect(catalog.contentVersion('service:a')).toBe(a0);
+    catalog.bumpContent('service:a');
+    const a1 = catalog.contentVersion('service:a');
+    expect(seen.has(a1)).toBe(false);
+    seen.add(a1);
+    catalog.reset(state);
+    const a2 = catalog.contentVersion('service:a');
+    expect(seen.has(a2)).toBe(false);
+    seen.add(a2);
+    // A key bumped after the reset never takes a version it had before it.
+    catalog.bumpContent('service:a');
+    expect(seen.has(catalog.contentVersion('service:a'))).toBe(false);
+  });
+});

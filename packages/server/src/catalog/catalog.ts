@@ -37,7 +37,10 @@ export class Catalog {
   /** Per index key: a counter moved by every change of what the key covers, output included. */
   readonly #content = new Map<IndexKey, number>();
   #nodeChecks: readonly CheckRecord[] | undefined;
+  /** The last value given to a key in {@link #content} (never reused, not even after a reset). */
   #contentSeq = 0;
+  /** Moved by {@link reset} only: every key's version changes then, bumped or not. */
+  #contentEpoch = 0;
   /** Shares the parts records have in common (names, tags, meta, definitions). */
   readonly #compactor = new RecordCompactor();
 
@@ -51,7 +54,7 @@ export class Catalog {
   /** Replaces the whole contents (after a failed commit, from the store). */
   reset(state: CatalogState): void {
     this.#content.clear();
-    this.#contentSeq++;
+    this.#contentEpoch++;
     this.#nodeChecks = undefined;
     this.#instances.clear();
     this.#checks.clear();
@@ -72,10 +75,11 @@ export class Catalog {
 
   /**
    * The content version of a key: changes whenever anything the key covers changes, including
-   * check output, which does not move the index (spec §4.4). For caches of rendered answers.
+   * check output, which does not move the index (spec §4.4), and after a {@link reset}; a change
+   * of anything else leaves it as it was (D184). For caches of rendered answers.
    */
   contentVersion(key: IndexKey): string {
-    return `${this.#contentSeq}:${this.#content.get(key) ?? 0}`;
+    return `${this.#contentEpoch}:${this.#content.get(key) ?? 0}`;
   }
 
   /** Marks the content of a key as changed (called by the Batch). */
