@@ -228,11 +228,16 @@ function rateLimited(ctx: HttpContext, client: string): ApiError | undefined {
   );
 }
 
+/** The query of a request without one (never changed: handlers only read queries). */
+const NO_QUERY = new URLSearchParams();
+
 /** Splits the URL; an ApiError (400) when the path is not valid percent-encoding. */
 function parseTarget(url: string): Target | ApiError {
   const q = url.indexOf('?');
   const rawPath = q < 0 ? url : url.slice(0, q);
-  const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+  const query = q < 0 ? NO_QUERY : new URLSearchParams(url.slice(q + 1));
+  // Most paths have no escape: decoding them would give the same string.
+  if (!rawPath.includes('%')) return { path: rawPath, query };
   try {
     return { path: decodeURIComponent(rawPath), query };
   } catch {
