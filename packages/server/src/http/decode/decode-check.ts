@@ -3,7 +3,7 @@
  * HealthCheck (validated by the library, so the server and the library agree on every limit)
  * plus the Consul-only details the server keeps in the check's definition.
  */
-import type { HealthCheck, NormalizedCheck } from '@rosterjs/roster';
+import type { HealthCheck, HttpCheck, NormalizedCheck, TcpCheck, TtlCheck } from '@rosterjs/roster';
 import { isHealthStatus } from '@rosterjs/roster';
 import type { CheckDefinition } from '../../catalog/types.js';
 import { refusedHost } from '@rosterjs/roster/health';
@@ -22,6 +22,14 @@ export interface CheckDecodeOptions {
   /** Shortest `DeregisterCriticalServiceAfter` (Consul: 1 minute); shorter values are raised to it. */
   readonly deregisterCriticalMinMs: number;
 }
+
+/** Every field of `T`, optional and writable. */
+type Draft<T> = { -readonly [K in keyof T]?: T[K] };
+
+/** A check being decoded: the fields of every kind, each with its own type, set one by one. */
+type CheckDraft = Draft<Omit<HttpCheck, 'kind'>> &
+  Draft<Omit<TcpCheck, 'kind'>> &
+  Draft<Omit<TtlCheck, 'kind'>> & { kind?: HealthCheck['kind'] };
 
 /** A decoded check: the roster form to validate, and the extras to keep. */
 export interface DecodedCheck {
@@ -102,7 +110,7 @@ export function decodeCheck(f: Fields, id: string | undefined, statusError: stri
   if (deregisterMs > 0 && deregisterMs < options.deregisterCriticalMinMs) deregisterMs = options.deregisterCriticalMinMs;
 
   // Built field by field (no spreads: they cost more than the rest of the decoding).
-  const check: Record<string, unknown> = {};
+  const check: CheckDraft = {};
   if (id !== undefined) check.id = id;
   const name = f.string('Name');
   if (name) check.name = name;
@@ -135,16 +143,21 @@ export function decodeCheck(f: Fields, id: string | undefined, statusError: stri
   if (tlsServerName && !HOST_NAME.test(tlsServerName)) {
     throw invalidCheck(`TLSServerName: ${JSON.stringify(tlsServerName.slice(0, 40))} is not a host name`);
   }
-  const extras: Record<string, unknown> = {};
+  const extras: Draft<DecodedCheck['extras']> = {};
   if (body) extras.body = body;
   if (f.bool('DisableRedirects', 'disable_redirects')) extras.disableRedirects = true;
   if (f.bool('TLSSkipVerify', 'tls_skip_verify')) extras.tlsSkipVerify = true;
   if (tlsServerName) extras.tlsServerName = tlsServerName;
   extras.outputMaxSize = outputMaxSize > 0 ? outputMaxSize : OUTPUT_MAX_SIZE_DEFAULT;
-  return { check: check as unknown as HealthCheck, notes: f.string('Notes') ?? '', extras: extras as DecodedCheck['extras'] };
+  // Complete by construction: `kind` and the fields that kind requires were set above.
+  return { check: check as HealthCheck, notes: f.string('Notes') ?? '', extras: extras as DecodedCheck['extras'] };
 }
 
-function setInt(target: Record<string, unknown>, key: string, value: number | undefined): void {
+function setInt(
+  target: CheckDraft,
+  key: 'successBeforePassing' | 'failuresBeforeWarning' | 'failuresBeforeCritical',
+  value: number | undefined,
+): void {
   if (value !== undefined) target[key] = value;
 }
 
