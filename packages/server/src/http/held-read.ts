@@ -109,11 +109,7 @@ export class HeldAnswers {
     const { variant } = read;
     const found = this.#prepared.get(variant);
     if (found && found.version === version && found.index === index) return found;
-    let encoded = ctx.responses.get(spec.key, version);
-    if (!encoded) {
-      encoded = spec.encode();
-      ctx.responses.set(spec.key, version, encoded);
-    }
+    const encoded = ctx.responses.getOrEncode(spec.key, version, spec.encode);
     if (this.#prepared.size >= 256) this.#prepared.clear();
     if (!this.#clearScheduled) {
       this.#clearScheduled = true;

@@ -22,16 +22,13 @@ export interface HttpContext extends ServerContext {
 /** The HTTP edge's context over the server's parts (a fresh, empty response cache; fresh limits). */
 export function httpContext(ctx: ServerContext): HttpContext {
   const { rateLimit, maxHeldQueriesPerClient, clock } = ctx.options;
-  const http: HttpContext = {
+  const responses = new ResponseCache();
+  return {
     ...ctx,
-    responses: new ResponseCache(),
+    responses,
     rate: rateLimit === undefined ? undefined : new RateLimiter(rateLimit, clock),
     holds: new ClientHolds(maxHeldQueriesPerClient),
     streams: { open: 0 },
-    get heldAnswers() {
-      return answers;
-    },
+    heldAnswers: new HeldAnswers({ catalog: ctx.catalog, responses, log: ctx.log }),
   };
-  const answers = new HeldAnswers(http);
-  return http;
 }

@@ -90,15 +90,9 @@ export async function blockingRead(ctx: HttpContext, req: ApiRequest, spec: Read
     if (spec.cache && req.detach) {
       // Answered by the wake itself, in the loop that wakes it (D165).
       const pretty = req.query.has('pretty');
-      const cached = spec.cache;
       const held = new HeldRead(
         ctx.heldAnswers,
-        {
-          index: spec.index,
-          key,
-          contentKey: cached.contentKey,
-          encode: () => (pretty ? undefined : spec.encode?.()) ?? encodeJson(spec.render(), pretty),
-        },
+        { index: spec.index, key, contentKey: spec.cache.contentKey, encode: () => encodeAnswer(spec, pretty) },
         req.detach(),
         parseConsistency(req.query),
         acceptsGzip(req.headers['accept-encoding']),
@@ -115,12 +109,7 @@ export async function blockingRead(ctx: HttpContext, req: ApiRequest, spec: Read
   const index = spec.index();
   if (!spec.cache) return { kind: 'json', body: spec.render(), index };
   const version = ctx.catalog.contentVersion(spec.cache.contentKey);
-  let encoded = ctx.responses.get(key, version);
-  if (!encoded) {
-    const pretty = req.query.has('pretty');
-    encoded = (pretty ? undefined : spec.encode?.()) ?? encodeJson(spec.render(), pretty);
-    ctx.responses.set(key, version, encoded);
-  }
+  const encoded = ctx.responses.getOrEncode(key, version, () => encodeAnswer(spec, req.query.has('pretty')));
   // gzip when asked (Go clients, Prometheus and the Consul CLI ask): compressed once per
   // version on the libuv pool, shared by every reader of that version (D82); once compressed,
   // served without waiting on a promise.
@@ -132,3 +121,8 @@ export async function blockingRead(ctx: HttpContext, req: ApiRequest, spec: Read
 }
 
 const HELD: ApiReply = { kind: 'held' };
+
+/** A read's answer as JSON bytes: from the route's per-entry pieces when it has them (not with `?pretty`). */
+function encodeAnswer(spec: ReadSpec, pretty: boolean): EncodedBody {
+  return (pretty ? undefined : spec.encode?.()) ?? encodeJson(spec.render(), pretty);
+}

@@ -124,8 +124,7 @@ export function send(reply: FastifyReply, result: ApiReply, query: URLSearchPara
  * payload checks) and without setting its headers one by one on the reply: one header list
  * (encodedHead) to writeHead, then a single buffer with the head in one write, or chunks (cached
  * pieces, not copied into one buffer) corked, in one writev with the end of the answer. The
- * reply's listeners (metrics)
- * still see the response finish.
+ * reply's listeners (metrics) still see the response finish.
  */
 function sendEncoded(
   reply: FastifyReply,

@@ -81,6 +81,16 @@ export class ResponseCache {
     return entry.body;
   }
 
+  /** The body cached for `key` at `version`; on a miss, `encode()`'s result, cached for the next reader. */
+  getOrEncode(key: string, version: string, encode: () => EncodedBody): EncodedBody {
+    let body = this.get(key, version);
+    if (body === undefined) {
+      body = encode();
+      this.set(key, version, body);
+    }
+    return body;
+  }
+
   set(key: string, version: string, body: EncodedBody): void {
     const length = encodedLength(body);
     if (length > this.#maxBytes / 4) return;
