@@ -17,8 +17,8 @@ import Consul from 'consul';
 import { systemClock } from '@rosterjs/roster';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestCertificates, type TestCertificates } from '../../../../test-support/etcd.js';
+import { ordersAcl } from '../../../../test-support/secure-registry.js';
 import { pythonHasModule, SYSTEM_PYTHON, which } from '../../../../test-support/system.js';
-import { parseAclConfig } from '../acl/acl-config.js';
 import type { ServerOptions } from '../options.js';
 import { closeAll, type TestServer, testServer } from '../testing/test-server.test-helper.js';
 
@@ -35,18 +35,7 @@ const SECRET: Record<Who, string | undefined> = {
   management: 'interop-management-3',
   unknown: 'interop-nobody-has-4',
 };
-const acl = parseAclConfig({
-  default_policy: 'deny',
-  policies: {
-    'orders-read': { service_prefix: { orders: { policy: 'read' } }, node_prefix: { '': { policy: 'read' } } },
-    'orders-write': { service: { orders: { policy: 'write' } }, node_prefix: { '': { policy: 'read' } } },
-  },
-  tokens: [
-    { secret_id: SECRET.ordersRead, policies: ['orders-read'] },
-    { secret_id: SECRET.ordersWrite, policies: ['orders-write'] },
-    { secret_id: SECRET.management, policies: ['global-management'] },
-  ],
-});
+const acl = ordersAcl({ write: SECRET.ordersWrite!, read: SECRET.ordersRead!, management: SECRET.management! });
 
 /** What a step gave: `ok` (a write done), a sorted list of ids or names (a read), or `denied` (403). */
 type Outcome = 'ok' | 'denied' | string[];
