@@ -3,9 +3,11 @@
 // so that a change is measured against the build before it in the same minutes (this machine's
 // absolute numbers move by up to 2x between minutes; a same-minute A/B does not).
 //
-//   node bench/lib/ab-builds.mjs A_ROOT B_ROOT [--op register|renew] [--clients 64] [--count N]
+//   node bench/lib/ab-builds.mjs A_ROOT B_ROOT [--op register|renew|read|read-gzip] [--clients 64] [--count N]
 //        [--reps 8] [--sync full|normal]
 //
+// `read` and `read-gzip`: GET /v1/health/service/big (1,000 instances registered first, the answer
+// read whole; with Accept-Encoding: gzip for `read-gzip`).
 // A_ROOT and B_ROOT are checkouts with `npx tsc -b packages/roster packages/server packages/cli`
 // done (e.g. `git worktree add /tmp/base HEAD~3`, node_modules linked or installed). Prints
 // each build's median rate over the windows, every window's rate, and the median server CPU
@@ -14,6 +16,7 @@
 import { closedLoop } from './load.mjs';
 import { httpPool, registration, send } from './clients.mjs';
 import { cpuPreciseMs, removeDir, spawnTracked, tempDir } from './procs.mjs';
+import { rosterBulkRegister } from './serve-metrics.mjs';
 
 const argv = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -23,7 +26,7 @@ const opt = (name, fallback) => {
 const roots = argv.filter((a, i) => !a.startsWith('--') && !argv[i - 1]?.startsWith('--'));
 if (roots.length !== 2) {
   console.error(
-    'usage: node bench/lib/ab-builds.mjs A_ROOT B_ROOT [--op register|renew] [--clients N] [--count N] [--reps N] [--sync full|normal]',
+    'usage: node bench/lib/ab-builds.mjs A_ROOT B_ROOT [--op register|renew|read|read-gzip] [--clients N] [--count N] [--reps N] [--sync full|normal]',
   );
   process.exit(2);
 }
@@ -43,12 +46,27 @@ try {
     b.pool = httpPool(url, 128);
     for (let i = 0; i < 64; i++)
       await send(b.pool, 'PUT', '/v1/agent/service/register', registration('ab-renew', `r${i}`, 1000 + i, '10m'));
+    if (kind.startsWith('read'))
+      await rosterBulkRegister(
+        b.pool,
+        'big',
+        Array.from({ length: 1000 }, (_, i) => `big-${i}`),
+      );
   }
+  const read = (b, headers) => async () => {
+    const res = await b.pool.request({ method: 'GET', path: '/v1/health/service/big', headers });
+    await res.body.arrayBuffer();
+    if (res.statusCode !== 200) throw new Error(`read: HTTP ${res.statusCode}`);
+  };
   let serial = 0;
   const opOf = (b) =>
     kind === 'renew'
       ? () => send(b.pool, 'PUT', `/v1/agent/check/pass/r${serial++ % 64}:ttl`)
-      : () => send(b.pool, 'PUT', '/v1/agent/service/register', registration('ab', `i${serial++}`, 1000 + (serial % 5000), '10m'));
+      : kind === 'read'
+        ? read(b, {})
+        : kind === 'read-gzip'
+          ? read(b, { 'accept-encoding': 'gzip' })
+          : () => send(b.pool, 'PUT', '/v1/agent/service/register', registration('ab', `i${serial++}`, 1000 + (serial % 5000), '10m'));
   // Warm-up: V8 optimizes the path at both concurrencies before anything is timed.
   for (const b of builds) {
     await closedLoop({ concurrency: 64, count: 10_000, timeMs: 20_000, op: opOf(b) });

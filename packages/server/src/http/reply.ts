@@ -3,11 +3,27 @@
  * the ApiError's status and headers). Route handlers never call these; the app does.
  */
 import type { ServerResponse } from 'node:http';
-import type { FastifyReply } from 'fastify';
 import type { ApiError } from '../errors.js';
 import { type EncodedBody, encodedLength, encodeJson } from './encode-json.js';
 import { parseConsistency } from './query.js';
 import type { ApiReply } from './route.js';
+
+/**
+ * The part of a reply this module writes through: Fastify's reply, or the lean path's
+ * (lean-reply.ts) for the requests answered before Fastify. Header names are case-insensitive
+ * (stored lower-case); `send` writes the status, the headers set so far, Content-Length and the
+ * body; `hijack` says the answer is written to `raw` directly.
+ */
+export interface ReplyLike {
+  readonly raw: ServerResponse;
+  readonly statusCode: number;
+  header(name: string, value: string): ReplyLike;
+  getHeader(name: string): number | string | string[] | undefined;
+  getHeaders(): Record<string, number | string | string[] | undefined>;
+  code(status: number): ReplyLike;
+  send(body?: Buffer): ReplyLike;
+  hijack(): ReplyLike;
+}
 
 const JSON_TYPE = 'application/json';
 const TEXT_TYPE = 'text/plain; charset=utf-8';
@@ -23,7 +39,7 @@ export function consistencyOf(query: URLSearchParams): string {
 }
 
 /** Adds the blocking-query headers (X-Consul-Index and friends). */
-export function addIndexHeaders(reply: FastifyReply, index: number, query: URLSearchParams): void {
+export function addIndexHeaders(reply: ReplyLike, index: number, query: URLSearchParams): void {
   reply.header('X-Consul-Index', String(Math.max(1, index)));
   reply.header('X-Consul-KnownLeader', 'true');
   reply.header('X-Consul-LastContact', '0');
@@ -68,8 +84,8 @@ export function encodedHead(
   return head;
 }
 
-/** The headers already set on a Fastify reply, as flat pairs. */
-export function headPairs(reply: FastifyReply): string[] {
+/** The headers already set on a reply, as flat pairs. */
+export function headPairs(reply: ReplyLike): string[] {
   const out: string[] = [];
   const headers = reply.getHeaders();
   for (const k of Object.keys(headers)) {
@@ -82,7 +98,7 @@ export function headPairs(reply: FastifyReply): string[] {
 }
 
 /** Writes a handler's answer. */
-export function send(reply: FastifyReply, result: ApiReply, query: URLSearchParams): void {
+export function send(reply: ReplyLike, result: ApiReply, query: URLSearchParams): void {
   switch (result.kind) {
     case 'none':
       if (!reply.raw.destroyed) reply.raw.destroy();
@@ -127,7 +143,7 @@ export function send(reply: FastifyReply, result: ApiReply, query: URLSearchPara
  * reply's listeners (metrics) still see the response finish.
  */
 function sendEncoded(
-  reply: FastifyReply,
+  reply: ReplyLike,
   status: number,
   result: { readonly encoded?: EncodedBody; readonly index?: number; readonly headers?: Record<string, string> },
   query: URLSearchParams,
@@ -150,19 +166,19 @@ function sendEncoded(
   res.end(last >= 0 ? body[last] : undefined);
 }
 
-function startStream(reply: FastifyReply, start: (res: ServerResponse) => void): void {
+function startStream(reply: ReplyLike, start: (res: ServerResponse) => void): void {
   const policy = reply.getHeader('X-Consul-Default-ACL-Policy');
   if (typeof policy === 'string') reply.raw.setHeader('X-Consul-Default-ACL-Policy', policy);
   start(reply.raw);
 }
 
 /** Writes a refusal: its status, its headers, its message as text/plain. */
-export function sendError(reply: FastifyReply, error: ApiError): void {
+export function sendError(reply: ReplyLike, error: ApiError): void {
   for (const [k, v] of Object.entries(error.headers)) reply.header(k, v);
   reply.code(error.status).header('Content-Type', TEXT_TYPE).send(Buffer.from(error.message));
 }
 
 /** Writes a text/plain answer. */
-export function sendText(reply: FastifyReply, status: number, text: string): void {
+export function sendText(reply: ReplyLike, status: number, text: string): void {
   reply.code(status).header('Content-Type', TEXT_TYPE).send(Buffer.from(text));
 }
