@@ -70,7 +70,8 @@ const encode = (entries: HealthEntries, cat: Catalog) =>
   Buffer.concat(
     entries.encode(
       'web',
-      cat.instancesOf('web').map((s) => ({ instance: s, own: cat.checksOf(s.id) })),
+      cat.instancesOf('web'),
+      cat.instancesOf('web').map((s) => cat.checksOf(s.id)),
     ),
   );
 

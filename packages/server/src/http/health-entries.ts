@@ -23,28 +23,22 @@ export const BLOCK = 32;
 /** Selections whose blocks are kept (by query); the oldest is dropped beyond this. */
 const MAX_SELECTIONS = 1024;
 
-/** One entry of an answer: an instance and its own checks (sorted by ID, as the catalog gives them). */
-export interface SelectedEntry {
-  readonly instance: InstanceRecord;
-  readonly own: readonly CheckRecord[];
-}
-
 interface NodePiece {
   readonly node: NodeInfo;
   readonly nodeChecks: readonly CheckRecord[];
   /** `{"Node":{…},"Service":` */
-  readonly head: string;
+  readonly head: Buffer;
   /** `,"Checks":[` plus the node checks. */
-  readonly checks: string;
+  readonly checks: Buffer;
   readonly hasNodeChecks: boolean;
 }
 
 interface InstancePiece {
   readonly own: readonly CheckRecord[];
   /** The `Service` object. */
-  readonly service: string;
-  /** The own checks, comma-separated (no brackets), `''` for none. */
-  readonly checks: string;
+  readonly service: Buffer;
+  /** The own checks, comma-separated (no brackets), empty for none. */
+  readonly checks: Buffer;
 }
 
 interface Block {
@@ -59,6 +53,7 @@ interface Block {
 const OPEN = Buffer.from('[');
 const COMMA = Buffer.from(',');
 const CLOSE = Buffer.from(']');
+const END_ENTRY = Buffer.from(']}');
 
 /** Encoded health/service entries of one catalog, cached by piece. */
 export class HealthEntries {
@@ -79,24 +74,25 @@ export class HealthEntries {
 
   /**
    * The JSON array of the entries, as chunks to send back to back (`[`, the blocks with commas
-   * between them, `]`). `selection` names the query that chose them (its blocks are reused by
-   * the next call with the same selection).
+   * between them, `]`). Entry `i` is `instances[i]` with its own checks `owns[i]` (sorted by ID,
+   * as the catalog gives them). `selection` names the query that chose them (its blocks are
+   * reused by the next call with the same selection).
    */
-  encode(selection: string, entries: readonly SelectedEntry[]): Buffer[] {
+  encode(selection: string, instances: readonly InstanceRecord[], owns: readonly (readonly CheckRecord[])[]): Buffer[] {
     const node = this.#nodePiece();
     const previous = this.#selections.get(selection) ?? [];
     const blocks: Block[] = [];
-    for (let start = 0, b = 0; start < entries.length; start += this.#block, b++) {
-      const end = Math.min(start + this.#block, entries.length);
+    for (let start = 0, b = 0; start < instances.length; start += this.#block, b++) {
+      const end = Math.min(start + this.#block, instances.length);
       const old = previous[b];
       // Same node and same records as last time: the block as it was, without a piece lookup.
-      if (old && old.node === node && sameEntries(old, entries, start, end)) {
+      if (old && old.node === node && sameEntries(old, instances, owns, start, end)) {
         blocks.push(old);
         continue;
       }
       const pieces: InstancePiece[] = [];
-      for (let i = start; i < end; i++) pieces.push(this.#instancePiece(entries[i]!));
-      blocks.push(old && old.node === node && samePieces(old.pieces, pieces) ? old : this.#join(node, entries, start, end, pieces));
+      for (let i = start; i < end; i++) pieces.push(this.#instancePiece(instances[i]!, owns[i]!));
+      blocks.push(old && old.node === node && samePieces(old.pieces, pieces) ? old : this.#join(node, instances, owns, start, end, pieces));
     }
     this.#selections.delete(selection);
     this.#selections.set(selection, blocks);
@@ -120,47 +116,71 @@ export class HealthEntries {
     this.#node = {
       node,
       nodeChecks: [...nodeChecks],
-      head: `{"Node":${JSON.stringify(nodeShape(node))},"Service":`,
-      checks: `,"Checks":[${checks}`,
+      head: Buffer.from(`{"Node":${JSON.stringify(nodeShape(node))},"Service":`),
+      checks: Buffer.from(`,"Checks":[${checks}`),
       hasNodeChecks: nodeChecks.length > 0,
     };
     return this.#node;
   }
 
-  #instancePiece({ instance, own }: SelectedEntry): InstancePiece {
+  #instancePiece(instance: InstanceRecord, own: readonly CheckRecord[]): InstancePiece {
     const cached = this.#instances.get(instance);
     if (cached && sameRecords(cached.own, own)) return cached;
     this.stats.instanceEncodes++;
     const piece: InstancePiece = {
       own: [...own],
-      service: JSON.stringify(nodeServiceShape(instance)),
-      checks: own.map((c) => JSON.stringify(checkShape(c, this.#catalog))).join(','),
+      service: Buffer.from(JSON.stringify(nodeServiceShape(instance))),
+      checks: Buffer.from(own.map((c) => JSON.stringify(checkShape(c, this.#catalog))).join(',')),
     };
     this.#instances.set(instance, piece);
     return piece;
   }
 
-  #join(node: NodePiece, entries: readonly SelectedEntry[], start: number, end: number, pieces: readonly InstancePiece[]): Block {
+  /** One block's bytes: its entries' pieces copied once into one buffer (no string in between). */
+  #join(
+    node: NodePiece,
+    instances: readonly InstanceRecord[],
+    owns: readonly (readonly CheckRecord[])[],
+    start: number,
+    end: number,
+    pieces: readonly InstancePiece[],
+  ): Block {
     this.stats.blockJoins++;
-    const text = pieces
-      .map((p) => `${node.head}${p.service}${node.checks}${p.checks !== '' && node.hasNodeChecks ? ',' : ''}${p.checks}]}`)
-      .join(',');
-    const instances: InstanceRecord[] = [];
-    const owns: (readonly CheckRecord[])[] = [];
-    for (let i = start; i < end; i++) {
-      instances.push(entries[i]!.instance);
-      owns.push(entries[i]!.own);
+    const parts: Buffer[] = [];
+    let length = 0;
+    for (const p of pieces) {
+      if (parts.length > 0) {
+        parts.push(COMMA);
+        length += 1;
+      }
+      parts.push(node.head, p.service, node.checks);
+      length += node.head.length + p.service.length + node.checks.length;
+      if (p.checks.length > 0) {
+        if (node.hasNodeChecks) {
+          parts.push(COMMA);
+          length += 1;
+        }
+        parts.push(p.checks);
+        length += p.checks.length;
+      }
+      parts.push(END_ENTRY);
+      length += END_ENTRY.length;
     }
-    return { node, instances, owns, pieces, bytes: Buffer.from(text) };
+    return { node, instances: instances.slice(start, end), owns: owns.slice(start, end), pieces, bytes: Buffer.concat(parts, length) };
   }
 }
 
-/** True when `entries[start..end)` are the block's instance and check records, in order. */
-function sameEntries(block: Block, entries: readonly SelectedEntry[], start: number, end: number): boolean {
+/** True when entries `start..end` are the block's instance and check records, in order. */
+function sameEntries(
+  block: Block,
+  instances: readonly InstanceRecord[],
+  owns: readonly (readonly CheckRecord[])[],
+  start: number,
+  end: number,
+): boolean {
   if (block.instances.length !== end - start) return false;
   for (let i = start; i < end; i++) {
-    const e = entries[i]!;
-    if (e.instance !== block.instances[i - start] || !sameRecords(e.own, block.owns[i - start]!)) return false;
+    if (instances[i] !== block.instances[i - start] || !sameRecords(owns[i]!, block.owns[i - start]!)) return false;
   }
   return true;
 }

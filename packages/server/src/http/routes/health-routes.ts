@@ -1,7 +1,7 @@
 /** `/v1/health/*` (spec §6.16–6.18). All are blocking queries. */
 import { serviceKey } from '../../catalog/indexes.js';
-import { type CheckRecord, isThisNode } from '../../catalog/types.js';
-import { HealthEntries, type SelectedEntry } from '../health-entries.js';
+import { type CheckRecord, type InstanceRecord, isThisNode } from '../../catalog/types.js';
+import { HealthEntries } from '../health-entries.js';
 import { cacheQueryKey } from '../response-cache.js';
 import type { HttpContext } from '../http-context.js';
 import { badRequest } from '../../errors.js';
@@ -11,7 +11,7 @@ import type { ApiRequest, Route } from '../route.js';
 import { checkShape } from '../shapes/check-shape.js';
 import { nodeShape } from '../shapes/node-shape.js';
 import { nodeServiceShape } from '../shapes/service-shape.js';
-import { nodeMetaMatches, tagMatcher } from './select.js';
+import { ANY_TAGS, nodeMetaMatches, tagMatcher } from './select.js';
 import { allowsCheck, allowsServiceRead } from '../../acl/catalog-access.js';
 
 /** `?passing`: present and empty means true; otherwise Go's ParseBool. */
@@ -65,14 +65,18 @@ export function healthRoutes(ctx: HttpContext): Route[] {
             if (filter) return undefined;
             if (!nodeMetaMatches(req, catalog.node)) return EMPTY;
             if (passing && !catalog.nodeChecks().every((c) => c.status === 'passing')) return EMPTY;
-            const selected: SelectedEntry[] = [];
-            for (const s of catalog.instancesOf(name)) {
-              if (!tags(s)) continue;
+            const all = catalog.instancesOf(name);
+            // Without a tag or ?passing selection, the catalog's own sorted list (no copy).
+            const chosen: InstanceRecord[] | undefined = tags === ANY_TAGS && !passing ? undefined : [];
+            const owns: (readonly CheckRecord[])[] = [];
+            for (const s of all) {
+              if (chosen !== undefined && !tags(s)) continue;
               const own = catalog.checksOf(s.id);
               if (passing && !own.every((c) => c.status === 'passing')) continue;
-              selected.push({ instance: s, own });
+              chosen?.push(s);
+              owns.push(own);
             }
-            return entries.encode(`${name.toLowerCase()}\u0000${cacheQueryKey(req.query)}`, selected);
+            return entries.encode(`${name.toLowerCase()}\u0000${cacheQueryKey(req.query)}`, chosen ?? all, owns);
           },
           render() {
             if (!nodeMetaMatches(req, catalog.node)) return [];
