@@ -3,9 +3,9 @@
  * deregistrations, what a fleet sends — go straight from Node's `request` event to the Consul
  * router (handle-request.ts), skipping Fastify's per-request lifecycle (its request and reply
  * objects, hook runners, routing of the catch-all, content-type parser), a third of the server
- * time of a small cached read (D185). A body is read whole, as Fastify reads it for the app (any
- * Content-Type; over the body limit 413 with `Connection: close`, at once when Content-Length
- * says so; a length that does not match 400). Everything else is handed to Fastify unchanged:
+ * time of a small cached read (D185). A PUT's or DELETE's body is read whole, as Fastify reads it
+ * for the app (any Content-Type; over the body limit 413 with `Connection: close`, at once when
+ * Content-Length says so; a length that does not match 400); a GET's is never read, as in Fastify. Everything else is handed to Fastify unchanged:
  * other methods (OPTIONS, HEAD, POST, PATCH), paths with a percent escape or not starting with
  * `/` (Fastify's router answers those), over-long URLs, a connection opened over the limit
  * (answered 503 by the app's onRequest hook) and every request once Fastify is closing (its
@@ -79,7 +79,8 @@ export function leanPath(deps: LeanPathDeps): (req: IncomingMessage, res: Server
     if (!takes(req, deps)) return false;
     const started = performance.now();
     const length = req.headers['content-length'];
-    if (req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0')) {
+    // Fastify never reads a GET's body (Node discards it after the answer): neither does this.
+    if (req.method === 'GET' || (req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0'))) {
       run(req, res, undefined, started);
       return true;
     }
