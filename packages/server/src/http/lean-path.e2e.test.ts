@@ -10,7 +10,9 @@ import { request as httpRequest, Agent } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { RawConnection } from '../testing/raw-http.test-helper.js';
 import { closeAll, testServer, type TestServer } from '../testing/test-server.test-helper.js';
+import { fdatasyncFile } from '../store/store.js';
 import { LeanReply } from './lean-reply.js';
 
 afterEach(async () => {
@@ -255,5 +257,39 @@ describe('the lean path answers as Fastify does', () => {
       expect(lean, `${c.method} ${c.path}`).toEqual(fastify);
     }
     p.close();
+  });
+
+  it('once the server is closing, a request that reaches it is answered 503 by Fastify, not by the lean path', async () => {
+    // Every WAL sync waits until the test lets it go (then syncs for real), so a registration
+    // can be kept in flight while the server begins to close.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const t = testServer({
+      sync: 'full',
+      async syncFile(fd: number) {
+        await held;
+        await fdatasyncFile(fd);
+      },
+    });
+    const { port } = await t.server.listen();
+    const c = await RawConnection.open(port);
+    // A registration waiting for its sync keeps the connection open while the server closes.
+    const body = '{"Name":"web"}';
+    c.write(`PUT /v1/agent/service/register HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const closed = t.close();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Fastify is closing now (waiting for this connection): a request sent on it.
+    const header = vi.spyOn(LeanReply.prototype, 'header');
+    c.write('GET /v1/status/leader HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    expect((await c.read()).status).toBe(200);
+    const second = await c.read();
+    expect(second.status).toBe(503);
+    expect(second.headers.connection).toBe('close');
+    expect(header).not.toHaveBeenCalled();
+    c.close();
+    await closed;
   });
 });

@@ -5,12 +5,12 @@
  * objects, hook runners, routing of the catch-all, content-type parser), a third of the server
  * time of a small cached read (D185). A PUT's or DELETE's body is read whole, as Fastify reads it
  * for the app (any Content-Type; over the body limit 413 with `Connection: close`, at once when
- * Content-Length says so; a length that does not match 400); a GET's is never read, as in Fastify. Everything else is handed to Fastify unchanged:
- * other methods (OPTIONS, HEAD, POST, PATCH), paths with a percent escape or not starting with
- * `/` (Fastify's router answers those), over-long URLs, a connection opened over the limit
- * (answered 503 by the app's onRequest hook) and every request once Fastify is closing (its
- * 503). Both paths run the same pipeline and answer alike; the lean one counts its answers in the
- * same request metrics.
+ * Content-Length says so; a length that does not match 400); a GET's is never read, as in
+ * Fastify. Everything else is handed to Fastify unchanged: other methods (OPTIONS, HEAD, POST,
+ * PATCH), paths with a percent escape or not starting with `/` (Fastify's router answers those),
+ * URLs over {@link LEAN_MAX_URL} characters, a connection opened over the limit (answered 503 by
+ * the app's onRequest hook) and every request once Fastify is closing (its 503). Both paths run
+ * the same pipeline and answer alike; the lean one counts its answers in the same request metrics.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
