@@ -64,7 +64,7 @@ export function buildApp(ctx: HttpContext, router: Router, logger: Logger): Fast
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) =>
     answerFailure(ctx, request.log, error, request.rosterRoute, reply),
   );
-  app.addHook('onResponse', (request, reply, done) => {
+  app.addHook('onResponse', function countAnswer(request, reply, done) {
     ctx.metrics.request(request.rosterRoute || 'unknown', request.method, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
@@ -73,7 +73,7 @@ export function buildApp(ctx: HttpContext, router: Router, logger: Logger): Fast
     closing = true;
     done();
   });
-  app.addHook('onReady', (done) => done(payloadHooksError(app) ?? undefined));
+  app.addHook('onReady', (done) => done(bypassedHooksError(app) ?? undefined));
   return app;
 }
 
@@ -84,20 +84,30 @@ function createServer(ctx: HttpContext, listener: (req: IncomingMessage, res: Se
   return tls === undefined ? createHttpServer(common, listener) : createHttpsServer({ ...readTls(tls), ...common }, listener);
 }
 
+/** The app's own route hooks, by hook (named so that they can be told apart from others). */
+const OWN_HOOKS: Readonly<Record<string, readonly string[]>> = {
+  onRequest: ['acceptRequest()'],
+  onResponse: ['countAnswer()'],
+};
+
 /**
- * Cached reads and woken held reads are written straight to the connection (reply.ts,
- * held-read.ts), so Fastify's payload hooks (onSend, preSerialization) would never see them: an
- * app that has one is refused when it starts (an Error naming the hook), rather than silently
- * skipping it on the hottest answers. Returns null when there is none.
+ * GET, PUT and DELETE requests are answered before Fastify's lifecycle (lean-path.ts), and cached
+ * and woken held reads are written straight to the connection (reply.ts, held-read.ts), so a
+ * route hook of Fastify's (onRequest, preHandler, onSend, onResponse, …) other than the app's own
+ * two would be skipped for most requests: an app that has one is refused when it starts (an
+ * Error naming the hook), rather than silently skipping it. Returns null when there is none.
  */
-export function payloadHooksError(app: FastifyInstance): ServerError | null {
-  const hooks = app.printRoutes({ includeHooks: true });
-  const found = /\((onSend|preSerialization)\) \[([^\]]*)\]/.exec(hooks);
-  if (!found) return null;
-  return new ServerError(
-    ServerErrorCode.Internal,
-    `a Fastify ${found[1]} hook (${found[2]}) is registered, but cached and woken blocking reads are written directly and bypass it (http/reply.ts, http/held-read.ts)`,
-  );
+export function bypassedHooksError(app: FastifyInstance): ServerError | null {
+  for (const [, hook, list] of app.printRoutes({ includeHooks: true }).matchAll(/\((\w+)\) \[([^\]]*)\]/g)) {
+    const names = list!.split(',').map((n) => n.trim().replace(/^"|"$/g, ''));
+    const foreign = names.filter((n) => !(OWN_HOOKS[hook!] ?? []).includes(n));
+    if (foreign.length === 0) continue;
+    return new ServerError(
+      ServerErrorCode.Internal,
+      `a Fastify ${hook} hook (${foreign.join(', ')}) is registered, but roster serve answers GET, PUT and DELETE requests before Fastify's hooks run and writes cached and woken blocking reads directly, so it would be bypassed (http/lean-path.ts, http/reply.ts, http/held-read.ts)`,
+    );
+  }
+  return null;
 }
 
 /** Fastify's options: limits, timeouts, and answers to what Fastify refuses itself. */
@@ -154,7 +164,7 @@ function readEveryBody(app: FastifyInstance): void {
  * - a connection opened over the limit gets one answer saying so, then it is closed.
  */
 function beforeEveryRequest(app: FastifyInstance, ctx: HttpContext, connections: ConnectionLimit): void {
-  app.addHook('onRequest', (request, reply, done) => {
+  app.addHook('onRequest', function acceptRequest(request, reply, done) {
     delete request.raw.headers['content-type'];
     if (!connections.isOver(request.raw.socket)) {
       done();

@@ -10,12 +10,12 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAclConfig } from '../acl/acl-config.js';
 import { createServer, type RosterServer } from '../index.js';
 import { getBytes } from '../testing/get-bytes.test-helper.js';
-import { payloadHooksError } from './app.js';
+import { bypassedHooksError } from './app.js';
 
 const servers: RosterServer[] = [];
 const dirs: string[] = [];
@@ -160,18 +160,41 @@ describe('held reads with ACLs', () => {
   });
 });
 
-describe('payload hooks', () => {
-  it('an app with an onSend hook is refused (direct writes would bypass it); one without passes', async () => {
-    const withHook = Fastify({ exposeHeadRoutes: false });
-    withHook.get('/', async () => 'x');
-    withHook.addHook('onSend', async (_req, _reply, payload) => payload);
-    await withHook.ready();
-    expect(payloadHooksError(withHook)?.message).toMatch(/onSend hook .* bypass it/);
-    await withHook.close();
-    const plain = Fastify({ exposeHeadRoutes: false });
-    plain.get('/', async () => 'x');
-    await plain.ready();
-    expect(payloadHooksError(plain)).toBeNull();
-    await plain.close();
+describe('hooks the lean path and direct writes would bypass', () => {
+  it('an app with a hook of its own kind or another (onSend, preHandler, a second onRequest) is refused; one without passes', async () => {
+    const apps: FastifyInstance[] = [];
+    const refusal = async (add: (app: FastifyInstance) => void) => {
+      const app = Fastify({ exposeHeadRoutes: false });
+      apps.push(app);
+      app.get('/', async () => 'x');
+      add(app);
+      await app.ready();
+      return bypassedHooksError(app)?.message ?? null;
+    };
+    expect(await refusal((a) => a.addHook('onSend', async (_req, _reply, payload) => payload))).toMatch(/onSend hook .* bypassed/);
+    expect(await refusal((a) => a.addHook('preHandler', async () => undefined))).toMatch(/preHandler hook \(anonymous\(\)\)/);
+    expect(
+      await refusal((a) => {
+        a.addHook('onRequest', function acceptRequest(_req, _reply, done) {
+          done();
+        });
+        a.addHook('onRequest', function audit(_req, _reply, done) {
+          done();
+        });
+      }),
+    ).toMatch(/onRequest hook \(audit\(\)\)/);
+    // The app's own two, and nothing else: accepted.
+    expect(
+      await refusal((a) => {
+        a.addHook('onRequest', function acceptRequest(_req, _reply, done) {
+          done();
+        });
+        a.addHook('onResponse', function countAnswer(_req, _reply, done) {
+          done();
+        });
+      }),
+    ).toBeNull();
+    expect(await refusal(() => undefined)).toBeNull();
+    for (const app of apps) await app.close();
   });
 });

@@ -4,8 +4,8 @@
  * list once per header variant (ACL policy, filtered-by-ACLs, consistency, gzip), and writes the
  * same head list and body bytes to each woken connection in the loop that woke them: no promise,
  * no Fastify reply, no per-connection header object. The framework's reply was hijacked when the
- * query was held, so Fastify's onSend hooks never see these answers (the app registers none; a
- * test in app.test.ts fails if one appears).
+ * query was held, so Fastify's onSend hooks never see these answers (the app refuses to start
+ * with one: `bypassedHooksError` in app.ts).
  */
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';

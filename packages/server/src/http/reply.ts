@@ -136,8 +136,8 @@ export function send(reply: ReplyLike, result: ApiReply, query: URLSearchParams)
 
 /**
  * Writes an answer that is already encoded (a cached read) straight to the connection, without
- * Fastify's send path (serializers, onSend hooks — the app registers none, app.test.ts checks —
- * payload checks) and without setting its headers one by one on the reply: one header list
+ * Fastify's send path (serializers, onSend hooks — the app refuses to start with one,
+ * `bypassedHooksError` — payload checks) and without setting its headers one by one on the reply: one header list
  * (encodedHead) to writeHead, then a single buffer with the head in one write, or chunks (cached
  * pieces, not copied into one buffer) corked, in one writev with the end of the answer. The
  * reply's listeners (metrics) still see the response finish.
