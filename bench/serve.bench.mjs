@@ -25,6 +25,8 @@
 // Options: --reps N (default 5)   --only a,b,c,d,e,f   --quick (small counts, a smoke test)
 //          --big-reps N (repetitions that go on to 100k instances in (e), default 5, as long as
 //          (e)'s time budget of 4 minutes lasts)
+//          --count-a N64,N1 (timed registrations per contender and repetition in (a), at 64 clients
+//          and at 1)
 //          --warmup-a N64,N1 (registrations per contender before (a) is timed, at 64 clients and
 //          at 1; default 3000,300)
 //          --base DIR (where data dirs go, default the OS temp dir)   --json FILE (raw results)
@@ -59,6 +61,8 @@ const base = opt('base', os.tmpdir());
 const jsonFile = opt('json', undefined);
 // (a)'s untimed warm-up per contender, registrations at 64 clients and at 1 (`--warmup-a 300,0`: the old one).
 const warmupA = opt('warmup-a', undefined)?.split(',').map(Number);
+// (a)'s timed registrations per contender and repetition, at 64 clients and at 1.
+const countA = opt('count-a', undefined)?.split(',').map(Number);
 const log = (line) => console.error(line);
 const startedAt = new Date();
 const t0 = performance.now();
@@ -158,7 +162,8 @@ if (['a', 'b', 'c', 'd', 'f'].some((m) => only.has(m))) {
         env.normalPid = env.fullPid;
       }
       const warmup = warmupA ? { 64: warmupA[0] ?? 0, 1: warmupA[1] ?? 0 } : undefined;
-      results.a = await measureRegistrations(env, { reps, log, ...counts.a, ...(warmup ? { warmup } : {}) });
+      const timed = countA ? { counts: { 64: countA[0] ?? 0, 1: countA[1] ?? 0 } } : {};
+      results.a = await measureRegistrations(env, { reps, log, ...counts.a, ...(warmup ? { warmup } : {}), ...timed });
     }
     if (only.has('b')) results.b = await measureBigRead(env, { reps, log, ...counts.b });
     if (only.has('c')) results.c = await measureWake(env, { reps, log, ...counts.c });

@@ -1,8 +1,9 @@
 /**
- * The Fastify application: one catch-all route that hands every request to the Consul router
- * (prefix routing with percent-decoded rest-of-path IDs, exact method lists with 405 + Allow,
- * OPTIONS), bodies read raw whatever their Content-Type, and answers written with Consul's
- * headers and content types.
+ * The Fastify application: its own HTTP(S) server, whose requests go to the lean path first
+ * (GET, PUT, DELETE: lean-path.ts) and otherwise to one catch-all route; both hand every request
+ * to the Consul router (handle-request.ts: prefix routing with percent-decoded rest-of-path IDs,
+ * exact method lists with 405 + Allow, OPTIONS), bodies read raw whatever their Content-Type,
+ * and answers written with Consul's headers and content types.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -35,7 +36,7 @@ declare module 'fastify' {
 
 /**
  * Builds the Fastify instance (not listening yet). Its HTTP(S) server hands each request to the
- * lean path first (lean-path.ts: requests without a body), and what that does not take to Fastify.
+ * lean path first (lean-path.ts: GET, PUT and DELETE), and what that does not take to Fastify.
  */
 export function buildApp(ctx: HttpContext, router: Router, logger: Logger): FastifyInstance {
   let connections: ConnectionLimit | undefined;
@@ -123,7 +124,7 @@ function fastifyOptions(ctx: HttpContext, logger: Logger) {
     requestTimeout: ctx.options.requestTimeoutMs,
     clientErrorHandler: clientErrorHandler(ctx.options.requestTimeoutMs),
     // Fastify's router refuses a path it cannot percent-decode before any route runs (only the
-    // socket path; inject() decodes differently): answered like the same error in handle().
+    // socket path; inject() decodes differently): answered like the same error in handleRequest().
     frameworkErrors: (_error: Error, request: FastifyRequest, reply: FastifyReply) => {
       reply.header('X-Consul-Default-ACL-Policy', ctx.acl.defaultPolicy);
       const path = (request.raw.url ?? '').split('?')[0]!;
