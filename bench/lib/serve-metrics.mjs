@@ -67,7 +67,7 @@ const indexOf = (res) => Number(res.headers['x-consul-index']);
  */
 export async function measureRegistrations(
   env,
-  { reps, concurrencies = [1, 64], counts = { 1: 150, 64: 2000 }, warmup = { 64: 3000, 1: 300 }, timeMs = 6000, log },
+  { reps, concurrencies = [1, 64], counts = { 1: 1000, 64: 8000 }, warmup = { 64: 3000, 1: 300 }, timeMs = 15_000, log },
 ) {
   let serial = 0;
   const rosterSide = (name, pool, pid) => ({
