@@ -129,8 +129,8 @@ export class HealthEntries {
     this.stats.instanceEncodes++;
     const piece: InstancePiece = {
       own: [...own],
-      service: Buffer.from(JSON.stringify(nodeServiceShape(instance))),
-      checks: Buffer.from(own.map((c) => JSON.stringify(checkShape(c, this.#catalog))).join(',')),
+      service: pieceBuffer(JSON.stringify(nodeServiceShape(instance))),
+      checks: pieceBuffer(own.map((c) => JSON.stringify(checkShape(c, this.#catalog))).join(',')),
     };
     this.#instances.set(instance, piece);
     return piece;
@@ -168,6 +168,18 @@ export class HealthEntries {
     }
     return { node, instances: instances.slice(start, end), owns: owns.slice(start, end), pieces, bytes: Buffer.concat(parts, length) };
   }
+}
+
+/**
+ * A piece's bytes in a buffer of its own: `Buffer.from` would slice small strings out of Node's
+ * shared 8 KiB pool, and a cached piece would then keep its whole pool chunk alive after the
+ * pieces around it were dropped.
+ */
+function pieceBuffer(text: string): Buffer {
+  const length = Buffer.byteLength(text);
+  const out = Buffer.allocUnsafeSlow(length);
+  out.write(text, 0, length);
+  return out;
 }
 
 /** True when entries `start..end` are the block's instance and check records, in order. */
