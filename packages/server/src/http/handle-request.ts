@@ -13,7 +13,7 @@ import { ApiError, ServerErrorCode } from '../errors.js';
 import { clientKey } from '../limits/client-key.js';
 import { tokenOf } from './query.js';
 import { addIndexHeaders, headPairs, type ReplyLike, send, sendError, sendText } from './reply.js';
-import type { ApiReply, ApiRequest, Route, Router } from './route.js';
+import type { ApiReply, ApiRequest, DetachedReply, Route, Router } from './route.js';
 
 /** What the pipeline reads of a request: Fastify's request, or the lean path's. */
 export interface RequestLike {
@@ -161,64 +161,95 @@ function answerMethod(route: Route, request: RequestLike, reply: ReplyLike, lega
   return false;
 }
 
-/** What the handler sees of the request. */
-function apiRequest(
-  request: RequestLike,
-  reply: ReplyLike,
-  route: Route,
-  target: Target,
-  token: string,
-  acl: AclIdentity,
-  aclFiltered: () => void,
-  filteredNow: () => boolean,
-  ctx: HttpContext,
-  client: string,
-): ApiRequest {
-  const { path, query } = target;
-  const res = reply.raw;
-  let held = false;
-  return {
-    method: request.method,
-    path,
-    rest: restOf(route, path),
-    query,
-    body: Buffer.isBuffer(request.body) ? request.body : undefined,
-    headers: request.headers,
-    token,
-    acl,
-    aclFiltered,
-    onAbort(callback) {
-      // `on`, not `once`: a response closes once, and a once-wrapper costs a listener removal
-      // per answer (thousands at once when a change wakes held queries).
-      res.on('close', () => {
-        if (!res.writableFinished) callback();
-      });
-    },
-    client,
-    holdSlot() {
-      if (held) return;
-      const release = ctx.holds.acquire(client);
-      if (release === undefined) {
-        throw new ApiError(
-          ServerErrorCode.ClientHeldQueries,
-          `Too many blocking queries and event streams held by this client (limit ${ctx.holds.max}); retry later`,
-          { 'Retry-After': '1' },
-        );
-      }
-      held = true;
-      res.on('close', release);
-    },
-    detach() {
-      // The same headers the reply would have carried (runRoute sets the filtered flag after
-      // the handler returns; a held read is detached before that).
-      if (filteredNow()) reply.header('X-Consul-Results-Filtered-By-ACLs', 'true');
-      reply.hijack();
-      // Consume the (empty) request body now: Node would otherwise dump it when the answer
-      // finishes, per connection, in the loop that answers a whole wake.
-      request.raw.resume();
-      return { res, head: headPairs(reply) };
-    },
-  };
+/**
+ * What the handler sees of the request: one object per request, its methods on the prototype
+ * (an object literal with a closure per method cost an allocation each on every request).
+ */
+class PipelineRequest implements ApiRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly rest: string;
+  readonly query: URLSearchParams;
+  readonly body: Buffer | undefined;
+  readonly headers: IncomingHttpHeaders;
+  readonly token: string;
+  readonly acl: AclIdentity;
+  readonly client: string;
+  /** Set by {@link aclFiltered}: the ACL removed something from the answer. */
+  filtered = false;
+  #held = false;
+  readonly #ctx: HttpContext;
+  readonly #request: RequestLike;
+  readonly #reply: ReplyLike;
+
+  constructor(
+    ctx: HttpContext,
+    request: RequestLike,
+    reply: ReplyLike,
+    route: Route,
+    target: Target,
+    token: string,
+    acl: AclIdentity,
+    client: string,
+  ) {
+    this.#ctx = ctx;
+    this.#request = request;
+    this.#reply = reply;
+    this.method = request.method;
+    this.path = target.path;
+    this.rest = restOf(route, target.path);
+    this.query = target.query;
+    this.body = Buffer.isBuffer(request.body) ? request.body : undefined;
+    this.headers = request.headers;
+    this.token = token;
+    this.acl = acl;
+    this.client = client;
+  }
+
+  /** True when the answer must say it was filtered (only to a request that gave a token, as Consul). */
+  get saysFiltered(): boolean {
+    return this.filtered && this.acl.tokenGiven;
+  }
+
+  aclFiltered(): void {
+    this.filtered = true;
+  }
+
+  onAbort(callback: () => void): void {
+    const res = this.#reply.raw;
+    // `on`, not `once`: a response closes once, and a once-wrapper costs a listener removal
+    // per answer (thousands at once when a change wakes held queries).
+    res.on('close', () => {
+      if (!res.writableFinished) callback();
+    });
+  }
+
+  holdSlot(): void {
+    if (this.#held) return;
+    const holds = this.#ctx.holds;
+    const release = holds.acquire(this.client);
+    if (release === undefined) {
+      throw new ApiError(
+        ServerErrorCode.ClientHeldQueries,
+        `Too many blocking queries and event streams held by this client (limit ${holds.max}); retry later`,
+        { 'Retry-After': '1' },
+      );
+    }
+    this.#held = true;
+    this.#reply.raw.on('close', release);
+  }
+
+  detach(): DetachedReply {
+    const reply = this.#reply;
+    // The same headers the reply would have carried (runRoute sets the filtered flag after
+    // the handler returns; a held read is detached before that).
+    if (this.saysFiltered) reply.header('X-Consul-Results-Filtered-By-ACLs', 'true');
+    reply.hijack();
+    // Consume the (empty) request body now: Node would otherwise dump it when the answer
+    // finishes, per connection, in the loop that answers a whole wake.
+    this.#request.raw.resume();
+    return { res: reply.raw, head: headPairs(reply) };
+  }
 }
 
 function restOf(route: Route, path: string): string {
@@ -244,25 +275,10 @@ async function runRoute(
     const { resource, level, name } = route.access;
     acl.require(resource, name === 'node' ? ctx.catalog.node.name : name === 'rest' ? restOf(route, target.path) : '', level);
   }
-  let filtered = false;
-  const result = await route.handle(
-    apiRequest(
-      request,
-      reply,
-      route,
-      target,
-      token,
-      acl,
-      () => {
-        filtered = true;
-      },
-      () => filtered && acl.tokenGiven,
-      ctx,
-      client,
-    ),
-  );
+  const apiRequest = new PipelineRequest(ctx, request, reply, route, target, token, acl, client);
+  const result = await route.handle(apiRequest);
   // Reads the token may not wholly see are filtered, not refused (Consul); said only to a token.
-  if (filtered && acl.tokenGiven) reply.header('X-Consul-Results-Filtered-By-ACLs', 'true');
+  if (apiRequest.saysFiltered) reply.header('X-Consul-Results-Filtered-By-ACLs', 'true');
   return result;
 }
 
