@@ -212,6 +212,39 @@ describe.runIf(run)('the dashboard in chromium (ACLs off)', () => {
     await page.locator('.nav-services').click();
   });
 
+  it('fits a 420-pixel window: no page scrolls sideways, and names and health stay in view', async () => {
+    await roster.put('/v1/agent/service/register', {
+      Name: 'a-service-with-a-rather-long-name-for-a-phone',
+      ID: 'long-1',
+      Port: 5200,
+      Tags: ['blue', 'v2'],
+    });
+    const narrow = await browser!.newPage({ viewport: { width: 420, height: 800 } });
+    narrow.setDefaultTimeout(10_000);
+    try {
+      const overflow = () => narrow.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      await narrow.goto(`${roster.url}/ui/`);
+      const first = narrow.locator('.service-row').first();
+      await first.waitFor();
+      expect(await overflow()).toBeLessThanOrEqual(0);
+      for (const part of [first.locator('.service-name'), first.locator('.healths .badge').first()]) {
+        const box = (await part.boundingBox())!;
+        expect(box.x + box.width, await part.textContent()).toBeLessThanOrEqual(420);
+      }
+      await narrow.goto(`${roster.url}/ui/#/events`);
+      // An event while the page listens, so that the list has a row.
+      await narrow.locator('.list-head.event-cols').waitFor();
+      await roster.put('/v1/agent/service/register', { Name: 'narrow', ID: 'narrow-1', Port: 5100 });
+      await narrow.locator('.event-row').first().waitFor();
+      expect(await overflow()).toBeLessThanOrEqual(0);
+      await narrow.goto(`${roster.url}/ui/#/service/a-service-with-a-rather-long-name-for-a-phone`);
+      await narrow.locator('.instance').first().waitFor();
+      expect(await overflow()).toBeLessThanOrEqual(0);
+    } finally {
+      await narrow.close();
+    }
+  });
+
   it('says it is reconnecting while the server is down, and catches up by itself after a restart', async () => {
     await roster.stop();
     await page.locator('.conn[data-state="reconnecting"]').waitFor({ timeout: 10_000 });
