@@ -222,14 +222,19 @@ describe.runIf(run)('the dashboard in chromium (ACLs off)', () => {
     const narrow = await browser!.newPage({ viewport: { width: 420, height: 800 } });
     narrow.setDefaultTimeout(10_000);
     try {
-      const overflow = () => narrow.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      // How far the page runs past the window, in pixels (0 or less: it fits).
+      const overflow = () =>
+        narrow.evaluate(() => {
+          const w = globalThis as unknown as { innerWidth: number; document: { documentElement: { scrollWidth: number } } };
+          return w.document.documentElement.scrollWidth - w.innerWidth;
+        });
       await narrow.goto(`${roster.url}/ui/`);
       const first = narrow.locator('.service-row').first();
       await first.waitFor();
       expect(await overflow()).toBeLessThanOrEqual(0);
       for (const part of [first.locator('.service-name'), first.locator('.healths .badge').first()]) {
         const box = (await part.boundingBox())!;
-        expect(box.x + box.width, await part.textContent()).toBeLessThanOrEqual(420);
+        expect(box.x + box.width, (await part.textContent()) ?? '').toBeLessThanOrEqual(420);
       }
       await narrow.goto(`${roster.url}/ui/#/events`);
       // An event while the page listens, so that the list has a row.
