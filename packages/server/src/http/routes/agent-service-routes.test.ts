@@ -8,6 +8,18 @@ type Services = Record<string, Record<string, unknown>>;
 type Checks = Record<string, Record<string, unknown>>;
 
 describe('PUT /v1/agent/service/register', () => {
+  it("skips a check with only zero values (Consul's empty CheckType) and refuses one with a zero TTL and a name", async () => {
+    const t = testServer();
+    for (const empty of [{ Check: { TTL: 0 } }, { Checks: [{ TTL: 0, Notes: '' }] }, { Check: { Interval: 0, Notes: '' } }]) {
+      const r = await t.req('PUT', '/v1/agent/service/register', { Name: 'web', ID: 'web-1', ...empty });
+      expect(r.statusCode, JSON.stringify(empty)).toBe(200);
+      expect(await t.get<Checks>('/v1/agent/checks')).toEqual({});
+    }
+    const named = await t.req('PUT', '/v1/agent/service/register', { Name: 'web', ID: 'web-2', Check: { TTL: 0, Name: 'hb' } });
+    expect(named.statusCode).toBe(400);
+    expect(named.body).toBe('Invalid check: TTL must be > 0 for TTL checks');
+  });
+
   it('registers the Go seed body (Check with Interval, Timeout, HTTP; Checks null)', async () => {
     const t = testServer();
     const body =
