@@ -26,6 +26,11 @@ export interface RequestLike {
   rosterRoute: string;
 }
 
+/** The 413 for a body over the limit (Fastify's refusal and the lean path's alike). */
+export function bodyTooLarge(limit: number): ApiError {
+  return new ApiError(ServerErrorCode.PayloadTooLarge, `Request body too large (limit ${limit} bytes)`);
+}
+
 /**
  * Answers what a request's handling threw besides its own ApiError answers: an ApiError as it
  * is, a body over the limit 413, another 4xx as 400 with its message, anything else a logged 500.
@@ -38,9 +43,7 @@ export function answerFailure(
   reply: ReplyLike,
 ): void {
   if (error instanceof ApiError) return sendError(reply, error);
-  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return sendError(reply, new ApiError(ServerErrorCode.PayloadTooLarge, `Request body too large (limit ${ctx.options.bodyLimit} bytes)`));
-  }
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, bodyTooLarge(ctx.options.bodyLimit));
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) return sendError(reply, new ApiError(ServerErrorCode.BadRequest, error.message));
   log.error({ err: error, route }, 'request failed');

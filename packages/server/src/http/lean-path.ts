@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { ConnectionLimit } from './connection-limit.js';
 import { ApiError, ServerErrorCode } from '../errors.js';
-import { answerFailure, handleRequest, type RequestLike } from './handle-request.js';
+import { answerFailure, bodyTooLarge, handleRequest, type RequestLike } from './handle-request.js';
 import type { HttpContext } from './http-context.js';
 import { LeanReply } from './lean-reply.js';
 import { sendError } from './reply.js';
@@ -37,19 +37,18 @@ export interface LeanPathDeps {
   readonly closing: () => boolean;
 }
 
-/** The request of a lean answer. */
+/** The request of a lean answer (its body set once read). */
 class LeanRequest implements RequestLike {
   readonly raw: IncomingMessage;
   readonly method: string;
   readonly headers: IncomingMessage['headers'];
-  readonly body: Buffer | undefined;
+  body: Buffer | undefined;
   rosterRoute = '';
 
-  constructor(raw: IncomingMessage, body: Buffer | undefined) {
+  constructor(raw: IncomingMessage) {
     this.raw = raw;
     this.method = raw.method!;
     this.headers = raw.headers;
-    this.body = body;
   }
 }
 
@@ -60,16 +59,11 @@ class LeanRequest implements RequestLike {
 export function leanPath(deps: LeanPathDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
   const { ctx, router, logger } = deps;
   const limit = ctx.options.bodyLimit;
-  const run = (req: IncomingMessage, res: ServerResponse, body: Buffer | undefined, started: number): void => {
-    const request = new LeanRequest(req, body);
-    const reply = new LeanReply(res);
-    res.on('finish', () => {
-      ctx.metrics.request(request.rosterRoute || 'unknown', request.method, res.statusCode, (performance.now() - started) / 1000);
-    });
+  const run = (request: LeanRequest, reply: LeanReply): void => {
     handleRequest(ctx, router, request, reply).catch((error: unknown) => {
-      if (res.headersSent) {
+      if (reply.raw.headersSent) {
         logger.error({ err: error, route: request.rosterRoute }, 'request failed after its answer began');
-        res.destroy();
+        reply.raw.destroy();
         return;
       }
       answerFailure(ctx, logger, error as Error, request.rosterRoute, reply);
@@ -78,21 +72,26 @@ export function leanPath(deps: LeanPathDeps): (req: IncomingMessage, res: Server
   return (req, res) => {
     if (!takes(req, deps)) return false;
     const started = performance.now();
+    const request = new LeanRequest(req);
+    const reply = new LeanReply(res);
+    // A body refused before routing is counted as Fastify counts it: route `unknown`.
+    res.on('finish', () => {
+      ctx.metrics.request(request.rosterRoute || 'unknown', request.method, res.statusCode, (performance.now() - started) / 1000);
+    });
     const length = req.headers['content-length'];
     // Fastify never reads a GET's body (Node discards it after the answer): neither does this.
     if (req.method === 'GET' || (req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0'))) {
-      run(req, res, undefined, started);
+      run(request, reply);
       return true;
     }
     readBody(req, limit, (error, body) => {
-      if (error === undefined) {
-        run(req, res, body, started);
+      if (error !== undefined) {
+        // The client may still be sending: the connection is not reused.
+        sendError(reply.header('Connection', 'close'), error);
         return;
       }
-      // Counted as Fastify counts a body it refused: no route yet.
-      res.on('finish', () => ctx.metrics.request('unknown', req.method!, res.statusCode, (performance.now() - started) / 1000));
-      // The client may still be sending: the connection is not reused.
-      sendError(new LeanReply(res).header('Connection', 'close'), error);
+      request.body = body;
+      run(request, reply);
     });
     return true;
   };
@@ -105,9 +104,8 @@ export function leanPath(deps: LeanPathDeps): (req: IncomingMessage, res: Server
  */
 function readBody(req: IncomingMessage, limit: number, done: (error: ApiError | undefined, body?: Buffer) => void): void {
   const declared = Number(req.headers['content-length']);
-  const tooLarge = () => new ApiError(ServerErrorCode.PayloadTooLarge, `Request body too large (limit ${limit} bytes)`);
   if (declared > limit) {
-    done(tooLarge());
+    done(bodyTooLarge(limit));
     return;
   }
   const chunks: Buffer[] = [];
@@ -121,7 +119,7 @@ function readBody(req: IncomingMessage, limit: number, done: (error: ApiError | 
     received += chunk.length;
     if (received > limit) {
       stop();
-      done(tooLarge());
+      done(bodyTooLarge(limit));
       return;
     }
     chunks.push(chunk);
