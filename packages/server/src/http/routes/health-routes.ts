@@ -70,7 +70,7 @@ export function healthRoutes(ctx: HttpContext): Route[] {
             const chosen: InstanceRecord[] | undefined = tags === ANY_TAGS && !passing ? undefined : [];
             const owns: (readonly CheckRecord[])[] = [];
             for (const s of all) {
-              if (chosen !== undefined && !tags(s)) continue;
+              if (!tags(s)) continue;
               const own = catalog.checksOf(s.id);
               if (passing && !own.every((c) => c.status === 'passing')) continue;
               chosen?.push(s);
