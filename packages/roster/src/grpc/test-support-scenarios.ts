@@ -16,6 +16,7 @@ import {
   delay,
   type EchoInstance,
   echoClient,
+  type GrpcLoadFailure,
   eventually,
   startChildEcho,
   startEcho,
@@ -38,6 +39,10 @@ const RATE = 200;
 const CALLS = 1000;
 /** How long the calls the killed instance holds ask to wait, ms. */
 const HOLD_MS = 6000;
+/** Answers begun before a kill that its connection's loss may cost (no client may retry them). */
+const MAX_BEGUN_AT_KILL = 3;
+/** How long after the kill such a loss is reported, ms (the client reads the reset). */
+const KILL_WINDOW_MS = 5000;
 
 /** Registers the suite's tests; `backend()` is read in beforeAll. */
 export function grpcScenarios(backend: () => GrpcBackend): void {
@@ -209,7 +214,18 @@ export function grpcScenarios(backend: () => GrpcBackend): void {
     const heldReplies = await Promise.allSettled(held);
     const result = await load.finish();
 
-    expect(result.failures, `killed at ${killedAt} ms`).toEqual([]);
+    // Every call the kill could have cost is retried — except an answer the victim had already
+    // begun sending (headers read by the client, the rest lost with the connection): gRPC commits
+    // a call once its answer begins and no client may retry it (D133, D188). Such a drop happens
+    // only at the kill, on the victim's connection: a few at most, within the kill's moment.
+    const atTheKill = (f: GrpcLoadFailure) => f.code === 14 && f.answerBegun && f.at >= killedAt && f.at <= killedAt + KILL_WINDOW_MS;
+    expect(
+      result.failed.filter((f) => !atTheKill(f)).map((f) => f.text),
+      `killed at ${killedAt} ms`,
+    ).toEqual([]);
+    expect(result.failed.length, `answers begun before the kill at ${killedAt} ms: ${result.failures.join('; ')}`).toBeLessThanOrEqual(
+      MAX_BEGUN_AT_KILL,
+    );
     expect(result.calls).toBeGreaterThanOrEqual(CALLS);
     expect(result.byInstance.k3, 'the victim served calls before it was killed').toBeGreaterThan(0);
     const answeredBy = heldReplies.map((r) => (r.status === 'fulfilled' ? r.value.instance : `failed: ${String(r.reason)}`));

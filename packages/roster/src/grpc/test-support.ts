@@ -159,10 +159,21 @@ export function count(client: EchoStub, n: number): Promise<WhoReply[]> {
   });
 }
 
+/** A failed call of a load: its gRPC status code, whether its answer had begun, and when (ms). */
+export interface GrpcLoadFailure {
+  readonly code: number | undefined;
+  readonly answerBegun: boolean;
+  readonly at: number;
+  /** As written in `failures`. */
+  readonly text: string;
+}
+
 /** What an open-loop load of Who calls did. */
 export interface GrpcLoadResult extends PacedLoadResult {
   /** Replies per instance id. */
   readonly byInstance: Readonly<Record<string, number>>;
+  /** Every failed call (the same calls as `failures`), for tests that must tell them apart. */
+  readonly failed: readonly GrpcLoadFailure[];
 }
 
 /**
@@ -171,6 +182,7 @@ export interface GrpcLoadResult extends PacedLoadResult {
  */
 export function startGrpcLoad(client: EchoStub, perSecond: number, maxMs: number, maxCalls: number) {
   const byInstance: Record<string, number> = {};
+  const failed: GrpcLoadFailure[] = [];
   const load = startPacedLoad({
     perSecond,
     maxMs,
@@ -181,8 +193,11 @@ export function startGrpcLoad(client: EchoStub, perSecond: number, maxMs: number
     },
     describe: (error) => {
       const e = error as WhoError;
+      const at = Math.round(performance.now());
       const begun = e.answerBegun ? ', after the answer had begun' : '';
-      return `${e.code}: ${e.details ?? String(error)} (at ${Math.round(performance.now())} ms${begun})`;
+      const text = `${e.code}: ${e.details ?? String(error)} (at ${at} ms${begun})`;
+      failed.push({ code: e.code, answerBegun: e.answerBegun === true, at, text });
+      return text;
     },
   });
   return {
@@ -190,7 +205,7 @@ export function startGrpcLoad(client: EchoStub, perSecond: number, maxMs: number
       return load.started;
     },
     async finish(): Promise<GrpcLoadResult> {
-      return { ...(await load.finish()), byInstance };
+      return { ...(await load.finish()), byInstance, failed };
     },
   };
 }
