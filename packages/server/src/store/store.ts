@@ -19,6 +19,7 @@ import Database from 'better-sqlite3';
 import type { IndexSnapshot } from '../catalog/indexes.js';
 import type { CheckRecord, InstanceRecord } from '../catalog/types.js';
 import { ServerError, ServerErrorCode } from '../errors.js';
+import { RowKeys } from './row-keys.js';
 
 /** How hard a commit is pushed to disk. */
 export type SyncMode = 'full' | 'normal';
@@ -66,6 +67,38 @@ function preallocateWal(walPath: string): void {
   }
 }
 
+/** The tables of schema 2: instance and check rows keyed by an integer row key (D189). */
+const RECORD_TABLES = ['services', 'checks'] as const;
+
+/**
+ * Creates the tables of a new database, or brings one written by an older roster to schema 2 in
+ * one transaction: schema 1 kept instance and check rows in tables ordered by their ID; their
+ * rows are copied into tables keyed by row (the JSON of each record unchanged).
+ * @throws ServerError `ROSTER_SERVER_STORE_FAILED` for a schema this server does not know.
+ */
+function upgradeSchema(db: Database.Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID');
+  const version = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema'").get()?.value;
+  if (version === SCHEMA_VERSION) return;
+  if (version !== undefined && version !== '1') {
+    throw new ServerError(ServerErrorCode.StoreFailed, `unknown store schema version ${version} (this server knows ${SCHEMA_VERSION})`);
+  }
+  db.transaction(() => {
+    db.exec('CREATE TABLE IF NOT EXISTS indexes (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID');
+    for (const table of RECORD_TABLES) {
+      // Schema 1's table (also left by a start of an older roster that stopped before writing its schema).
+      const byId = db
+        .prepare<[string], { name: string }>('SELECT name FROM pragma_table_info(?)')
+        .all(table)
+        .some((c) => c.name === 'id');
+      if (byId) db.exec(`ALTER TABLE ${table} RENAME TO ${table}_v1`);
+      db.exec(`CREATE TABLE IF NOT EXISTS ${table} (k INTEGER PRIMARY KEY, data TEXT NOT NULL)`);
+      if (byId) db.exec(`INSERT INTO ${table} (data) SELECT data FROM ${table}_v1 ORDER BY id; DROP TABLE ${table}_v1`);
+    }
+    db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION);
+  })();
+}
+
 /** Everything the store holds, as loaded at start-up. */
 export interface StoredState {
   readonly meta: ReadonlyMap<string, string>;
@@ -76,7 +109,7 @@ export interface StoredState {
 
 /** File name of the database inside the data dir. */
 export const DATABASE_FILE = 'roster.db';
-const SCHEMA_VERSION = '1';
+const SCHEMA_VERSION = '2';
 
 /** WAL pages after which a commit checkpoints the WAL into the database (SQLite's default). */
 export const WAL_CHECKPOINT_PAGES = 1000;
@@ -89,10 +122,13 @@ export const WAL_PREALLOCATED_BYTES = 32 + (WAL_CHECKPOINT_PAGES + 512) * (4096 
 /** The SQLite store. Synchronous: every method returns when SQLite has done the work. */
 export class Store {
   readonly #db: Database.Database;
-  readonly #putInstance: Database.Statement<[string, string]>;
-  readonly #deleteInstance: Database.Statement<[string]>;
-  readonly #putCheck: Database.Statement<[string, string]>;
-  readonly #deleteCheck: Database.Statement<[string]>;
+  readonly #putInstance: Database.Statement<[number, string]>;
+  readonly #deleteInstance: Database.Statement<[number]>;
+  readonly #putCheck: Database.Statement<[number, string]>;
+  readonly #deleteCheck: Database.Statement<[number]>;
+  /** The row of each instance and check, by ID (D189). */
+  readonly #instanceRows = new RowKeys();
+  readonly #checkRows = new RowKeys();
   readonly #putIndex: Database.Statement<[string, number]>;
   readonly #putMeta: Database.Statement<[string, string]>;
   /** Created once: `db.transaction()` builds its wrapper functions on every call. */
@@ -109,10 +145,10 @@ export class Store {
     this.#db = db;
     this.#walPath = walPath;
     this.#syncFile = syncFile;
-    this.#putInstance = db.prepare('INSERT OR REPLACE INTO services (id, data) VALUES (?, ?)');
-    this.#deleteInstance = db.prepare('DELETE FROM services WHERE id = ?');
-    this.#putCheck = db.prepare('INSERT OR REPLACE INTO checks (id, data) VALUES (?, ?)');
-    this.#deleteCheck = db.prepare('DELETE FROM checks WHERE id = ?');
+    this.#putInstance = db.prepare('INSERT OR REPLACE INTO services (k, data) VALUES (?, ?)');
+    this.#deleteInstance = db.prepare('DELETE FROM services WHERE k = ?');
+    this.#putCheck = db.prepare('INSERT OR REPLACE INTO checks (k, data) VALUES (?, ?)');
+    this.#deleteCheck = db.prepare('DELETE FROM checks WHERE k = ?');
     this.#putIndex = db.prepare('INSERT OR REPLACE INTO indexes (key, value) VALUES (?, ?)');
     this.#putMeta = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
     this.#transaction = db.transaction((fn: () => unknown) => fn());
@@ -152,21 +188,12 @@ export class Store {
         { cause },
       );
     }
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS services (id TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS checks (id TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS indexes (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-    `);
-    const version = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema'").get();
-    if (version === undefined) {
-      db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION);
-    } else if (version.value !== SCHEMA_VERSION) {
+    try {
+      upgradeSchema(db);
+    } catch (cause) {
       db.close();
-      throw new ServerError(
-        ServerErrorCode.StoreFailed,
-        `unknown store schema version ${version.value} (this server knows ${SCHEMA_VERSION})`,
-      );
+      if (cause instanceof ServerError) throw cause;
+      throw new ServerError(ServerErrorCode.StoreFailed, `cannot open the store: ${String(cause)}`, { cause });
     }
     const walPath = `${join(options.dir, DATABASE_FILE)}-wal`;
     if ((options.sync ?? 'full') === 'full') preallocateWal(walPath);
@@ -179,15 +206,21 @@ export class Store {
     for (const row of this.#db.prepare<[], { key: string; value: string }>('SELECT key, value FROM meta').iterate()) {
       meta.set(row.key, row.value);
     }
-    // The table keeps Consul's name (store schema 1): one row per instance.
-    const instances = this.#db
-      .prepare<[], { data: string }>('SELECT data FROM services')
-      .all()
-      .map((r) => JSON.parse(r.data) as InstanceRecord);
-    const checks = this.#db
-      .prepare<[], { data: string }>('SELECT data FROM checks')
-      .all()
-      .map((r) => JSON.parse(r.data) as CheckRecord);
+    // The table keeps Consul's name: one row per instance.
+    this.#instanceRows.clear();
+    const instances: InstanceRecord[] = [];
+    for (const row of this.#db.prepare<[], { k: number; data: string }>('SELECT k, data FROM services').iterate()) {
+      const record = JSON.parse(row.data) as InstanceRecord;
+      this.#instanceRows.loaded(record.id, row.k);
+      instances.push(record);
+    }
+    this.#checkRows.clear();
+    const checks: CheckRecord[] = [];
+    for (const row of this.#db.prepare<[], { k: number; data: string }>('SELECT k, data FROM checks').iterate()) {
+      const record = JSON.parse(row.data) as CheckRecord;
+      this.#checkRows.loaded(record.id, row.k);
+      checks.push(record);
+    }
     let current = 0;
     const tables: Record<string, number> = {};
     for (const row of this.#db.prepare<[], { key: string; value: number }>('SELECT key, value FROM indexes').iterate()) {
@@ -202,7 +235,18 @@ export class Store {
    * when it returns, rolled back when it throws.
    */
   transaction<T>(fn: () => T): T {
-    return this.#transaction(fn) as T;
+    this.#instanceRows.begin();
+    this.#checkRows.begin();
+    try {
+      const result = this.#transaction(fn) as T;
+      this.#instanceRows.commit();
+      this.#checkRows.commit();
+      return result;
+    } catch (error) {
+      this.#instanceRows.rollback();
+      this.#checkRows.rollback();
+      throw error;
+    }
   }
 
   /**
@@ -230,22 +274,24 @@ export class Store {
 
   /** Inserts or replaces an instance row (inside {@link transaction}). */
   putInstance(record: InstanceRecord): void {
-    this.#putInstance.run(record.id, JSON.stringify(record));
+    this.#putInstance.run(this.#instanceRows.keyFor(record.id), JSON.stringify(record));
   }
 
   /** Deletes an instance row. */
   deleteInstance(id: string): void {
-    this.#deleteInstance.run(id);
+    const key = this.#instanceRows.remove(id);
+    if (key !== undefined) this.#deleteInstance.run(key);
   }
 
   /** Inserts or replaces a check row. */
   putCheck(record: CheckRecord): void {
-    this.#putCheck.run(record.id, JSON.stringify(record));
+    this.#putCheck.run(this.#checkRows.keyFor(record.id), JSON.stringify(record));
   }
 
   /** Deletes a check row. */
   deleteCheck(id: string): void {
-    this.#deleteCheck.run(id);
+    const key = this.#checkRows.remove(id);
+    if (key !== undefined) this.#deleteCheck.run(key);
   }
 
   /** Stores one index value (`current` is the global counter). */
