@@ -97,7 +97,7 @@ export class Batch {
     if (previous && sameService(previous, input)) return previous;
     const index = this.#index();
     const record = this.#catalog.setInstance(instanceRecord(input, previous?.createIndex ?? index, index));
-    this.#store.putInstance(record);
+    this.#store.putInstance(record, previous === undefined);
     this.writes++;
     this.#touch('services', index);
     this.#touch(serviceKey(record.name), index);
@@ -112,7 +112,7 @@ export class Batch {
     if (!previous) return;
     const index = this.#index();
     this.#catalog.removeInstance(id);
-    this.#store.deleteInstance(id);
+    this.#store.deleteInstance(previous);
     this.writes++;
     this.#touch('services', index);
     this.#touch(serviceKey(previous.name), index);
@@ -133,7 +133,7 @@ export class Batch {
     }
     const index = this.#index();
     const record = this.#catalog.setCheck(checkRecord(input, previous?.createIndex ?? index, index));
-    this.#store.putCheck(record);
+    this.#store.putCheck(record, previous === undefined);
     this.writes++;
     this.#touchForCheck(record, index);
     if (previous && previous.serviceId !== record.serviceId) this.#touchForCheck(previous, index);
@@ -149,7 +149,7 @@ export class Batch {
     // Touch before removing: a service check's owner is looked up through the catalog.
     this.#touchForCheck(previous, index);
     this.#catalog.removeCheck(id);
-    this.#store.deleteCheck(id);
+    this.#store.deleteCheck(previous);
     this.writes++;
     this.changes.push({ kind: 'check-delete', index, check: previous });
   }

@@ -1,8 +1,9 @@
 /**
- * Store schema 2 (D189): instance and check rows keyed by an integer row key. A database written
- * by schema 1 (rows ordered by ID) is upgraded at open with every record kept; a schema this
- * server does not know is refused; a transaction that rolls back leaves the row keys as the
- * database has them (no second row for one ID afterwards).
+ * Store schema 2 (D189): instance and check rows keyed by their create index and a slot. A
+ * database written by schema 1 (rows ordered by ID) is upgraded at open with every record kept;
+ * a schema this server does not know is refused; a commit's new records are appended in order;
+ * a change or removal finds its row from the record; a row that is not where the record says
+ * fails the transaction instead of writing a second row.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CheckRecord, InstanceRecord } from '../catalog/types.js';
 import { ServerError, ServerErrorCode } from '../errors.js';
-import { DATABASE_FILE, Store } from './store.js';
+import { DATABASE_FILE, MAX_ROW_INDEX, ROW_SLOTS, Store } from './store.js';
 
 const dirs: string[] = [];
 const stores: Store[] = [];
@@ -39,7 +40,7 @@ function reopen(store: Store, dir: string): Store {
   return open(dir);
 }
 
-const instance = (id: string, port: number): InstanceRecord =>
+const instance = (id: string, port: number, createIndex = port): InstanceRecord =>
   ({
     id,
     name: 'web',
@@ -50,12 +51,21 @@ const instance = (id: string, port: number): InstanceRecord =>
     taggedAddresses: {},
     weights: { passing: 1, warning: 1 },
     enableTagOverride: false,
-    createIndex: port,
+    createIndex,
     modifyIndex: port,
   }) as unknown as InstanceRecord;
 
-const check = (id: string, serviceId: string): CheckRecord =>
-  ({ id, name: 'ttl', notes: '', serviceId, status: 'critical', output: '', createIndex: 5, modifyIndex: 5 }) as unknown as CheckRecord;
+const check = (id: string, serviceId: string, createIndex = 5): CheckRecord =>
+  ({
+    id,
+    name: 'ttl',
+    notes: '',
+    serviceId,
+    status: 'critical',
+    output: '',
+    createIndex,
+    modifyIndex: createIndex,
+  }) as unknown as CheckRecord;
 
 /** What a schema-1 roster left in `dir`: its tables, rows and schema row (none with `withSchema` false). */
 function writeSchema1(dir: string, instances: readonly InstanceRecord[], checks: readonly CheckRecord[], withSchema = true): void {
@@ -93,6 +103,19 @@ function inspect(dir: string, table: string): { schema: string | undefined; colu
 
 const ids = (records: readonly { id: string }[]) => records.map((r) => r.id).sort();
 
+/** [row key, ID] of every row of `table`, in key order (store closed). */
+function keys(dir: string, table: string): [number, string][] {
+  const db = new Database(join(dir, DATABASE_FILE), { readonly: true });
+  try {
+    return db
+      .prepare<[], { k: number; id: string }>(`SELECT k, id FROM ${table} ORDER BY k`)
+      .all()
+      .map((r) => [r.k, r.id]);
+  } finally {
+    db.close();
+  }
+}
+
 describe('store schema 2', () => {
   it('upgrades a schema-1 database at open, keeping every record, meta value and index', () => {
     const dir = tempDir();
@@ -107,8 +130,13 @@ describe('store schema 2', () => {
     expect(state.meta.get('node_id')).toBe('n-1');
     expect(state.indexes.current).toBe(42);
     store.close();
-    expect(inspect(dir, 'services')).toEqual({ schema: '2', columns: ['k', 'data'], rows: 3 });
-    expect(inspect(dir, 'checks')).toEqual({ schema: '2', columns: ['k', 'data'], rows: 2 });
+    expect(inspect(dir, 'services')).toEqual({ schema: '2', columns: ['k', 'id', 'data'], rows: 3 });
+    expect(inspect(dir, 'checks')).toEqual({ schema: '2', columns: ['k', 'id', 'data'], rows: 2 });
+    // Rows sharing a create index (both checks: 5) get slots of their own, in ID order.
+    expect(keys(dir, 'checks')).toEqual([
+      [5 * ROW_SLOTS, 'web-1:ttl'],
+      [5 * ROW_SLOTS + 1, 'web-2:ttl'],
+    ]);
   });
 
   it('changes and removes upgraded records by their ID, and opens an upgraded database again as is', () => {
@@ -117,10 +145,10 @@ describe('store schema 2', () => {
     let store = open(dir);
     store.load();
     store.transaction(() => {
-      store.putInstance(instance('a', 11));
-      store.deleteInstance('b');
-      store.deleteCheck('a:ttl');
-      store.putInstance(instance('c', 3));
+      store.putInstance(instance('a', 11, 1), false);
+      store.deleteInstance(instance('b', 2));
+      store.deleteCheck(check('a:ttl', 'a'));
+      store.putInstance(instance('c', 3, 9), true);
     });
     store = reopen(store, dir);
     const state = store.load();
@@ -138,9 +166,9 @@ describe('store schema 2', () => {
     writeSchema1(dir, [], [], false);
     const store = open(dir);
     expect(store.load().instances).toEqual([]);
-    store.transaction(() => store.putInstance(instance('x', 1)));
+    store.transaction(() => store.putInstance(instance('x', 1), true));
     store.close();
-    expect(inspect(dir, 'services')).toEqual({ schema: '2', columns: ['k', 'data'], rows: 1 });
+    expect(inspect(dir, 'services')).toEqual({ schema: '2', columns: ['k', 'id', 'data'], rows: 1 });
   });
 
   it('refuses a schema it does not know, naming it, and leaves the database alone', () => {
@@ -159,51 +187,71 @@ describe('store schema 2', () => {
     expect(inspect(dir, 'meta')).toMatchObject({ schema: '7', rows: 1 });
   });
 
-  it('keeps one row per ID after a transaction that rolled back a removal and an addition', () => {
+  it('appends the records a commit creates in creation order, one slot range per create index', () => {
+    const dir = tempDir();
+    const store = open(dir);
+    store.load();
+    store.transaction(() => {
+      // Two operations in one group commit: indexes 7 and 8 (IDs in no particular order).
+      store.putInstance(instance('m', 1, 7), true);
+      store.putCheck(check('m:1', 'm', 7), true);
+      store.putCheck(check('m:0', 'm', 7), true);
+      store.putInstance(instance('a', 2, 8), true);
+      store.putInstance(instance('z', 3, 8), true);
+    });
+    store.close();
+    expect(keys(dir, 'services')).toEqual([
+      [7 * ROW_SLOTS, 'm'],
+      [8 * ROW_SLOTS, 'a'],
+      [8 * ROW_SLOTS + 1, 'z'],
+    ]);
+    expect(keys(dir, 'checks')).toEqual([
+      [7 * ROW_SLOTS, 'm:1'],
+      [7 * ROW_SLOTS + 1, 'm:0'],
+    ]);
+    const reopened = open(dir);
+    expect(reopened.load().instances.map((r) => r.id)).toEqual(['m', 'a', 'z']);
+  });
+
+  it('changes and removes a row found from its record, leaving the other rows of its create index', () => {
     const dir = tempDir();
     let store = open(dir);
     store.load();
     store.transaction(() => {
-      store.putInstance(instance('kept', 1));
-      store.putCheck(check('kept:ttl', 'kept'));
+      store.putInstance(instance('a', 1, 4), true);
+      store.putInstance(instance('b', 2, 4), true);
     });
-    expect(() =>
-      store.transaction(() => {
-        store.deleteInstance('kept');
-        store.deleteCheck('kept:ttl');
-        store.putInstance(instance('rolled-back', 2));
-        throw new Error('the operation failed');
-      }),
-    ).toThrow('the operation failed');
-    // Had the removal's row key been forgotten, these would add second rows for the same IDs.
-    store.transaction(() => {
-      store.putInstance(instance('kept', 3));
-      store.putCheck(check('kept:ttl', 'kept'));
-      store.putInstance(instance('new', 4));
-    });
+    store.transaction(() => store.putInstance(instance('b', 22, 4), false));
+    store.transaction(() => store.deleteInstance(instance('a', 1, 4)));
     store = reopen(store, dir);
-    const state = store.load();
-    expect(state.instances.map((r) => [r.id, r.port]).sort()).toEqual([
-      ['kept', 3],
-      ['new', 4],
-    ]);
-    expect(ids(state.checks)).toEqual(['kept:ttl']);
-    store.close();
-    expect(inspect(dir, 'services').rows).toBe(2);
-    expect(inspect(dir, 'checks').rows).toBe(1);
+    expect(store.load().instances.map((r) => [r.id, r.port])).toEqual([['b', 22]]);
   });
 
-  it('adds the records a commit creates at the end of their tables (rows in creation order)', () => {
+  it('fails the transaction, writing nothing, when the row to change is not where its record says', () => {
     const dir = tempDir();
-    const store = open(dir);
+    let store = open(dir);
     store.load();
-    const created = ['m', 'a', 'z', 'b10', 'b2'];
-    store.transaction(() => created.forEach((id, i) => store.putInstance(instance(id, i + 1))));
-    store.close();
-    const db = new Database(join(dir, DATABASE_FILE), { readonly: true });
-    const rows = db.prepare<[], { k: number; data: string }>('SELECT k, data FROM services ORDER BY k').all();
-    db.close();
-    expect(rows.map((r) => (JSON.parse(r.data) as { id: string }).id)).toEqual(created);
-    expect(rows.map((r) => r.k)).toEqual([1, 2, 3, 4, 5]);
+    store.transaction(() => store.putInstance(instance('a', 1, 4), true));
+    let error: unknown;
+    try {
+      store.transaction(() => {
+        store.putInstance(instance('b', 2, 6), true);
+        // Stored at create index 4, not 5: a catalog out of step with the store.
+        store.putInstance(instance('a', 11, 5), false);
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: ServerErrorCode.StoreFailed, message: expect.stringContaining('no stored row for instance "a"') });
+    store = reopen(store, dir);
+    expect(store.load().instances.map((r) => [r.id, r.port])).toEqual([['a', 1]]);
+  });
+
+  it('refuses a create index past the row keys, naming the record', () => {
+    const store = open(tempDir());
+    store.load();
+    expect(() => store.transaction(() => store.putInstance(instance('big', 1, MAX_ROW_INDEX + 1), true))).toThrow(
+      /instance "big": create index \d+ is past the store's row keys/,
+    );
   });
 });

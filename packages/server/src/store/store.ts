@@ -19,7 +19,6 @@ import Database from 'better-sqlite3';
 import type { IndexSnapshot } from '../catalog/indexes.js';
 import type { CheckRecord, InstanceRecord } from '../catalog/types.js';
 import { ServerError, ServerErrorCode } from '../errors.js';
-import { RowKeys } from './row-keys.js';
 
 /** How hard a commit is pushed to disk. */
 export type SyncMode = 'full' | 'normal';
@@ -67,13 +66,80 @@ function preallocateWal(walPath: string): void {
   }
 }
 
-/** The tables of schema 2: instance and check rows keyed by an integer row key (D189). */
+/**
+ * Rows of one slot range per create index (D189): the row of a record created at index `i` is
+ * keyed `i * ROW_SLOTS + n`, `n` counting the records its operation created in that table.
+ */
+export const ROW_SLOTS = 4096;
+/** Create indexes above this would make row keys past 2^53 (docs/limits.md). */
+export const MAX_ROW_INDEX = Math.floor(Number.MAX_SAFE_INTEGER / ROW_SLOTS) - 1;
+
+/** The tables of schema 2: instance and check rows, keyed by create index and slot (D189). */
 const RECORD_TABLES = ['services', 'checks'] as const;
+
+/**
+ * The rows of one record table. A record's row is found from the record itself — its create
+ * index gives the range, its ID the row in it — so no map from IDs to rows is kept in memory,
+ * and the records a commit creates are appended together at the end of the table (their create
+ * indexes are the newest).
+ */
+class RecordRows {
+  readonly #insert: Database.Statement<[number, string, string]>;
+  readonly #update: Database.Statement<[string, number, number, string]>;
+  readonly #delete: Database.Statement<[number, number, string]>;
+  /** Slots used per create index in the transaction in progress. */
+  readonly #slots = new Map<number, number>();
+  readonly #kind: string;
+
+  constructor(db: Database.Database, table: string, kind: string) {
+    this.#insert = db.prepare(`INSERT INTO ${table} (k, id, data) VALUES (?, ?, ?)`);
+    this.#update = db.prepare(`UPDATE ${table} SET data = ? WHERE k >= ? AND k < ? AND id = ?`);
+    this.#delete = db.prepare(`DELETE FROM ${table} WHERE k >= ? AND k < ? AND id = ?`);
+    this.#kind = kind;
+  }
+
+  /** A transaction begins: no slot of its create indexes is used yet. */
+  begin(): void {
+    this.#slots.clear();
+  }
+
+  put(record: { readonly id: string; readonly createIndex: number }, data: string, created: boolean): void {
+    const first = firstKey(record.createIndex, this.#kind, record.id);
+    if (created) {
+      const slot = this.#slots.get(record.createIndex) ?? 0;
+      if (slot >= ROW_SLOTS) throw this.#failed(`more than ${ROW_SLOTS} ${this.#kind}s created by one operation`);
+      this.#slots.set(record.createIndex, slot + 1);
+      this.#insert.run(first + slot, record.id, data);
+    } else if (this.#update.run(data, first, first + ROW_SLOTS, record.id).changes !== 1) {
+      throw this.#failed(`no stored row for ${this.#kind} ${JSON.stringify(record.id)} (create index ${record.createIndex})`);
+    }
+  }
+
+  delete(record: { readonly id: string; readonly createIndex: number }): void {
+    const first = firstKey(record.createIndex, this.#kind, record.id);
+    this.#delete.run(first, first + ROW_SLOTS, record.id);
+  }
+
+  #failed(message: string): ServerError {
+    return new ServerError(ServerErrorCode.StoreFailed, message);
+  }
+}
+
+/** The first row key of the records created at `createIndex`. */
+function firstKey(createIndex: number, kind: string, id: string): number {
+  if (!Number.isSafeInteger(createIndex) || createIndex < 0 || createIndex > MAX_ROW_INDEX) {
+    throw new ServerError(
+      ServerErrorCode.StoreFailed,
+      `${kind} ${JSON.stringify(id)}: create index ${createIndex} is past the store's row keys (at most ${MAX_ROW_INDEX})`,
+    );
+  }
+  return createIndex * ROW_SLOTS;
+}
 
 /**
  * Creates the tables of a new database, or brings one written by an older roster to schema 2 in
  * one transaction: schema 1 kept instance and check rows in tables ordered by their ID; their
- * rows are copied into tables keyed by row (the JSON of each record unchanged).
+ * rows are copied into tables keyed by create index and slot (the JSON of each record unchanged).
  * @throws ServerError `ROSTER_SERVER_STORE_FAILED` for a schema this server does not know.
  */
 function upgradeSchema(db: Database.Database): void {
@@ -87,13 +153,27 @@ function upgradeSchema(db: Database.Database): void {
     db.exec('CREATE TABLE IF NOT EXISTS indexes (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID');
     for (const table of RECORD_TABLES) {
       // Schema 1's table (also left by a start of an older roster that stopped before writing its schema).
-      const byId = db
+      const v1 = db
         .prepare<[string], { name: string }>('SELECT name FROM pragma_table_info(?)')
         .all(table)
         .some((c) => c.name === 'id');
-      if (byId) db.exec(`ALTER TABLE ${table} RENAME TO ${table}_v1`);
-      db.exec(`CREATE TABLE IF NOT EXISTS ${table} (k INTEGER PRIMARY KEY, data TEXT NOT NULL)`);
-      if (byId) db.exec(`INSERT INTO ${table} (data) SELECT data FROM ${table}_v1 ORDER BY id; DROP TABLE ${table}_v1`);
+      if (v1) db.exec(`ALTER TABLE ${table} RENAME TO ${table}_v1`);
+      db.exec(`CREATE TABLE ${table} (k INTEGER PRIMARY KEY, id TEXT NOT NULL, data TEXT NOT NULL)`);
+      if (!v1) continue;
+      const rows = db
+        .prepare<[], { id: string; data: string }>(`SELECT id, data FROM ${table}_v1`)
+        .all()
+        .map((r) => ({ ...r, createIndex: (JSON.parse(r.data) as { createIndex: number }).createIndex }))
+        .sort((a, b) => a.createIndex - b.createIndex || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const insert = db.prepare<[number, string, string]>(`INSERT INTO ${table} (k, id, data) VALUES (?, ?, ?)`);
+      let slot = 0;
+      rows.forEach((r, i) => {
+        slot = i > 0 && rows[i - 1]!.createIndex === r.createIndex ? slot + 1 : 0;
+        if (slot >= ROW_SLOTS)
+          throw new ServerError(ServerErrorCode.StoreFailed, `more than ${ROW_SLOTS} ${table} rows share create index ${r.createIndex}`);
+        insert.run(firstKey(r.createIndex, table, r.id) + slot, r.id, r.data);
+      });
+      db.exec(`DROP TABLE ${table}_v1`);
     }
     db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION);
   })();
@@ -122,13 +202,8 @@ export const WAL_PREALLOCATED_BYTES = 32 + (WAL_CHECKPOINT_PAGES + 512) * (4096 
 /** The SQLite store. Synchronous: every method returns when SQLite has done the work. */
 export class Store {
   readonly #db: Database.Database;
-  readonly #putInstance: Database.Statement<[number, string]>;
-  readonly #deleteInstance: Database.Statement<[number]>;
-  readonly #putCheck: Database.Statement<[number, string]>;
-  readonly #deleteCheck: Database.Statement<[number]>;
-  /** The row of each instance and check, by ID (D189). */
-  readonly #instanceRows = new RowKeys();
-  readonly #checkRows = new RowKeys();
+  readonly #instanceRows: RecordRows;
+  readonly #checkRows: RecordRows;
   readonly #putIndex: Database.Statement<[string, number]>;
   readonly #putMeta: Database.Statement<[string, string]>;
   /** Created once: `db.transaction()` builds its wrapper functions on every call. */
@@ -145,10 +220,8 @@ export class Store {
     this.#db = db;
     this.#walPath = walPath;
     this.#syncFile = syncFile;
-    this.#putInstance = db.prepare('INSERT OR REPLACE INTO services (k, data) VALUES (?, ?)');
-    this.#deleteInstance = db.prepare('DELETE FROM services WHERE k = ?');
-    this.#putCheck = db.prepare('INSERT OR REPLACE INTO checks (k, data) VALUES (?, ?)');
-    this.#deleteCheck = db.prepare('DELETE FROM checks WHERE k = ?');
+    this.#instanceRows = new RecordRows(db, 'services', 'instance');
+    this.#checkRows = new RecordRows(db, 'checks', 'check');
     this.#putIndex = db.prepare('INSERT OR REPLACE INTO indexes (key, value) VALUES (?, ?)');
     this.#putMeta = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
     this.#transaction = db.transaction((fn: () => unknown) => fn());
@@ -206,21 +279,15 @@ export class Store {
     for (const row of this.#db.prepare<[], { key: string; value: string }>('SELECT key, value FROM meta').iterate()) {
       meta.set(row.key, row.value);
     }
-    // The table keeps Consul's name: one row per instance.
-    this.#instanceRows.clear();
-    const instances: InstanceRecord[] = [];
-    for (const row of this.#db.prepare<[], { k: number; data: string }>('SELECT k, data FROM services').iterate()) {
-      const record = JSON.parse(row.data) as InstanceRecord;
-      this.#instanceRows.loaded(record.id, row.k);
-      instances.push(record);
-    }
-    this.#checkRows.clear();
-    const checks: CheckRecord[] = [];
-    for (const row of this.#db.prepare<[], { k: number; data: string }>('SELECT k, data FROM checks').iterate()) {
-      const record = JSON.parse(row.data) as CheckRecord;
-      this.#checkRows.loaded(record.id, row.k);
-      checks.push(record);
-    }
+    // The table keeps Consul's name: one row per instance. Rows come in creation order.
+    const instances = this.#db
+      .prepare<[], { data: string }>('SELECT data FROM services ORDER BY k')
+      .all()
+      .map((r) => JSON.parse(r.data) as InstanceRecord);
+    const checks = this.#db
+      .prepare<[], { data: string }>('SELECT data FROM checks ORDER BY k')
+      .all()
+      .map((r) => JSON.parse(r.data) as CheckRecord);
     let current = 0;
     const tables: Record<string, number> = {};
     for (const row of this.#db.prepare<[], { key: string; value: number }>('SELECT key, value FROM indexes').iterate()) {
@@ -237,16 +304,7 @@ export class Store {
   transaction<T>(fn: () => T): T {
     this.#instanceRows.begin();
     this.#checkRows.begin();
-    try {
-      const result = this.#transaction(fn) as T;
-      this.#instanceRows.commit();
-      this.#checkRows.commit();
-      return result;
-    } catch (error) {
-      this.#instanceRows.rollback();
-      this.#checkRows.rollback();
-      throw error;
-    }
+    return this.#transaction(fn) as T;
   }
 
   /**
@@ -272,26 +330,28 @@ export class Store {
     return this.#syncs;
   }
 
-  /** Inserts or replaces an instance row (inside {@link transaction}). */
-  putInstance(record: InstanceRecord): void {
-    this.#putInstance.run(this.#instanceRows.keyFor(record.id), JSON.stringify(record));
+  /**
+   * Writes an instance row (inside {@link transaction}): a new one when `created` (the record's
+   * create index is its operation's own), else the one stored at its create index.
+   * @throws ServerError `ROSTER_SERVER_STORE_FAILED` when the row to change is not there.
+   */
+  putInstance(record: InstanceRecord, created: boolean): void {
+    this.#instanceRows.put(record, JSON.stringify(record), created);
   }
 
   /** Deletes an instance row. */
-  deleteInstance(id: string): void {
-    const key = this.#instanceRows.remove(id);
-    if (key !== undefined) this.#deleteInstance.run(key);
+  deleteInstance(record: InstanceRecord): void {
+    this.#instanceRows.delete(record);
   }
 
-  /** Inserts or replaces a check row. */
-  putCheck(record: CheckRecord): void {
-    this.#putCheck.run(this.#checkRows.keyFor(record.id), JSON.stringify(record));
+  /** Writes a check row (as {@link putInstance}). */
+  putCheck(record: CheckRecord, created: boolean): void {
+    this.#checkRows.put(record, JSON.stringify(record), created);
   }
 
   /** Deletes a check row. */
-  deleteCheck(id: string): void {
-    const key = this.#checkRows.remove(id);
-    if (key !== undefined) this.#deleteCheck.run(key);
+  deleteCheck(record: CheckRecord): void {
+    this.#checkRows.delete(record);
   }
 
   /** Stores one index value (`current` is the global counter). */
