@@ -12,7 +12,8 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CheckRecord, InstanceRecord } from '../catalog/types.js';
 import { ServerError, ServerErrorCode } from '../errors.js';
-import { DATABASE_FILE, MAX_ROW_INDEX, ROW_SLOTS, Store } from './store.js';
+import { MAX_ROW_INDEX, ROW_SLOTS } from './record-rows.js';
+import { DATABASE_FILE, Store } from './store.js';
 
 const dirs: string[] = [];
 const stores: Store[] = [];

@@ -19,6 +19,8 @@ import Database from 'better-sqlite3';
 import type { IndexSnapshot } from '../catalog/indexes.js';
 import type { CheckRecord, InstanceRecord } from '../catalog/types.js';
 import { ServerError, ServerErrorCode } from '../errors.js';
+import { RecordRows } from './record-rows.js';
+import { upgradeSchema } from './upgrade-schema.js';
 
 /** How hard a commit is pushed to disk. */
 export type SyncMode = 'full' | 'normal';
@@ -66,119 +68,6 @@ function preallocateWal(walPath: string): void {
   }
 }
 
-/**
- * Rows of one slot range per create index (D189): the row of a record created at index `i` is
- * keyed `i * ROW_SLOTS + n`, `n` counting the records its operation created in that table.
- */
-export const ROW_SLOTS = 4096;
-/** Create indexes above this would make row keys past 2^53 (docs/limits.md). */
-export const MAX_ROW_INDEX = Math.floor(Number.MAX_SAFE_INTEGER / ROW_SLOTS) - 1;
-
-/** The tables of schema 2: instance and check rows, keyed by create index and slot (D189). */
-const RECORD_TABLES = ['services', 'checks'] as const;
-
-/**
- * The rows of one record table. A record's row is found from the record itself — its create
- * index gives the range, its ID the row in it — so no map from IDs to rows is kept in memory,
- * and the records a commit creates are appended together at the end of the table (their create
- * indexes are the newest).
- */
-class RecordRows {
-  readonly #insert: Database.Statement<[number, string, string]>;
-  readonly #update: Database.Statement<[string, number, number, string]>;
-  readonly #delete: Database.Statement<[number, number, string]>;
-  /** Slots used per create index in the transaction in progress. */
-  readonly #slots = new Map<number, number>();
-  readonly #kind: string;
-
-  constructor(db: Database.Database, table: string, kind: string) {
-    this.#insert = db.prepare(`INSERT INTO ${table} (k, id, data) VALUES (?, ?, ?)`);
-    this.#update = db.prepare(`UPDATE ${table} SET data = ? WHERE k >= ? AND k < ? AND id = ?`);
-    this.#delete = db.prepare(`DELETE FROM ${table} WHERE k >= ? AND k < ? AND id = ?`);
-    this.#kind = kind;
-  }
-
-  /** A transaction begins: no slot of its create indexes is used yet. */
-  begin(): void {
-    this.#slots.clear();
-  }
-
-  put(record: { readonly id: string; readonly createIndex: number }, data: string, created: boolean): void {
-    const first = firstKey(record.createIndex, this.#kind, record.id);
-    if (created) {
-      const slot = this.#slots.get(record.createIndex) ?? 0;
-      if (slot >= ROW_SLOTS) throw this.#failed(`more than ${ROW_SLOTS} ${this.#kind}s created by one operation`);
-      this.#slots.set(record.createIndex, slot + 1);
-      this.#insert.run(first + slot, record.id, data);
-    } else if (this.#update.run(data, first, first + ROW_SLOTS, record.id).changes !== 1) {
-      throw this.#failed(`no stored row for ${this.#kind} ${JSON.stringify(record.id)} (create index ${record.createIndex})`);
-    }
-  }
-
-  delete(record: { readonly id: string; readonly createIndex: number }): void {
-    const first = firstKey(record.createIndex, this.#kind, record.id);
-    this.#delete.run(first, first + ROW_SLOTS, record.id);
-  }
-
-  #failed(message: string): ServerError {
-    return new ServerError(ServerErrorCode.StoreFailed, message);
-  }
-}
-
-/** The first row key of the records created at `createIndex`. */
-function firstKey(createIndex: number, kind: string, id: string): number {
-  if (!Number.isSafeInteger(createIndex) || createIndex < 0 || createIndex > MAX_ROW_INDEX) {
-    throw new ServerError(
-      ServerErrorCode.StoreFailed,
-      `${kind} ${JSON.stringify(id)}: create index ${createIndex} is past the store's row keys (at most ${MAX_ROW_INDEX})`,
-    );
-  }
-  return createIndex * ROW_SLOTS;
-}
-
-/**
- * Creates the tables of a new database, or brings one written by an older roster to schema 2 in
- * one transaction: schema 1 kept instance and check rows in tables ordered by their ID; their
- * rows are copied into tables keyed by create index and slot (the JSON of each record unchanged).
- * @throws ServerError `ROSTER_SERVER_STORE_FAILED` for a schema this server does not know.
- */
-function upgradeSchema(db: Database.Database): void {
-  db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID');
-  const version = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema'").get()?.value;
-  if (version === SCHEMA_VERSION) return;
-  if (version !== undefined && version !== '1') {
-    throw new ServerError(ServerErrorCode.StoreFailed, `unknown store schema version ${version} (this server knows ${SCHEMA_VERSION})`);
-  }
-  db.transaction(() => {
-    db.exec('CREATE TABLE IF NOT EXISTS indexes (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID');
-    for (const table of RECORD_TABLES) {
-      // Schema 1's table (also left by a start of an older roster that stopped before writing its schema).
-      const v1 = db
-        .prepare<[string], { name: string }>('SELECT name FROM pragma_table_info(?)')
-        .all(table)
-        .some((c) => c.name === 'id');
-      if (v1) db.exec(`ALTER TABLE ${table} RENAME TO ${table}_v1`);
-      db.exec(`CREATE TABLE ${table} (k INTEGER PRIMARY KEY, id TEXT NOT NULL, data TEXT NOT NULL)`);
-      if (!v1) continue;
-      const rows = db
-        .prepare<[], { id: string; data: string }>(`SELECT id, data FROM ${table}_v1`)
-        .all()
-        .map((r) => ({ ...r, createIndex: (JSON.parse(r.data) as { createIndex: number }).createIndex }))
-        .sort((a, b) => a.createIndex - b.createIndex || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      const insert = db.prepare<[number, string, string]>(`INSERT INTO ${table} (k, id, data) VALUES (?, ?, ?)`);
-      let slot = 0;
-      rows.forEach((r, i) => {
-        slot = i > 0 && rows[i - 1]!.createIndex === r.createIndex ? slot + 1 : 0;
-        if (slot >= ROW_SLOTS)
-          throw new ServerError(ServerErrorCode.StoreFailed, `more than ${ROW_SLOTS} ${table} rows share create index ${r.createIndex}`);
-        insert.run(firstKey(r.createIndex, table, r.id) + slot, r.id, r.data);
-      });
-      db.exec(`DROP TABLE ${table}_v1`);
-    }
-    db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION);
-  })();
-}
-
 /** Everything the store holds, as loaded at start-up. */
 export interface StoredState {
   readonly meta: ReadonlyMap<string, string>;
@@ -189,7 +78,6 @@ export interface StoredState {
 
 /** File name of the database inside the data dir. */
 export const DATABASE_FILE = 'roster.db';
-const SCHEMA_VERSION = '2';
 
 /** WAL pages after which a commit checkpoints the WAL into the database (SQLite's default). */
 export const WAL_CHECKPOINT_PAGES = 1000;
