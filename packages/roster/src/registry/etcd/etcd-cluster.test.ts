@@ -90,9 +90,15 @@ describe.runIf(available)('etcd backend on a 3-member cluster', () => {
     const owner = client();
     const live: Lease[] = [];
     const liveEvents: LeaseEvent['type'][] = [];
+    /** Every live lease's events, `id type @ms` (ms since the test began), for failure messages. */
+    const liveLog: string[] = [];
+    const began = Date.now();
     for (let i = 0; i < 10; i++) {
       const lease = await owner.register({ service, id: `live-${i}`, address: '127.0.0.1', port: 20_000 + i, ttl: '2s' });
-      lease.onEvent((e) => liveEvents.push(e.type));
+      lease.onEvent((e) => {
+        liveEvents.push(e.type);
+        liveLog.push(`live-${i} ${e.type} @${Date.now() - began}`);
+      });
       live.push(lease);
     }
     const watch = collect(client(), service);
@@ -141,9 +147,13 @@ describe.runIf(available)('etcd backend on a 3-member cluster', () => {
     const listed = new Set(ids(final));
     for (const id of acked) if (!removing.has(id)) expect(listed.has(id), `acknowledged ${id} missing`).toBe(true);
     for (const id of removed) expect(listed.has(id), `deregistered ${id} still listed`).toBe(false);
-    for (let i = 0; i < 10; i++) expect(listed.has(`live-${i}`), `live-${i} missing`).toBe(true);
+    const context = `leader killed @${killedAt - began}, listed @${Date.now() - began} (${listed.size} ids); live lease events: ${liveLog.join(', ') || 'none'}`;
+    for (let i = 0; i < 10; i++) expect(listed.has(`live-${i}`), `live-${i} missing; ${context}`).toBe(true);
     for (const id of listed) expect(attempted.has(id) || id.startsWith('live-'), `unexpected ${id}`).toBe(true);
-    expect(liveEvents.filter((t) => t === 'ended' || t === 'forgotten')).toEqual([]);
+    expect(
+      liveEvents.filter((t) => t === 'ended' || t === 'forgotten'),
+      context,
+    ).toEqual([]);
     expect(ackedAfterKill, 'registrations after the kill went to the other members').toBeGreaterThan(10);
     for (const error of failures) expect(isRosterError(error) && error.retryable, String(error)).toBe(true);
 
