@@ -219,6 +219,15 @@ describe.runIf(run)('the dashboard in chromium (ACLs off)', () => {
       Port: 5200,
       Tags: ['blue', 'v2'],
     });
+    // One instance of each health: the row's three badges must all show.
+    for (const [k, status] of ['passing', 'warning', 'critical'].entries()) {
+      await roster.put('/v1/agent/service/register', {
+        Name: 'aa-mixed',
+        ID: `mixed-${k}`,
+        Port: 5300 + k,
+        Check: { CheckID: `mixed-${k}-ttl`, TTL: '3600s', Status: status },
+      });
+    }
     const narrow = await browser!.newPage({ viewport: { width: 420, height: 800 } });
     narrow.setDefaultTimeout(10_000);
     try {
@@ -235,6 +244,17 @@ describe.runIf(run)('the dashboard in chromium (ACLs off)', () => {
       for (const part of [first.locator('.service-name'), first.locator('.healths .badge').first()]) {
         const box = (await part.boundingBox())!;
         expect(box.x + box.width, (await part.textContent()) ?? '').toBeLessThanOrEqual(420);
+      }
+      // Every badge of the mixed service lies whole inside its health cell (none cut or pushed out).
+      const mixed = narrow.locator('.service-row', { has: narrow.locator('.service-name', { hasText: 'aa-mixed' }) });
+      const cell = (await mixed.locator('.healths').boundingBox())!;
+      const badges = mixed.locator('.healths .badge');
+      expect(await badges.count()).toBe(3);
+      for (let i = 0; i < 3; i++) {
+        const box = (await badges.nth(i).boundingBox())!;
+        const what = (await badges.nth(i).textContent()) ?? '';
+        expect(box.x + box.width, what).toBeLessThanOrEqual(Math.min(cell.x + cell.width, 420) + 0.5);
+        expect(box.y + box.height, what).toBeLessThanOrEqual(cell.y + cell.height + 0.5);
       }
       await narrow.goto(`${roster.url}/ui/#/events`);
       // An event while the page listens, so that the list has a row.
