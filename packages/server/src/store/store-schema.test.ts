@@ -104,6 +104,16 @@ function inspect(dir: string, table: string): { schema: string | undefined; colu
 
 const ids = (records: readonly { id: string }[]) => records.map((r) => r.id).sort();
 
+/** What `fn` throws (undefined when it returns). */
+function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
 /** [row key, ID] of every row of `table`, in key order (store closed). */
 function keys(dir: string, table: string): [number, string][] {
   const db = new Database(join(dir, DATABASE_FILE), { readonly: true });
@@ -177,12 +187,7 @@ describe('store schema 2', () => {
     const db = new Database(join(dir, DATABASE_FILE));
     db.exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID; INSERT INTO meta VALUES ('schema', '7')");
     db.close();
-    let error: unknown;
-    try {
-      open(dir);
-    } catch (e) {
-      error = e;
-    }
+    const error = thrownBy(() => open(dir));
     expect(error).toBeInstanceOf(ServerError);
     expect(error).toMatchObject({ code: ServerErrorCode.StoreFailed, message: expect.stringContaining('unknown store schema version 7') });
     expect(inspect(dir, 'meta')).toMatchObject({ schema: '7', rows: 1 });
@@ -233,16 +238,13 @@ describe('store schema 2', () => {
     let store = open(dir);
     store.load();
     store.transaction(() => store.putInstance(instance('a', 1, 4), true));
-    let error: unknown;
-    try {
+    const error = thrownBy(() =>
       store.transaction(() => {
         store.putInstance(instance('b', 2, 6), true);
         // Stored at create index 4, not 5: a catalog out of step with the store.
         store.putInstance(instance('a', 11, 5), false);
-      });
-    } catch (e) {
-      error = e;
-    }
+      }),
+    );
     expect(error).toMatchObject({ code: ServerErrorCode.StoreFailed, message: expect.stringContaining('no stored row for instance "a"') });
     store = reopen(store, dir);
     expect(store.load().instances.map((r) => [r.id, r.port])).toEqual([['a', 1]]);
