@@ -179,7 +179,7 @@ class PipelineRequest implements ApiRequest {
   readonly acl: AclIdentity;
   readonly client: string;
   /** Set by {@link aclFiltered}: the ACL removed something from the answer. */
-  filtered = false;
+  #filtered = false;
   #held = false;
   readonly #ctx: HttpContext;
   readonly #request: RequestLike;
@@ -211,11 +211,11 @@ class PipelineRequest implements ApiRequest {
 
   /** True when the answer must say it was filtered (only to a request that gave a token, as Consul). */
   get saysFiltered(): boolean {
-    return this.filtered && this.acl.tokenGiven;
+    return this.#filtered && this.acl.tokenGiven;
   }
 
   aclFiltered(): void {
-    this.filtered = true;
+    this.#filtered = true;
   }
 
   onAbort(callback: () => void): void {
