@@ -1,6 +1,6 @@
 /**
  * Runs the checks of the catalog with the library's health engine: an HTTP/TCP runner per
- * active check, a TTL deadline per TTL check, and the critical reaper for
+ * active check, the TTL checks' deadlines on one timer (ttl-deadlines.ts), and the critical reaper for
  * DeregisterCriticalServiceAfter. It follows the catalog through committed changes only, and
  * feeds results back as operations through the committer (so they are durable like any write).
  */
@@ -13,8 +13,6 @@ import {
   httpProbe,
   startCheck,
   startCriticalReaper,
-  startTtlTimer,
-  type TtlTimer,
   tcpProbe,
   ttlExpiredOutput,
 } from '@rosterjs/roster/health';
@@ -26,6 +24,7 @@ import type { CheckTargets } from './check-targets.js';
 import type { CheckTrust } from './check-trust.js';
 import { deregisterInstance } from '../operations/deregister-instance.js';
 import { recordResult } from '../operations/update-check.js';
+import { type TtlDeadline, TtlDeadlines } from './ttl-deadlines.js';
 
 /** Options of the {@link CheckSupervisor}. */
 export interface CheckSupervisorOptions {
@@ -46,7 +45,7 @@ export interface CheckSupervisorOptions {
 interface Running {
   readonly definition: CheckDefinition;
   readonly runner?: CheckRunner;
-  readonly ttl?: TtlTimer;
+  readonly ttl?: TtlDeadline;
 }
 
 /** Starts, follows and stops the checks the server runs. */
@@ -54,6 +53,7 @@ export class CheckSupervisor {
   readonly #opts: CheckSupervisorOptions;
   readonly #running = new Map<string, Running>();
   readonly #reaper: CriticalReaper;
+  readonly #ttls: TtlDeadlines;
   readonly #trust: (() => SecureContext | undefined) | undefined;
   #stopped = false;
 
@@ -64,6 +64,11 @@ export class CheckSupervisor {
     this.#reaper = startCriticalReaper({
       clock: options.clock,
       onDue: (checkIds) => this.#reap(checkIds),
+    });
+    this.#ttls = new TtlDeadlines({
+      clock: options.clock,
+      onExpire: (deadline) => this.#expire(deadline),
+      onError: (error) => options.onError?.(error, 'ttl expiry'),
     });
   }
 
@@ -119,6 +124,7 @@ export class CheckSupervisor {
     this.#stopped = true;
     for (const id of [...this.#running.keys()]) this.#stop(id);
     this.#reaper.stop();
+    this.#ttls.close();
   }
 
   #start(check: CheckRecord, restart: boolean): void {
@@ -155,15 +161,7 @@ export class CheckSupervisor {
         });
         this.#running.set(check.id, { definition: d, runner });
       } else if (d.type === 'ttl') {
-        const ttl = startTtlTimer({
-          ttlMs: d.ttlMs,
-          clock: this.#opts.clock,
-          graceMs: restart ? d.ttlMs : 0,
-          onExpire: () => {
-            const current = this.#opts.catalog.check(check.id);
-            this.#submit(recordResult(check.id, d, 'critical', ttlExpiredOutput(current?.output ?? '')), 'ttl expiry');
-          },
-        });
+        const ttl = this.#ttls.start(check.id, d.ttlMs, restart ? d.ttlMs : 0);
         this.#running.set(check.id, { definition: d, ttl });
       }
     } catch (error) {
@@ -186,6 +184,14 @@ export class CheckSupervisor {
     this.#running.delete(checkId);
     running.runner?.stop();
     running.ttl?.stop();
+  }
+
+  /** A TTL check not renewed in time turns critical (its output says so, after the last one). */
+  #expire(deadline: TtlDeadline): void {
+    const running = this.#running.get(deadline.id);
+    if (running?.ttl !== deadline) return;
+    const current = this.#opts.catalog.check(deadline.id);
+    this.#submit(recordResult(deadline.id, running.definition, 'critical', ttlExpiredOutput(current?.output ?? '')), 'ttl expiry');
   }
 
   #reap(checkIds: readonly string[]): void {
