@@ -22,6 +22,18 @@ describe('Fields', () => {
     expect(f.first('Absent', ['absent_too', 'SECOND_ALIAS', 'third_alias'])).toBe(2);
   });
 
+  it('lower-cases keys as String.prototype.toLowerCase does, non-ASCII ones included', () => {
+    // U+212A KELVIN SIGN lower-cases to an ASCII k; U+0130 lower-cases to two code units.
+    const f = new Fields({ '\u212Aind': 'kelvin', '\u0130D': 'dotted', Ports: 1, 'TAGS\u00e9': 2, tags: ['t'] }, 'T');
+    expect(f.string('Kind')).toBe('kelvin');
+    expect(f.raw('ID')).toBeUndefined();
+    expect(f.raw('i\u0307d')).toBe('dotted');
+    expect(f.raw('Port')).toBeUndefined();
+    expect(f.stringArray('Tags')).toEqual(['t']);
+    expect(f.hasKeyIn(new Set(['kind']))).toBe(true);
+    expect(f.hasKeyIn(new Set(['port', 'id']))).toBe(false);
+  });
+
   it('treats null as absent and names the Go type of a wrong value', () => {
     const f = parseJsonObject(Buffer.from('{"Name": null, "Port": "80"}'), 'structs.ServiceDefinition');
     expect(f.has('Name')).toBe(false);
