@@ -29,6 +29,7 @@
 //          and at 1)
 //          --warmup-a N64,N1 (registrations per contender before (a) is timed, at 64 clients and
 //          at 1; default 3000,300)
+//          --warmup-b N (untimed rounds of every reader before (b) is timed; default 2000, D191)
 //          --base DIR (where data dirs go, default the OS temp dir)   --json FILE (raw results)
 //          --profile a|b|c|d|f (one repetition of that measurement with roster serve under
 //          node --cpu-prof; prints where its CPU time goes; ROSTER_BENCH_KEEP_PROFILE=1 keeps
@@ -63,6 +64,8 @@ const jsonFile = opt('json', undefined);
 const warmupA = opt('warmup-a', undefined)?.split(',').map(Number);
 // (a)'s timed registrations per contender and repetition, at 64 clients and at 1.
 const countA = opt('count-a', undefined)?.split(',').map(Number);
+// (b)'s untimed rounds of every reader (`--warmup-b 50`: the old one).
+const warmupB = opt('warmup-b', undefined);
 const log = (line) => console.error(line);
 const startedAt = new Date();
 const t0 = performance.now();
@@ -165,7 +168,7 @@ if (['a', 'b', 'c', 'd', 'f'].some((m) => only.has(m))) {
       const timed = countA ? { counts: { 64: countA[0] ?? 0, 1: countA[1] ?? 0 } } : {};
       results.a = await measureRegistrations(env, { reps, log, ...counts.a, ...(warmup ? { warmup } : {}), ...timed });
     }
-    if (only.has('b')) results.b = await measureBigRead(env, { reps, log, ...counts.b });
+    if (only.has('b')) results.b = await measureBigRead(env, { reps, log, ...counts.b, ...(warmupB ? { warmup: Number(warmupB) } : {}) });
     if (only.has('c')) results.c = await measureWake(env, { reps, log, ...counts.c });
     if (only.has('d')) results.d = await measureRenewals(env, { reps, log, ...counts.d });
     if (only.has('f')) results.f = await measureCpu(env, { reps, log, ...counts.f });
