@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
  * unit with the longest matching path. A unit may import its own files and units of lower layers.
  */
 export const LAYERS: readonly (readonly string[])[] = [
-  ['errors.ts', 'version.ts'], // foundations: the error registry, the version
+  ['errors.ts', 'version.ts', 'min-heap.ts'], // foundations: the error registry, the version, the deadline heaps' min-heap
   ['catalog', 'filter'], // the model: records, indexes, the catalog in memory; ?filter= expressions
   ['store'], // SQLite, and the catalog state loaded from it
   ['commit'], // group commit: Batch and Committer

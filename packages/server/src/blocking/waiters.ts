@@ -7,6 +7,7 @@
  */
 import type { Clock, TimerHandle } from '@rosterjs/roster';
 import type { IndexKey } from '../catalog/indexes.js';
+import { MinHeap } from '../min-heap.js';
 
 /** Why a held query was answered. */
 export type WakeReason = 'changed' | 'timeout' | 'released' | 'cancelled';
@@ -62,7 +63,7 @@ export class Waiters {
   /** Called with +n / -n as queries are held and answered (metrics). */
   readonly #onCount: ((delta: number) => void) | undefined;
   /** Deadlines: a binary min-heap; settled waiters stay until popped or compacted away. */
-  #heap: Waiter[] = [];
+  readonly #heap = new MinHeap<Waiter>((a, b) => a.deadline < b.deadline);
   #timer: TimerHandle | undefined;
   /** The deadline the timer is armed for. */
   #armedFor = Number.POSITIVE_INFINITY;
@@ -173,44 +174,9 @@ export class Waiters {
   #push(waiter: Waiter): void {
     const heap = this.#heap;
     // Woken waiters stay in the heap until their deadline: rebuild it when they are most of it.
-    if (heap.length >= 1024 && heap.length > 2 * this.#count + 1024) this.#compact();
+    if (heap.size >= 1024 && heap.size > 2 * this.#count + 1024) heap.retain((w) => !w.settled);
     heap.push(waiter);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (heap[parent]!.deadline <= waiter.deadline) break;
-      heap[i] = heap[parent]!;
-      i = parent;
-    }
-    heap[i] = waiter;
     if (waiter.deadline < this.#armedFor) this.#arm(waiter.deadline);
-  }
-
-  #pop(): Waiter {
-    const heap = this.#heap;
-    const top = heap[0]!;
-    const last = heap.pop()!;
-    if (heap.length > 0) {
-      let i = 0;
-      const n = heap.length;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        const c = r < n && heap[r]!.deadline < heap[l]!.deadline ? r : l;
-        if (heap[c]!.deadline >= last.deadline) break;
-        heap[i] = heap[c]!;
-        i = c;
-      }
-      heap[i] = last;
-    }
-    return top;
-  }
-
-  #compact(): void {
-    const live = this.#heap.filter((w) => !w.settled);
-    live.sort((a, b) => a.deadline - b.deadline); // a sorted array is a valid heap
-    this.#heap = live;
   }
 
   #arm(deadline: number): void {
@@ -224,13 +190,14 @@ export class Waiters {
     this.#armedFor = Number.POSITIVE_INFINITY;
     const now = this.#clock.now();
     const due: Waiter[] = [];
-    while (this.#heap.length > 0 && this.#heap[0]!.deadline <= now) {
-      const w = this.#pop();
+    const heap = this.#heap;
+    while (heap.size > 0 && heap.peek()!.deadline <= now) {
+      const w = heap.pop()!;
       if (!w.settled) due.push(w);
     }
     // Drop settled waiters at the top so the timer is armed for a live deadline.
-    while (this.#heap.length > 0 && this.#heap[0]!.settled) this.#pop();
-    if (this.#heap.length > 0) this.#arm(this.#heap[0]!.deadline);
+    while (heap.size > 0 && heap.peek()!.settled) heap.pop();
+    if (heap.size > 0) this.#arm(heap.peek()!.deadline);
     if (due.length > 0) this.#settleAll(due, 'timeout');
   }
 }

@@ -9,6 +9,7 @@
  * registration at 64 clients, mostly in the garbage collector).
  */
 import type { Clock, TimerHandle } from '@rosterjs/roster';
+import { MinHeap } from '../min-heap.js';
 
 /** The deadline of one TTL check (see {@link TtlDeadlines.start}). */
 export class TtlDeadline {
@@ -62,8 +63,8 @@ export class TtlDeadlines {
   readonly #onError: ((error: unknown) => void) | undefined;
   /** Deadline millisecond → the checks in its bucket. */
   readonly #buckets = new Map<number, TtlDeadline[]>();
-  /** Min-heap of bucket keys (a key whose bucket emptied stays until popped or compacted). */
-  #heap: number[] = [];
+  /** Bucket keys, earliest first (a key whose bucket emptied stays until popped or compacted). */
+  readonly #heap = new MinHeap<number>((a, b) => a < b);
   #timer: TimerHandle | undefined;
   /** The key the timer is armed for. */
   #armedFor = Number.POSITIVE_INFINITY;
@@ -105,7 +106,7 @@ export class TtlDeadlines {
 
   /** Keys in the heap (tests: stays within a bound of the buckets held). */
   get heapSize(): number {
-    return this.#heap.length;
+    return this.#heap.size;
   }
 
   /** Cancels the timer; nothing expires after it returns. */
@@ -155,8 +156,9 @@ export class TtlDeadlines {
     if (this.#closed) return;
     const now = this.#clock.now();
     const due: TtlDeadline[] = [];
-    while (this.#heap.length > 0 && this.#heap[0]! <= now) {
-      const key = this.#pop();
+    const heap = this.#heap;
+    while (heap.size > 0 && heap.peek()! <= now) {
+      const key = heap.pop()!;
       const bucket = this.#buckets.get(key);
       if (bucket === undefined) continue;
       this.#buckets.delete(key);
@@ -169,7 +171,7 @@ export class TtlDeadlines {
       }
     }
     this.#armedFor = Number.POSITIVE_INFINITY;
-    if (this.#heap.length > 0) this.#arm(this.#heap[0]!);
+    if (heap.size > 0) this.#arm(heap.peek()!);
     for (const entry of due) {
       // An earlier expiry in this round may have stopped it (its instance deregistered) or renewed it.
       if (entry.stopped || entry.key !== -1) continue;
@@ -184,43 +186,7 @@ export class TtlDeadlines {
   #push(key: number): void {
     const heap = this.#heap;
     // Keys of emptied buckets stay in the heap until they fall due: rebuild it when they are most of it.
-    if (heap.length > 64 && heap.length > 2 * this.#buckets.size) this.#compact();
-    let i = heap.length;
+    if (heap.size > 64 && heap.size > 2 * this.#buckets.size) heap.reset([...this.#buckets.keys()]);
     heap.push(key);
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (heap[parent]! <= key) break;
-      heap[i] = heap[parent]!;
-      i = parent;
-    }
-    heap[i] = key;
-  }
-
-  #pop(): number {
-    const heap = this.#heap;
-    const top = heap[0]!;
-    const last = heap.pop()!;
-    const n = heap.length;
-    if (n > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        const c = r < n && heap[r]! < heap[l]! ? r : l;
-        if (heap[c]! >= last) break;
-        heap[i] = heap[c]!;
-        i = c;
-      }
-      heap[i] = last;
-    }
-    return top;
-  }
-
-  /** The heap rebuilt from the keys of the buckets held (the key being pushed is not one yet). */
-  #compact(): void {
-    const keys = [...this.#buckets.keys()].sort((a, b) => a - b);
-    // A sorted array is a min-heap.
-    this.#heap = keys;
   }
 }
