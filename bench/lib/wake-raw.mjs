@@ -6,18 +6,23 @@
 // woken by a durable re-registration), the bare Node server answering hello world (`/hold`), and
 // the bare server answering with roster's header list and body size (`/hold?like=N`).
 //
-//   node bench/lib/wake-raw.mjs [rounds]     (default 20; after one untimed round per side)
+//   node bench/lib/wake-raw.mjs [rounds] [--undici]   (default 20 rounds, after one untimed round per side)
 //
-// Prints per side the median time from the change (or release) to the last complete answer, and
-// the server's CPU time over it (/proc schedstat, all threads). Loopback only; every wait is
-// bounded; both servers are stopped and every socket closed at the end.
+// Prints per side the median time from the change (or release) to the last complete answer, the
+// server's CPU time over it (/proc schedstat, all threads) and this process's (the reader's).
+// `--undici` reads with undici instead, as bench (c) does (a Pool of 1,008 connections, each
+// answer's body read into a Buffer): the reader's CPU then shows what the answers cost it.
+// Loopback only; every wait is bounded; both servers are stopped and every connection closed.
 import net from 'node:net';
+import { Pool } from 'undici';
 import { httpPool, registration, send } from './clients.mjs';
 import { cpuPreciseMs, startBare, startRoster } from './procs.mjs';
 import { median } from './stats.mjs';
 
 const HOLDERS = 1000;
-const rounds = Number(process.argv[2] ?? 20);
+const args = process.argv.slice(2);
+const viaUndici = args.includes('--undici');
+const rounds = Number(args.find((a) => !a.startsWith('--')) ?? 20);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const roster = await startRoster({ sync: 'full', args: ['--rate-limit', 'off'] });
@@ -25,6 +30,7 @@ const bare = await startBare();
 const rosterCtl = httpPool(roster.url, 4);
 const bareCtl = httpPool(bare.url, 4);
 const sockets = [];
+const pools = [];
 try {
   const connect = (url) => {
     const { hostname, port } = new URL(url);
@@ -36,16 +42,31 @@ try {
       return socket;
     });
   };
-  const rosterSockets = connect(roster.url);
-  const bareSockets = connect(bare.url);
+  /** An undici pool standing in for the raw sockets: `holdAll` then sends through it. */
+  const pool = (url) => {
+    const p = new Pool(url, { connections: HOLDERS + 8, headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 120_000 });
+    pools.push(p);
+    return p;
+  };
+  const rosterSockets = viaUndici ? pool(roster.url) : connect(roster.url);
+  const bareSockets = viaUndici ? pool(bare.url) : connect(bare.url);
   let port = 40_000;
   const change = () => send(rosterCtl, 'PUT', '/v1/agent/service/register', registration('wake', 'wake-0', port++));
   await change();
   const likeBytes = (await send(rosterCtl, 'GET', '/v1/health/service/wake')).body.length;
 
-  /** Sends `request` on every socket; resolves, per socket, when a whole answer (head + Content-Length bytes) has arrived. */
-  const holdAll = (list, request) =>
-    list.map(
+  /** Sends `request` on every socket (or HOLDERS times through the pool); resolves, per request, when its whole answer has arrived. */
+  const holdAll = (list, request) => {
+    if (!Array.isArray(list)) {
+      const path = request.split(' ')[1];
+      return Array.from({ length: HOLDERS }, async () => {
+        const res = await list.request({ method: 'GET', path });
+        Buffer.from(await res.body.arrayBuffer());
+        if (res.statusCode !== 200) throw new Error(`GET ${path}: HTTP ${res.statusCode}`);
+        return performance.now();
+      });
+    }
+    return list.map(
       (socket) =>
         new Promise((resolve, reject) => {
           let buf = Buffer.alloc(0);
@@ -72,6 +93,7 @@ try {
           socket.write(request);
         }),
     );
+  };
   const until = async (what, count) => {
     const deadline = performance.now() + 15_000;
     while ((await count()) < HOLDERS) {
@@ -84,16 +106,18 @@ try {
     return Number(/^roster_blocking_queries_held (\d+)/m.exec(text)?.[1] ?? 0);
   };
   const bareHeld = async () => Number((await send(bareCtl, 'GET', '/held')).body.toString());
-  /** One round: hold, wait until all are held, trigger; [last answer ms, server CPU ms]. */
+  /** One round: hold, wait until all are held, trigger; [last answer ms, server CPU ms, reader CPU ms]. */
   const round = async (list, request, held, pid, trigger) => {
     const answers = holdAll(list, request);
     await until(request.split(' ')[1], held);
     await sleep(20);
     const cpu0 = cpuPreciseMs(pid);
+    const own0 = process.cpuUsage();
     const t0 = performance.now();
     await trigger();
     const times = await Promise.all(answers);
-    return [Math.max(...times) - t0, cpuPreciseMs(pid) - cpu0];
+    const own = process.cpuUsage(own0);
+    return [Math.max(...times) - t0, cpuPreciseMs(pid) - cpu0, (own.user + own.system) / 1000];
   };
   const sides = {
     roster: async () => {
@@ -118,16 +142,17 @@ try {
     }
   }
   const floor = median(results['bare hello'].map((r) => r[0]));
-  console.log(`${HOLDERS} held requests woken at once, read over raw sockets; median of ${rounds} rounds (roster's body: ${likeBytes} B)`);
+  const reader = viaUndici ? 'undici (as bench (c))' : 'raw sockets';
+  console.log(`${HOLDERS} held requests woken at once, read with ${reader}; median of ${rounds} rounds (roster's body: ${likeBytes} B)`);
   for (const name of names) {
-    const last = median(results[name].map((r) => r[0]));
-    const cpu = median(results[name].map((r) => r[1]));
+    const [last, cpu, own] = [0, 1, 2].map((k) => median(results[name].map((r) => r[k])));
     console.log(
-      `  ${name.padEnd(16)} last answer ${last.toFixed(2)} ms (${(last / floor).toFixed(2)}× hello), server CPU ${cpu.toFixed(1)} ms`,
+      `  ${name.padEnd(16)} last answer ${last.toFixed(2)} ms (${(last / floor).toFixed(2)}× hello), server CPU ${cpu.toFixed(1)} ms, reader CPU ${own.toFixed(1)} ms`,
     );
   }
 } finally {
   for (const socket of sockets) socket.destroy();
+  for (const p of pools) await p.destroy();
   await rosterCtl.close();
   await bareCtl.close();
   await roster.stop();
