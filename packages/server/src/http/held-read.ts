@@ -40,7 +40,9 @@ export class HeldRead implements HoldTarget {
     readonly consistency: string,
     readonly gzip: boolean,
   ) {
-    this.variant = `${reply.head.join('\u0000')}\u0001${consistency}\u0001${gzip ? 1 : 0}\u0001${spec.key}`;
+    // Interned: the reads a change wakes share one string, hashed once, not once per read in the
+    // loop that answers them.
+    this.variant = answers.intern(`${reply.head.join('\u0000')}\u0001${consistency}\u0001${gzip ? 1 : 0}\u0001${spec.key}`);
   }
 
   settle(reason: WakeReason): void {
@@ -67,6 +69,11 @@ export interface HeldAnswersDeps {
   readonly log: Logger;
 }
 
+/** Distinct variants interned at most (past it the table starts again: interning is only a saving). */
+const MAX_VARIANTS = 1024;
+/** Longest variant interned (characters). */
+const MAX_INTERNED_LENGTH = 512;
+
 /** Writes the answers of woken held reads (one per HTTP context). */
 export class HeldAnswers {
   readonly #ctx: HeldAnswersDeps;
@@ -77,9 +84,22 @@ export class HeldAnswers {
    */
   readonly #prepared = new Map<string, Prepared>();
   #clearScheduled = false;
+  /** The variants of held reads, one string each (bounded: cleared when it reaches {@link MAX_VARIANTS}). */
+  readonly #variants = new Map<string, string>();
 
   constructor(ctx: HeldAnswersDeps) {
     this.#ctx = ctx;
+  }
+
+  /** The one instance of `variant` held reads share (see HeldRead). */
+  intern(variant: string): string {
+    // A long one (a ?filter= expression) is used as it is: the table stays small.
+    if (variant.length > MAX_INTERNED_LENGTH) return variant;
+    const known = this.#variants.get(variant);
+    if (known !== undefined) return known;
+    if (this.#variants.size >= MAX_VARIANTS) this.#variants.clear();
+    this.#variants.set(variant, variant);
+    return variant;
   }
 
   /** Answers one woken read: builds the answer for its variant once, then writes it. */
