@@ -265,6 +265,19 @@ describe.runIf(run)('the dashboard in chromium (ACLs off)', () => {
       await narrow.goto(`${roster.url}/ui/#/service/a-service-with-a-rather-long-name-for-a-phone`);
       await narrow.locator('.instance').first().waitFor();
       expect(await overflow()).toBeLessThanOrEqual(0);
+      // A one-line check output (the node check's) is shown whole, not scrolled inside its box,
+      // next to a check whose last change takes a long line; that line says what it is.
+      await roster.put('/v1/agent/check/fail/mixed-0-ttl?note=down');
+      await narrow.goto(`${roster.url}/ui/#/service/aa-mixed`);
+      const changed = narrow.locator('td.changed', { hasText: 'passing → critical' });
+      await changed.waitFor();
+      const output = narrow.locator('.instance', { has: changed }).locator('.check-output', { hasText: 'Agent alive and reachable' });
+      const fit = await output.evaluate((el) => ({ scroll: el.scrollHeight, client: el.clientHeight, width: el.clientWidth }));
+      expect(fit.scroll, 'output scrolled inside its box').toBeLessThanOrEqual(fit.client);
+      // The output has the card's width, not a fourth of it.
+      expect(fit.width).toBeGreaterThan(250);
+      expect(await changed.evaluate((el) => getComputedStyle(el, '::before').content)).toBe('"Last changed: "');
+      expect(await overflow()).toBeLessThanOrEqual(0);
     } finally {
       await narrow.close();
     }
