@@ -22,6 +22,7 @@ interface PageGlobals {
     querySelectorAll(selector: string): { length: number };
     scripts: { length: number };
   };
+  getComputedStyle(element: unknown, pseudo: string): { content: string };
 }
 
 describe.runIf(run)('the dashboard in chromium (ACLs off)', () => {
@@ -276,7 +277,9 @@ describe.runIf(run)('the dashboard in chromium (ACLs off)', () => {
       expect(fit.scroll, 'output scrolled inside its box').toBeLessThanOrEqual(fit.client);
       // The output has the card's width, not a fourth of it.
       expect(fit.width).toBeGreaterThan(250);
-      expect(await changed.evaluate((el) => getComputedStyle(el, '::before').content)).toBe('"Last changed: "');
+      expect(await changed.evaluate((el) => (globalThis as unknown as PageGlobals).getComputedStyle(el, '::before').content)).toBe(
+        '"Last changed: "',
+      );
       expect(await overflow()).toBeLessThanOrEqual(0);
     } finally {
       await narrow.close();
