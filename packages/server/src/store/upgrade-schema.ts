@@ -3,13 +3,15 @@
  */
 import type Database from 'better-sqlite3';
 import { ServerError, ServerErrorCode } from '../errors.js';
-import { firstKey, ROW_SLOTS } from './record-rows.js';
+import { RecordRows } from './record-rows.js';
 
 /** The schema this server writes (meta row `schema`). */
 export const SCHEMA_VERSION = '2';
 
 /** The tables of schema 2: instance and check rows, keyed by create index and slot (D189). */
 const RECORD_TABLES = ['services', 'checks'] as const;
+/** What a row of each is, in error messages. */
+const RECORD_KIND = { services: 'instance', checks: 'check' } as const;
 
 /**
  * Creates the tables of a new database, or brings one written by an older roster to schema 2 in
@@ -40,14 +42,10 @@ export function upgradeSchema(db: Database.Database): void {
         .all()
         .map((r) => ({ ...r, createIndex: (JSON.parse(r.data) as { createIndex: number }).createIndex }))
         .sort((a, b) => a.createIndex - b.createIndex || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      const insert = db.prepare<[number, string, string]>(`INSERT INTO ${table} (k, id, data) VALUES (?, ?, ?)`);
-      let slot = 0;
-      rows.forEach((r, i) => {
-        slot = i > 0 && rows[i - 1]!.createIndex === r.createIndex ? slot + 1 : 0;
-        if (slot >= ROW_SLOTS)
-          throw new ServerError(ServerErrorCode.StoreFailed, `more than ${ROW_SLOTS} ${table} rows share create index ${r.createIndex}`);
-        insert.run(firstKey(r.createIndex, table, r.id) + slot, r.id, r.data);
-      });
+      // The rows a transaction creates take the next slot of their create index, as in a commit.
+      const records = new RecordRows(db, table, RECORD_KIND[table]);
+      records.begin();
+      for (const r of rows) records.put({ id: r.id, createIndex: r.createIndex }, r.data, true);
       db.exec(`DROP TABLE ${table}_v1`);
     }
     db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION);
