@@ -68,7 +68,6 @@ export class TtlDeadlines {
   #timer: TimerHandle | undefined;
   /** The key the timer is armed for. */
   #armedFor = Number.POSITIVE_INFINITY;
-  #armed = 0;
   #closed = false;
 
   constructor(options: TtlDeadlinesOptions) {
@@ -99,9 +98,11 @@ export class TtlDeadlines {
     if (entry.key !== -1) this.#remove(entry);
   }
 
-  /** Checks with a deadline to come (not expired, not stopped). */
+  /** Checks with a deadline to come (not expired, not stopped); counted on demand (tests, tools). */
   get size(): number {
-    return this.#armed;
+    let n = 0;
+    for (const bucket of this.#buckets.values()) n += bucket.length;
+    return n;
   }
 
   /** Keys in the heap (tests: stays within a bound of the buckets held). */
@@ -127,7 +128,6 @@ export class TtlDeadlines {
     entry.key = key;
     entry.slot = bucket.length;
     bucket.push(entry);
-    this.#armed++;
     if (key < this.#armedFor) this.#arm(key);
   }
 
@@ -140,7 +140,6 @@ export class TtlDeadlines {
     }
     if (bucket.length === 0) this.#buckets.delete(entry.key);
     entry.key = -1;
-    this.#armed--;
   }
 
   #arm(key: number): void {
@@ -162,7 +161,6 @@ export class TtlDeadlines {
       const bucket = this.#buckets.get(key);
       if (bucket === undefined) continue;
       this.#buckets.delete(key);
-      this.#armed -= bucket.length;
       for (const entry of bucket) {
         entry.key = -1;
         // Renewed since it was put in this bucket: into the bucket of its new deadline.
