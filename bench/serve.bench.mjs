@@ -28,8 +28,10 @@
 //          --count-a N64,N1 (timed registrations per contender and repetition in (a), at 64 clients
 //          and at 1)
 //          --warmup-a N64,N1 (registrations per contender before (a) is timed, at 64 clients and
-//          at 1; default 3000,300)
+//          at 1; default 3000,5000)
 //          --warmup-b N (untimed rounds of every reader before (b) is timed; default 2000, D191)
+//          --warmup-c N (untimed rounds of every side before (c)'s 1,000 waiters are timed;
+//          default 40, D192)
 //          --base DIR (where data dirs go, default the OS temp dir)   --json FILE (raw results)
 //          --profile a|b|c|d|f (one repetition of that measurement with roster serve under
 //          node --cpu-prof; prints where its CPU time goes; ROSTER_BENCH_KEEP_PROFILE=1 keeps
@@ -60,12 +62,15 @@ const only = new Set((profile ?? opt('only', 'a,b,c,d,e,f')).split(','));
 const bigReps = Number(opt('big-reps', quick ? 0 : 5));
 const base = opt('base', os.tmpdir());
 const jsonFile = opt('json', undefined);
-// (a)'s untimed warm-up per contender, registrations at 64 clients and at 1 (`--warmup-a 300,0`: the old one).
+// (a)'s untimed warm-up per contender, registrations at 64 clients and at 1 (`--warmup-a 3000,300`: the
+// one before D192; `--warmup-a 300,0`: the one before D160).
 const warmupA = opt('warmup-a', undefined)?.split(',').map(Number);
 // (a)'s timed registrations per contender and repetition, at 64 clients and at 1.
 const countA = opt('count-a', undefined)?.split(',').map(Number);
 // (b)'s untimed rounds of every reader (`--warmup-b 50`: the old one).
 const warmupB = opt('warmup-b', undefined);
+// (c)'s untimed rounds of 1,000 waiters on every side (`--warmup-c 1`: the old one).
+const warmupC = opt('warmup-c', undefined);
 const log = (line) => console.error(line);
 const startedAt = new Date();
 const t0 = performance.now();
@@ -113,7 +118,7 @@ const counts = quick
   ? {
       a: { counts: { 1: 50, 64: 500 }, warmup: { 64: 300, 1: 50 } },
       b: { ops: 60, warmup: 10, afterChangeOps: 20 },
-      c: { ops: 15, rounds: 3 },
+      c: { ops: 15, rounds: 3, warmupRounds: 2 },
       d: { count: 3000, warmup: 500 },
       f: { count: 3000, warmup: 500 },
     }
@@ -169,7 +174,8 @@ if (['a', 'b', 'c', 'd', 'f'].some((m) => only.has(m))) {
       results.a = await measureRegistrations(env, { reps, log, ...counts.a, ...(warmup ? { warmup } : {}), ...timed });
     }
     if (only.has('b')) results.b = await measureBigRead(env, { reps, log, ...counts.b, ...(warmupB ? { warmup: Number(warmupB) } : {}) });
-    if (only.has('c')) results.c = await measureWake(env, { reps, log, ...counts.c });
+    if (only.has('c'))
+      results.c = await measureWake(env, { reps, log, ...counts.c, ...(warmupC ? { warmupRounds: Number(warmupC) } : {}) });
     if (only.has('d')) results.d = await measureRenewals(env, { reps, log, ...counts.d });
     if (only.has('f')) results.f = await measureCpu(env, { reps, log, ...counts.f });
   } finally {

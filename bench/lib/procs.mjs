@@ -90,18 +90,30 @@ export function cpuMs(pid) {
  */
 export function cpuPreciseMs(pid) {
   try {
-    let ns = 0;
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      try {
-        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-      } catch {
-        // the thread ended in between
-      }
-    }
-    return ns / 1e6;
+    return cpuThreadsMs(pid).all;
   } catch {
     return cpuMs(pid);
   }
+}
+
+/**
+ * As {@link cpuPreciseMs}, split: `main` is the process's main thread (Node's event loop),
+ * `all` every thread (V8's garbage-collection and compiler helpers, the libuv pool, …).
+ * Throws without /proc/<pid>/task/<tid>/schedstat.
+ */
+export function cpuThreadsMs(pid) {
+  let all = 0;
+  let main = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      all += ns;
+      if (Number(tid) === pid) main = ns;
+    } catch {
+      // the thread ended in between
+    }
+  }
+  return { all: all / 1e6, main: main / 1e6 };
 }
 
 /**

@@ -67,7 +67,7 @@ const indexOf = (res) => Number(res.headers['x-consul-index']);
  */
 export async function measureRegistrations(
   env,
-  { reps, concurrencies = [1, 64], counts = { 1: 1000, 64: 8000 }, warmup = { 64: 3000, 1: 300 }, timeMs = 15_000, log },
+  { reps, concurrencies = [1, 64], counts = { 1: 1000, 64: 8000 }, warmup = { 64: 3000, 1: 5000 }, timeMs = 15_000, log },
 ) {
   let serial = 0;
   const rosterSide = (name, pool, pid) => ({
@@ -129,7 +129,9 @@ export async function measureRegistrations(
   const sides = [rosterSide('full', env.full, env.fullPid), rosterSide('normal', env.normal, env.normalPid), etcdSide, floorSide];
   // Warm-up (untimed): JIT, connections, SQLite and etcd caches. Long enough for V8 to have
   // optimized the registration path at both concurrencies: after only 300 registrations roster
-  // serve still spent ~2.5x the CPU per 1-client registration it spends once warm (D160).
+  // serve still spent ~2.5x the CPU per 1-client registration it spends once warm (D160), and
+  // after 300 at 1 client and 3,000 at 64 its first three or four 1-client windows of 1,000 were
+  // still compiling (D192).
   for (const side of sides) for (const [c, n] of Object.entries(warmup)) await side.run(Number(c), n);
   const out = {};
   for (const c of concurrencies) {
@@ -350,9 +352,12 @@ export async function measureBigRead(env, { reps, instances = 1000, ops = 200, w
  * One held `GET /v1/health/service/watch?index=N` vs one etcd prefix watcher: time from issuing
  * the change (re-registration with a new port / put of the key; durable on both sides) until the
  * blocked query has answered (body read) / the watcher emitted 'put'. Op by op alternating.
- * Then 1,000 held queries vs 1,000 watchers: time until the last of them has it, per change.
+ * Then 1,000 held queries vs 1,000 watchers: time until the last of them has it, per change,
+ * after `warmupRounds` untimed rounds of every side (default 40: after one, roster serve's V8
+ * was still compiling its wake path in the timed rounds, ~9 ms of CPU per round on other threads
+ * that took a core from the reader; D192).
  */
-export async function measureWake(env, { reps, ops = 40, holders = 1000, rounds = 8, etcdClients = 20, log }) {
+export async function measureWake(env, { reps, ops = 40, holders = 1000, rounds = 8, warmupRounds = 40, etcdClients = 20, log }) {
   let port = 40_000;
   const changeRoster = (service) => send(env.full, 'PUT', '/v1/agent/service/register', registration(service, `${service}-0`, port++));
   // (the 'watch' service of each roster server is created by rosterWaiter below)
@@ -496,7 +501,7 @@ export async function measureWake(env, { reps, ops = 40, holders = 1000, rounds 
       { name: 'bare', round: bareRounds(false) },
       { name: 'bareSame', round: bareRounds(true) },
     ];
-    for (const side of roundSides) await side.round();
+    for (let i = 0; i < Math.max(1, warmupRounds); i++) for (const side of roundSides) await side.round();
     const many = [];
     for (let rep = 0; rep < reps; rep++) {
       const samples = Object.fromEntries(roundSides.map((side) => [side.name, []]));

@@ -6,23 +6,28 @@
 // woken by a durable re-registration), the bare Node server answering hello world (`/hold`), and
 // the bare server answering with roster's header list and body size (`/hold?like=N`).
 //
-//   node bench/lib/wake-raw.mjs [rounds] [--undici]   (default 20 rounds, after one untimed round per side)
+//   node bench/lib/wake-raw.mjs [rounds] [--undici] [--warmup N]
+//   (default 20 rounds, after 40 untimed rounds per side: fewer leave roster serve's V8 compiling
+//   its wake path in the timed rounds, D192)
 //
 // Prints per side the median time from the change (or release) to the last complete answer, the
-// server's CPU time over it (/proc schedstat, all threads) and this process's (the reader's).
+// server's CPU time over it (/proc schedstat, all threads, and of it the main thread's: the rest is
+// mostly V8's garbage-collection helpers) and this process's (the reader's).
 // `--undici` reads with undici instead, as bench (c) does (a Pool of 1,008 connections, each
 // answer's body read into a Buffer): the reader's CPU then shows what the answers cost it.
 // Loopback only; every wait is bounded; both servers are stopped and every connection closed.
 import net from 'node:net';
 import { Pool } from 'undici';
 import { httpPool, registration, send } from './clients.mjs';
-import { cpuPreciseMs, startBare, startRoster } from './procs.mjs';
+import { cpuThreadsMs, startBare, startRoster } from './procs.mjs';
 import { median } from './stats.mjs';
 
 const HOLDERS = 1000;
 const args = process.argv.slice(2);
 const viaUndici = args.includes('--undici');
-const rounds = Number(args.find((a) => !a.startsWith('--')) ?? 20);
+const warmupAt = args.indexOf('--warmup');
+const warmup = warmupAt >= 0 ? Number(args[warmupAt + 1]) : 40;
+const rounds = Number(args.find((a, i) => !a.startsWith('--') && (warmupAt < 0 || i !== warmupAt + 1)) ?? 20);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const roster = await startRoster({ sync: 'full', args: ['--rate-limit', 'off'] });
@@ -106,18 +111,22 @@ try {
     return Number(/^roster_blocking_queries_held (\d+)/m.exec(text)?.[1] ?? 0);
   };
   const bareHeld = async () => Number((await send(bareCtl, 'GET', '/held')).body.toString());
-  /** One round: hold, wait until all are held, trigger; [last answer ms, server CPU ms, reader CPU ms]. */
+  /**
+   * One round: hold, wait until all are held, trigger; [last answer ms, server CPU ms, of it the
+   * main thread's, reader CPU ms].
+   */
   const round = async (list, request, held, pid, trigger) => {
     const answers = holdAll(list, request);
     await until(request.split(' ')[1], held);
     await sleep(20);
-    const cpu0 = cpuPreciseMs(pid);
+    const cpu0 = cpuThreadsMs(pid);
     const own0 = process.cpuUsage();
     const t0 = performance.now();
     await trigger();
     const times = await Promise.all(answers);
     const own = process.cpuUsage(own0);
-    return [Math.max(...times) - t0, cpuPreciseMs(pid) - cpu0, (own.user + own.system) / 1000];
+    const cpu = cpuThreadsMs(pid);
+    return [Math.max(...times) - t0, cpu.all - cpu0.all, cpu.main - cpu0.main, (own.user + own.system) / 1000];
   };
   const sides = {
     roster: async () => {
@@ -133,7 +142,7 @@ try {
       ),
   };
   const names = Object.keys(sides);
-  for (const name of names) await sides[name]();
+  for (let i = 0; i < Math.max(1, warmup); i++) for (const name of names) await sides[name]();
   const results = Object.fromEntries(names.map((name) => [name, []]));
   for (let i = 0; i < rounds; i++) {
     for (let j = 0; j < names.length; j++) {
@@ -143,11 +152,13 @@ try {
   }
   const floor = median(results['bare hello'].map((r) => r[0]));
   const reader = viaUndici ? 'undici (as bench (c))' : 'raw sockets';
-  console.log(`${HOLDERS} held requests woken at once, read with ${reader}; median of ${rounds} rounds (roster's body: ${likeBytes} B)`);
+  console.log(
+    `${HOLDERS} held requests woken at once, read with ${reader}; median of ${rounds} rounds after ${warmup} untimed (roster's body: ${likeBytes} B)`,
+  );
   for (const name of names) {
-    const [last, cpu, own] = [0, 1, 2].map((k) => median(results[name].map((r) => r[k])));
+    const [last, cpu, main, own] = [0, 1, 2, 3].map((k) => median(results[name].map((r) => r[k])));
     console.log(
-      `  ${name.padEnd(16)} last answer ${last.toFixed(2)} ms (${(last / floor).toFixed(2)}× hello), server CPU ${cpu.toFixed(1)} ms, reader CPU ${own.toFixed(1)} ms`,
+      `  ${name.padEnd(16)} last answer ${last.toFixed(2)} ms (${(last / floor).toFixed(2)}× hello), server CPU ${cpu.toFixed(1)} ms (main thread ${main.toFixed(1)}, other threads ${(cpu - main).toFixed(1)}), reader CPU ${own.toFixed(1)} ms`,
     );
   }
 } finally {
