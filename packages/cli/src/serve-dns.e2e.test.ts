@@ -1,10 +1,12 @@
 /**
  * `roster serve`'s DNS flags, through the built CLI as a separate process (needs `npm run build`):
  * `--dns-port 0` prints the port it picked and answers there over UDP and TCP; `--port 0` alone
- * puts DNS on a free port too; `--dns-port -1` turns DNS off.
+ * puts DNS on a free port too; `--dns-port -1` turns DNS off. A port another process holds is
+ * refused naming the listener, the address and the flag that moves it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -39,7 +41,8 @@ function serve(args: string[], until: RegExp): Promise<{ child: ChildProcess; ou
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`roster serve exited (${code}): ${out}`)));
+    // 'close', not 'exit': its output is all read by then.
+    child.once('close', (code) => reject(new Error(`roster serve exited (${code}): ${out}`)));
   });
 }
 
@@ -83,5 +86,42 @@ describe.runIf(requireBinary('dig', 'dnsutils', 'roster serve DNS flags'))('rost
 
   it('a bad --dns-port is refused with a message naming the flag', async () => {
     await expect(serve(['--dns-port', '70000'], /never/)).rejects.toThrow(/--dns-port <port>' argument '70000' is invalid/);
+  });
+});
+
+describe('roster serve on a port another process holds', () => {
+  /** Runs `body` with a TCP port on 127.0.0.1 held by this process. */
+  async function withTakenPort(body: (port: number) => Promise<void>): Promise<void> {
+    const holder = createTcpServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    try {
+      await body((holder.address() as AddressInfo).port);
+    } finally {
+      await new Promise<void>((resolve) => holder.close(() => resolve()));
+    }
+  }
+
+  it('DNS: exits 1 naming DNS, its address and --dns-port (not the HTTP address)', async () => {
+    await withTakenPort(async (port) => {
+      const failure = serve(['--dns-port', String(port)], /never/);
+      await expect(failure).rejects.toThrow(/exited \(1\)/);
+      const message = String(await failure.catch((error: unknown) => error));
+      expect(message).toContain(
+        `roster serve: cannot listen for DNS on 127.0.0.1:${port} (UDP and TCP): the address is already in use (EADDRINUSE: is another roster serve or a Consul agent running?)\n` +
+          'roster serve: --dns-port <port> answers DNS on another port; --dns-port -1 turns DNS off',
+      );
+    });
+  });
+
+  it('HTTP: exits 1 naming HTTP, its address and --port', async () => {
+    await withTakenPort(async (port) => {
+      const failure = serve(['--port', String(port), '--dns-port', '-1'], /never/);
+      const message = String(await failure.catch((error: unknown) => error));
+      expect(message).toMatch(/exited \(1\)/);
+      expect(message).toContain(
+        `roster serve: cannot listen for HTTP on 127.0.0.1:${port}: the address is already in use (EADDRINUSE: is another roster serve or a Consul agent running?)\n` +
+          'roster serve: --port <port> serves HTTP on another port (--port 0: any free one)',
+      );
+    });
   });
 });

@@ -25,6 +25,7 @@ export const ServerErrorCode = {
   StoreFailed: 'ROSTER_SERVER_STORE_FAILED',
   ShuttingDown: 'ROSTER_SERVER_SHUTTING_DOWN',
   DataDirLocked: 'ROSTER_SERVER_DATA_DIR_LOCKED',
+  ListenFailed: 'ROSTER_SERVER_LISTEN_FAILED',
   Internal: 'ROSTER_SERVER_INTERNAL',
   HeadersTooLarge: 'ROSTER_SERVER_HEADERS_TOO_LARGE',
   MalformedHttp: 'ROSTER_SERVER_MALFORMED_HTTP',
@@ -73,6 +74,7 @@ export const SERVER_ERRORS = {
   [ServerErrorCode.TooManyWatchStreams]: 503,
   [ServerErrorCode.ShuttingDown]: 503,
   [ServerErrorCode.DataDirLocked]: undefined,
+  [ServerErrorCode.ListenFailed]: undefined,
 } as const satisfies Record<ServerErrorCode, number | undefined>;
 
 /** A code that is answered over HTTP (its registry status is a number). */

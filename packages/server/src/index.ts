@@ -9,6 +9,7 @@ export type { RemovalReason } from './catalog/change.js';
 export type { DnsAddress } from './dns/dns-server.js';
 export { DEFAULT_DNS_DOMAIN, DEFAULT_DNS_PORT, type DnsOptions, type ResolvedDnsOptions } from './dns/dns-options.js';
 export { ApiError, type HttpErrorCode, SERVER_ERRORS, ServerError, ServerErrorCode } from './errors.js';
+export { ListenError, type Listener } from './listen-error.js';
 export type { EventListener } from './events/event-stream.js';
 export type { DeregisterEvent, HealthEvent, RegisterEvent, RosterEvent } from './events/roster-event.js';
 export { DEFAULT_BODY_LIMIT, DEFAULT_PORT, isLoopback, type ResolvedOptions, type ServerOptions } from './options.js';

@@ -23,7 +23,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['checks', 'blocking', 'events', 'metrics', 'acl', 'tls', 'watch', 'limits', 'dashboard'], // services around the core (watch: streaming watches; limits: per-client rate and held queries; dashboard: its built files)
   ['dns'], // the DNS edge: reads the catalog, needs nothing of HTTP (its options feed options.ts)
   ['logging'], // the logger (JSON or readable lines) and one line per registry event
-  ['options.ts'], // resolved options
+  ['options.ts', 'listen-error.ts'], // start-up: resolved options, and the error of a listener that cannot listen
   ['context.ts'], // the parts every edge reaches
   ['http/shapes', 'http/decode'], // Consul's wire names: answers out, requests in
   ['http'], // the HTTP edge: routing, reads, response cache, Fastify app

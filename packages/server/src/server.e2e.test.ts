@@ -1,8 +1,9 @@
 /** roster serve over real sockets: blocking queries, shutdown, disconnects, events, metrics. */
+import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { systemClock } from '@rosterjs/roster';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RosterEvent } from './index.js';
+import { ListenError, type RosterEvent } from './index.js';
 import { closeAll, testServer } from './testing/test-server.test-helper.js';
 
 afterEach(closeAll);
@@ -145,5 +146,57 @@ describe('Node server timeouts', () => {
     await r.arrayBuffer();
     expect(r.status).toBe(200);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
+  });
+});
+
+describe('listen() failures name the listener', () => {
+  /** A TCP port on 127.0.0.1 held by another server (closed after the test). */
+  async function takenTcpPort(): Promise<{ port: number; release: () => Promise<void> }> {
+    const holder = createTcpServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as AddressInfo).port;
+    return { port, release: () => new Promise<void>((resolve) => holder.close(() => resolve())) };
+  }
+
+  it('HTTP: a ListenError naming HTTP, the address and "already in use"', async () => {
+    const taken = await takenTcpPort();
+    try {
+      const t = testServer({ port: taken.port });
+      const failure = await t.server.listen().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(ListenError);
+      expect(failure).toMatchObject({ code: 'ROSTER_SERVER_LISTEN_FAILED', listener: 'HTTP', address: `127.0.0.1:${taken.port}` });
+      expect((failure as Error).message).toBe(
+        `cannot listen for HTTP on 127.0.0.1:${taken.port}: the address is already in use (EADDRINUSE: is another roster serve or a Consul agent running?)`,
+      );
+      expect(((failure as Error).cause as NodeJS.ErrnoException).code).toBe('EADDRINUSE');
+    } finally {
+      await taken.release();
+    }
+  });
+
+  it('DNS: a ListenError naming DNS, and the HTTP listener is closed again', async () => {
+    const taken = await takenTcpPort();
+    try {
+      const t = testServer({ dns: { port: taken.port } });
+      const failure = await t.server.listen().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toMatchObject({
+        code: 'ROSTER_SERVER_LISTEN_FAILED',
+        listener: 'DNS',
+        address: `127.0.0.1:${taken.port} (UDP and TCP)`,
+      });
+      expect((failure as Error).message).toMatch(
+        /^cannot listen for DNS on 127\.0\.0\.1:\d+ \(UDP and TCP\): the address is already in use/,
+      );
+      // Nothing is left listening: the HTTP listener that had started is closed again.
+      expect(t.server.httpServer.listening).toBe(false);
+    } finally {
+      await taken.release();
+    }
   });
 });

@@ -20,6 +20,7 @@ import { CheckTrust } from './checks/check-trust.js';
 import { Committer } from './commit/committer.js';
 import type { ServerContext } from './context.js';
 import { ServerError, ServerErrorCode } from './errors.js';
+import { ListenError } from './listen-error.js';
 import { type EventListener, EventStream } from './events/event-stream.js';
 import { eventsFromChanges } from './events/events-from-changes.js';
 import { HealthHistory } from './events/health-history.js';
@@ -289,8 +290,12 @@ function apiRouter(http: HttpContext): Router {
 /** `host:port` the app listens on (IPv6 in brackets); the configured bind and port before listen. */
 function listenAddressOf(app: FastifyInstance, opts: ResolvedOptions): string {
   const info = app.server.address();
-  const port = typeof info === 'object' && info !== null ? info.port : opts.port;
-  return `${opts.bind.includes(':') ? `[${opts.bind}]` : opts.bind}:${port}`;
+  return hostPort(opts.bind, typeof info === 'object' && info !== null ? info.port : opts.port);
+}
+
+/** `host:port`, an IPv6 host in brackets. */
+function hostPort(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 /** What {@link rosterServer} puts behind the public object. */
@@ -329,14 +334,18 @@ async function stop({ core, app, dns, logger, shutdown }: ServerParts): Promise<
  */
 async function listen({ opts, core, app, dns, logger, shutdown, acl }: ServerParts): Promise<ServerAddress> {
   if (shutdown.closing()) throw new ServerError(ServerErrorCode.ShuttingDown, 'the server is closed');
-  await app.listen({ host: opts.bind, port: opts.port });
+  try {
+    await app.listen({ host: opts.bind, port: opts.port });
+  } catch (error) {
+    throw new ListenError('HTTP', hostPort(opts.bind, opts.port), error);
+  }
   let dnsAt: { host: string; port: number } | undefined;
-  if (dns) {
+  if (dns && opts.dns) {
     try {
       dnsAt = await dns.listen();
     } catch (error) {
       await app.close();
-      throw error;
+      throw new ListenError('DNS', `${hostPort(opts.dns.bind, opts.dns.port)} (UDP and TCP)`, error);
     }
   }
   const info = app.server.address();

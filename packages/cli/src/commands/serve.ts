@@ -3,7 +3,7 @@
  * SIGTERM/SIGINT, then shuts down gracefully (a second signal exits at once).
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { type AclOptions, createServer, isLoopback, loadAclFile, type ServerOptions, type SyncMode } from '@rosterjs/server';
+import { type AclOptions, createServer, isLoopback, ListenError, loadAclFile, type ServerOptions, type SyncMode } from '@rosterjs/server';
 import { addDnsOptions, dnsOptionsOf } from './serve-dns-options.js';
 
 function port(value: string): number {
@@ -244,11 +244,23 @@ export function serveCommand(): Command {
         );
       }
     } catch (error) {
-      process.stderr.write(
-        `roster serve: cannot listen on ${options.bind}:${options.port}: ${error instanceof Error ? error.message : String(error)}\n`,
-      );
+      process.stderr.write(`roster serve: ${listenFailure(error)}\n`);
       await server.close();
       process.exitCode = 1;
     }
   });
+}
+
+/** What to say when the server cannot listen: which listener, where, why, and the option that moves it. */
+function listenFailure(error: unknown): string {
+  if (!(error instanceof ListenError)) return `cannot start: ${error instanceof Error ? error.message : String(error)}`;
+  const code = (error.cause as NodeJS.ErrnoException | undefined)?.code;
+  const dns = error.listener === 'DNS';
+  const hint =
+    code === 'EADDRNOTAVAIL'
+      ? `${dns ? '--dns-bind' : '--bind'} <address> listens on another address of this host`
+      : dns
+        ? '--dns-port <port> answers DNS on another port; --dns-port -1 turns DNS off'
+        : '--port <port> serves HTTP on another port (--port 0: any free one)';
+  return `${error.message}\nroster serve: ${hint}`;
 }
