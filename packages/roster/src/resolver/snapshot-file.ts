@@ -2,8 +2,9 @@
  * Last-known-good snapshots on disk, so a process that starts while the registry is down can
  * still find instances. Written atomically (temp file + rename); a corrupt file is ignored.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { makeDirectory } from '../internal/make-directory.js';
 import type { Instance, Snapshot } from '../model.js';
 
 const FORMAT = 1;
@@ -16,7 +17,7 @@ export interface SavedSnapshot {
 
 /** Writes `snapshot` to `path` atomically. */
 export async function saveSnapshot(path: string, snapshot: Snapshot, savedAt: number): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  await makeDirectory(dirname(path));
   const tmp = `${path}.${process.pid}.tmp`;
   await writeFile(tmp, JSON.stringify({ format: FORMAT, savedAt, snapshot }));
   await rename(tmp, path);

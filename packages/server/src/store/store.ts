@@ -13,12 +13,13 @@
  * commits. The database is opened in exclusive locking mode: a second server on the same
  * data dir fails to start instead of corrupting the catalog's meaning.
  */
-import { closeSync, fdatasync, fdatasyncSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { IndexSnapshot } from '../catalog/indexes.js';
 import type { CheckRecord, InstanceRecord } from '../catalog/types.js';
 import { ServerError, ServerErrorCode } from '../errors.js';
+import { makeDirectory } from './make-directory.js';
 import { RecordRows } from './record-rows.js';
 import { upgradeSchema } from './upgrade-schema.js';
 
@@ -123,7 +124,7 @@ export class Store {
   static open(options: StoreOptions): Store {
     let db: Database.Database;
     try {
-      mkdirSync(options.dir, { recursive: true });
+      makeDirectory(options.dir);
       // A short busy timeout: the only contender for the lock is another server (refused).
       db = new Database(join(options.dir, DATABASE_FILE), { timeout: 200 });
     } catch (cause) {
