@@ -207,6 +207,10 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     if (k.startsWith('consul-')) throw new InvalidArgumentError(`nodeMeta.${k}`, 'keys starting with "consul-" are reserved');
     if (typeof v !== 'string') throw new InvalidArgumentError(`nodeMeta.${k}`, 'must be a string');
   }
+  const dataDir = options.dataDir ?? '.roster-data';
+  // An empty one would put the store's files in the working directory, among whatever is there.
+  if (typeof dataDir !== 'string' || dataDir === '' || dataDir.includes('\0'))
+    throw new InvalidArgumentError('dataDir', `must be a directory path, got ${JSON.stringify(dataDir)}`);
   const bind = options.bind ?? '127.0.0.1';
   const insecure = options.insecure ?? false;
   if (typeof bind !== 'string' || bind === '')
@@ -221,7 +225,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
   return {
     bind,
     port,
-    dataDir: resolve(options.dataDir ?? '.roster-data'),
+    dataDir: resolve(dataDir),
     logLevel,
     logFormat,
     clock: options.clock ?? systemClock,
