@@ -5,7 +5,7 @@
  * the page cache, as a restarted process would): every synced commit must come back, before and
  * after SQLite restarted the WAL from its start, and the WAL must keep its preallocated size.
  */
-import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -96,5 +96,18 @@ describe('Store WAL preallocation', () => {
       ['b', 'value of b'],
       ['c', 'value of c'],
     ]);
+  });
+});
+
+describe('Store.open on a path that is not a directory', () => {
+  it('says so, naming the path (a file there, or a file as a parent)', () => {
+    const file = join(tempDir(), 'data');
+    writeFileSync(file, 'not a directory');
+    expect(() => Store.open({ dir: file, sync: 'normal' })).toThrow(
+      new RegExp(`^cannot open the store in ${file}: it is a file, not a directory \\(Error: EEXIST`),
+    );
+    expect(() => Store.open({ dir: join(file, 'below'), sync: 'normal' })).toThrow(
+      /: a part of the path is a file, not a directory \(Error: ENOTDIR/,
+    );
   });
 });

@@ -128,7 +128,7 @@ export class Store {
       // A short busy timeout: the only contender for the lock is another server (refused).
       db = new Database(join(options.dir, DATABASE_FILE), { timeout: 200 });
     } catch (cause) {
-      throw new ServerError(ServerErrorCode.StoreFailed, `cannot open the store in ${options.dir}: ${String(cause)}`, { cause });
+      throw new ServerError(ServerErrorCode.StoreFailed, `cannot open the store in ${options.dir}: ${openFailure(cause)}`, { cause });
     }
     try {
       db.pragma('locking_mode = EXCLUSIVE');
@@ -272,4 +272,13 @@ export class Store {
       if (this.#walFd !== undefined) closeSync(this.#walFd);
     }
   }
+}
+
+/** Why the data dir could not be made or opened, in words where the system's words mislead. */
+function openFailure(cause: unknown): string {
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  // mkdir's "EEXIST: file already exists" for a path that is there, but not as a directory.
+  if (code === 'EEXIST') return `it is a file, not a directory (${String(cause)})`;
+  if (code === 'ENOTDIR') return `a part of the path is a file, not a directory (${String(cause)})`;
+  return String(cause);
 }
