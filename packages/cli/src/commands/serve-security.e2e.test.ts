@@ -56,6 +56,15 @@ describe('roster serve safe defaults', () => {
     expect(r.stdout).not.toContain('listening');
   });
 
+  it('refuses a TLS certificate without its key, or a key alone, naming the missing flag', async () => {
+    const cert = await runCli(['serve', '--port', '0', '--tls-cert-file', join(dir, 'c.pem'), '--data-dir', dataDir('tls-half')]);
+    expect(cert.code).toBe(1);
+    expect(cert.stderr).toContain('roster serve: --tls-cert-file needs --tls-key-file (ROSTER_TLS_KEY_FILE)');
+    const key = await runCli(['serve', '--port', '0', '--data-dir', dataDir('tls-half')], { ROSTER_TLS_KEY_FILE: join(dir, 'k.pem') });
+    expect(key.code).toBe(1);
+    expect(key.stderr).toContain('roster serve: --tls-key-file needs --tls-cert-file (ROSTER_TLS_CERT_FILE)');
+  });
+
   it('refuses the same through ROSTER_BIND', async () => {
     const r = await runCli(['serve', '--port', '0', '--data-dir', dataDir('refused-env')], { ROSTER_BIND: '0.0.0.0' });
     expect(r.code).toBe(1);

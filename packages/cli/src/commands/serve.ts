@@ -145,6 +145,14 @@ export function serveCommand(): Command {
     if (command.getOptionValueSource('dnsToken') === 'cli') {
       return fail('--dns-token puts a secret on the command line (ps shows it); set ROSTER_DNS_TOKEN instead');
     }
+    // A certificate without its key (or a key alone) is a half-given flag pair: say which half.
+    if ((opts.tlsCertFile === undefined) !== (opts.tlsKeyFile === undefined)) {
+      return fail(
+        opts.tlsCertFile === undefined
+          ? '--tls-key-file needs --tls-cert-file (ROSTER_TLS_CERT_FILE): the certificate that goes with the key'
+          : '--tls-cert-file needs --tls-key-file (ROSTER_TLS_KEY_FILE): the PEM key of the certificate',
+      );
+    }
     const aclFile = opts.aclFile as string | undefined;
     if (aclFile !== undefined && opts.aclToken !== undefined) return fail('give --acl-file or ROSTER_ACL_TOKENS, not both');
     let acl: AclOptions | undefined;
