@@ -60,7 +60,11 @@ export interface ServerAddress {
 
 /** A roster serve instance. */
 export interface RosterServer {
-  /** Starts accepting connections; resolves with the address (port 0 → the port picked). */
+  /**
+   * Starts accepting connections; resolves with the address (port 0 → the port picked).
+   * @throws ListenError (`ROSTER_SERVER_LISTEN_FAILED`) naming the listener (HTTP or DNS) that
+   *   could not listen, its address and why; nothing is left listening then.
+   */
   listen(): Promise<ServerAddress>;
   /** Graceful shutdown; idempotent (later calls return the same promise). */
   close(): Promise<void>;
@@ -330,7 +334,7 @@ async function stop({ core, app, dns, logger, shutdown }: ServerParts): Promise<
 
 /**
  * Starts listening (HTTP, then DNS when configured); resolves with the HTTP address (port 0 →
- * the port picked). When DNS cannot listen, HTTP is closed again and the error thrown.
+ * the port picked). When DNS cannot listen, HTTP is closed again; either failure is a ListenError.
  */
 async function listen({ opts, core, app, dns, logger, shutdown, acl }: ServerParts): Promise<ServerAddress> {
   if (shutdown.closing()) throw new ServerError(ServerErrorCode.ShuttingDown, 'the server is closed');
