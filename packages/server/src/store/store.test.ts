@@ -99,6 +99,16 @@ describe('Store WAL preallocation', () => {
   });
 });
 
+describe('Store.open on a data dir whose database is not one', () => {
+  it('names the data dir and the file', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, DATABASE_FILE), Buffer.alloc(8192, 7));
+    expect(() => Store.open({ dir, sync: 'normal' })).toThrow(
+      `cannot open the store in ${dir}: ${DATABASE_FILE} is not a SQLite database (SqliteError: file is not a database)`,
+    );
+  });
+});
+
 describe('Store.open on a path that is not a directory', () => {
   it('says so, naming the path (a file there, or a file as a parent)', () => {
     const file = join(tempDir(), 'data');

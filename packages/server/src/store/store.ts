@@ -146,7 +146,9 @@ export class Store {
       const busy = (cause as { code?: string }).code === 'SQLITE_BUSY';
       throw new ServerError(
         busy ? ServerErrorCode.DataDirLocked : ServerErrorCode.StoreFailed,
-        busy ? `the data dir ${options.dir} is in use by another roster server` : `cannot open the store: ${String(cause)}`,
+        busy
+          ? `the data dir ${options.dir} is in use by another roster server`
+          : `cannot open the store in ${options.dir}: ${openFailure(cause)}`,
         { cause },
       );
     }
@@ -155,7 +157,7 @@ export class Store {
     } catch (cause) {
       db.close();
       if (cause instanceof ServerError) throw cause;
-      throw new ServerError(ServerErrorCode.StoreFailed, `cannot open the store: ${String(cause)}`, { cause });
+      throw new ServerError(ServerErrorCode.StoreFailed, `cannot open the store in ${options.dir}: ${openFailure(cause)}`, { cause });
     }
     const walPath = `${join(options.dir, DATABASE_FILE)}-wal`;
     if ((options.sync ?? 'full') === 'full') preallocateWal(walPath);
@@ -280,5 +282,7 @@ function openFailure(cause: unknown): string {
   // mkdir's "EEXIST: file already exists" for a path that is there, but not as a directory.
   if (code === 'EEXIST') return `it is a file, not a directory (${String(cause)})`;
   if (code === 'ENOTDIR') return `a part of the path is a file, not a directory (${String(cause)})`;
+  // SQLite's words name no file: say which one, and that it is not roster's.
+  if (code === 'SQLITE_NOTADB') return `${DATABASE_FILE} is not a SQLite database (${String(cause)})`;
   return String(cause);
 }
