@@ -9,7 +9,11 @@ export type TimerHandle = { readonly __timer: unique symbol } | object;
 
 /** A source of time and timers. */
 export interface Clock {
-  /** Milliseconds since the epoch (wall clock for `systemClock`). */
+  /**
+   * Milliseconds since the epoch. `systemClock`: the wall clock when the process started plus the
+   * monotonic time since (whole milliseconds), so that a step of the wall clock (NTP, a VM
+   * resumed, `date -s`) moves no deadline: timers are monotonic too (D193).
+   */
   now(): number;
   /** Calls `fn` once after `ms` milliseconds (clamped to [0, 2^31-1]). */
   setTimeout(fn: () => void, ms: number): TimerHandle;
@@ -20,9 +24,15 @@ export interface Clock {
 /** The largest delay Node's timers accept (about 24.8 days); larger values would fire at once. */
 export const MAX_TIMER_MS = 2_147_483_647;
 
-/** The real clock. Its timers are unref'd: a pending heartbeat never keeps a process alive. */
+/** The wall-clock time (ms) at which `performance.now()` read 0: the process's start. */
+const MONOTONIC_ORIGIN = performance.timeOrigin;
+
+/**
+ * The real clock. `now()` never jumps with the wall clock (see {@link Clock.now}); its timers are
+ * unref'd: a pending heartbeat never keeps a process alive.
+ */
 export const systemClock: Clock = {
-  now: () => Date.now(),
+  now: () => Math.floor(MONOTONIC_ORIGIN + performance.now()),
   setTimeout(fn, ms) {
     const t = setTimeout(fn, Math.min(Math.max(0, ms), MAX_TIMER_MS));
     t.unref();
