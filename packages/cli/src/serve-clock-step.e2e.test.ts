@@ -1,6 +1,6 @@
 /**
  * A step of the wall clock (NTP stepping it, a VM resumed, `date -s`) moves no TTL deadline (D193).
- * A real roster serve (the built CLI) whose wall clock steps an hour forward, or an hour back,
+ * A real `roster serve` (the built CLI) whose wall clock steps an hour forward, or an hour back,
  * right after its TTL checks were last passed: a preload makes its `Date.now()` jump on SIGUSR2,
  * as a step of the system clock would (its monotonic clock, like Node's timers, does not move).
  * Checks renewed every 500 ms stay passing through the step, a check no longer renewed goes
@@ -9,25 +9,18 @@
  * hour (429, "retry after 3598 s": the token bucket saw time run backwards), and would have kept
  * the abandoned check passing and the query held for an hour.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type BackgroundCli, startCli } from './test-support.js';
 
-const BIN = resolve(import.meta.dirname, '../../../cli/dist/bin.js');
 const dir = mkdtempSync(join(tmpdir(), 'roster-clock-step-'));
-const children: ChildProcess[] = [];
-
+const started: BackgroundCli[] = [];
 afterAll(async () => {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
-  }
+  for (const cli of started) if (cli.child.exitCode === null) cli.child.kill('SIGTERM');
+  await Promise.all(started.map((c) => c.done));
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -44,45 +37,16 @@ Date.now = () => realNow() + offset;
 async function serveWithStep(name: string, stepMs: number): Promise<{ url: string; step: () => void }> {
   const preload = join(dir, 'step-clock.mjs');
   writeFileSync(preload, PRELOAD);
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      preload,
-      BIN,
-      'serve',
-      '--port',
-      '0',
-      '--dns-port',
-      '-1',
-      '--data-dir',
-      join(dir, name),
-      '--sync',
-      'normal',
-      '--log-level',
-      'warn',
-    ],
+  const cli = startCli(
+    ['serve', '--port', '0', '--dns-port', '-1', '--data-dir', join(dir, name), '--sync', 'normal', '--log-level', 'warn'],
     {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ROSTER_TEST_CLOCK_STEP_MS: String(stepMs) },
+      NODE_OPTIONS: `--import ${preload}`,
+      ROSTER_TEST_CLOCK_STEP_MS: String(stepMs),
     },
   );
-  children.push(child);
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`roster serve did not start: ${out}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ url: m[1]!, step: () => child.kill('SIGUSR2') });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('close', (code) => reject(new Error(`roster serve exited (${code}): ${out}`)));
-  });
+  started.push(cli);
+  await cli.waitForOutput(/listening on http:\/\/\S+/, 30_000);
+  return { url: /listening on (http:\/\/\S+)/.exec(cli.stdout())![1]!, step: () => cli.child.kill('SIGUSR2') };
 }
 
 const put = async (url: string, path: string, body?: unknown): Promise<void> => {
@@ -136,24 +100,21 @@ async function scenario({ url, step }: { url: string; step: () => void }): Promi
 }
 
 describe('TTL checks across a step of the wall clock', () => {
-  it('an hour forward: renewed checks stay passing; an abandoned one expires on time', async () => {
-    const r = await scenario(await serveWithStep('forward', 3_600_000));
-    expect(r.renewedNotPassing).toEqual([]);
-    // 3 s TTL, sampled every ~0.5 s: critical between 3 and ~5 s after its last pass.
-    expect(r.abandonedCriticalAfterMs).toBeGreaterThanOrEqual(2500);
-    expect(r.abandonedCriticalAfterMs).toBeLessThan(5500);
-    // wait=2s, plus Consul's up to 1/16 of jitter: answered long before the scenario's 7 s end.
-    expect(r.heldMs).toBeGreaterThanOrEqual(1900);
-    expect(r.heldMs).toBeLessThan(4000);
-  }, 30_000);
-
-  it('an hour back: an abandoned check still expires on time; renewed ones stay passing', async () => {
-    const r = await scenario(await serveWithStep('back', -3_600_000));
-    expect(r.renewedNotPassing).toEqual([]);
-    expect(r.abandonedCriticalAfterMs).toBeGreaterThanOrEqual(2500);
-    expect(r.abandonedCriticalAfterMs).toBeLessThan(5500);
-    // wait=2s, plus Consul's up to 1/16 of jitter: answered long before the scenario's 7 s end.
-    expect(r.heldMs).toBeGreaterThanOrEqual(1900);
-    expect(r.heldMs).toBeLessThan(4000);
-  }, 30_000);
+  it.each([
+    ['an hour forward', 3_600_000],
+    ['an hour back', -3_600_000],
+  ])(
+    '%s: renewed checks stay passing, an abandoned one expires on time, a held query answers on time',
+    async (_, stepMs) => {
+      const r = await scenario(await serveWithStep(`step${stepMs}`, stepMs));
+      expect(r.renewedNotPassing).toEqual([]);
+      // 3 s TTL, sampled every ~0.5 s: critical between 3 and ~5 s after its last pass.
+      expect(r.abandonedCriticalAfterMs).toBeGreaterThanOrEqual(2500);
+      expect(r.abandonedCriticalAfterMs).toBeLessThan(5500);
+      // wait=2s, plus Consul's up to 1/16 of jitter: answered long before the scenario's 7 s end.
+      expect(r.heldMs).toBeGreaterThanOrEqual(1900);
+      expect(r.heldMs).toBeLessThan(4000);
+    },
+    30_000,
+  );
 });
