@@ -356,7 +356,7 @@ async function listen({ opts, core, app, dns, logger, shutdown, acl }: ServerPar
   const port = typeof info === 'object' && info !== null ? info.port : opts.port;
   const host = opts.bind;
   const scheme = opts.tls === undefined ? 'http' : 'https';
-  const address = { host, port, url: `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}` };
+  const address = { host, port, url: `${scheme}://${hostPort(host, port)}` };
   if (opts.insecure && !isLoopback(opts.bind) && !acl.enabled) {
     logger.warn(
       { address: address.url },
